@@ -1,0 +1,130 @@
+import { catalog } from './catalog.js'
+import type { CatalogEntry } from './types.js'
+
+type Entry = (typeof catalog)[number]
+
+/** Every return code of the catalog, as a union of number literals (0 included). */
+export type Code = Entry['code']
+/** Every return code that is an error (all of {@link Code} but 0). */
+export type ErrorCode = Exclude<Code, 0>
+/** Every name of the catalog, as a union of string literals. */
+export type CodeName = Entry['name']
+/** The catalog entry of a known code, with its literal types. */
+export type EntryOf<C extends Code> = Extract<Entry, { code: C }>
+/** The name of a known code: `NameOf<22>` is `'WrongPassword'`. */
+export type NameOf<C extends number> = C extends Code ? EntryOf<C>['name'] : 'UnknownCode'
+
+/** Name -> code, for every entry of the catalog: `Codes.WrongPassword === 22`. */
+export type CodesMap = { readonly [E in Entry as E['name']]: E['code'] }
+
+/**
+ * Return codes by name, derived from the catalog.
+ *
+ * @example
+ * throw new SignError(Codes.WrongPassword) // 22, answered with 401
+ */
+export const Codes: CodesMap = Object.freeze(
+  Object.fromEntries(catalog.map((entry) => [entry.name, entry.code])),
+) as CodesMap
+
+// Codes of the platform are small and dense (0..115, 2001..2029): a sparse array indexed by code is
+// the fastest lookup V8 offers, and the error path reads it on every response.
+const byCode: (CatalogEntry | undefined)[] = []
+for (const entry of catalog) byCode[entry.code] = Object.freeze(entry)
+const custom = new Map<number, CatalogEntry>()
+
+/**
+ * The catalog entry of a code, or `undefined` for a code nobody defined.
+ * Knows the built-in catalog and every code added with {@link defineCodes}.
+ *
+ * @example
+ * describe(22) // { code: 22, name: 'WrongPassword', status: 401, category: 'auth', ... }
+ */
+export function describe<C extends Code>(code: C): EntryOf<C>
+export function describe(code: number): CatalogEntry | undefined
+export function describe(code: number): CatalogEntry | undefined {
+  return byCode[code] ?? (custom.size === 0 ? undefined : custom.get(code))
+}
+
+/** Every entry, built-in then custom, in code order within each. */
+export function entries(): CatalogEntry[] {
+  return [...catalog, ...custom.values()]
+}
+
+/** The definition of one code added by a service: everything a catalog entry has but its name. */
+export interface CodeDefinition {
+  readonly code: number
+  readonly message: string
+  /** HTTP status, 400-599. */
+  readonly status: number
+  /** Defaults to `'custom'`. */
+  readonly category?: CatalogEntry['category']
+  /** Defaults to `false`. */
+  readonly retryable?: boolean
+}
+
+const NAME = /^[A-Z][A-Za-z0-9]*$/
+
+/**
+ * Adds codes the catalog does not have (the platform's 48 and 51, or a service's own range) and
+ * returns `Codes` extended with them, typed. Every part of the library knows them from then on:
+ * `SignError`, `describe`, the error handlers and the upstream helpers.
+ *
+ * Defining the same code again with the same definition is a no-op (module reloads are harmless);
+ * anything that would change an existing code or name throws a `TypeError`.
+ *
+ * @example
+ * export const AppCodes = defineCodes({
+ *   Unauthorized: { code: 51, message: 'Unauthorized', status: 401, category: 'auth' },
+ *   QuotaOnHold: { code: 9001, message: 'Quota on hold', status: 409 },
+ * })
+ * throw new SignError(AppCodes.QuotaOnHold)
+ */
+export function defineCodes<const T extends Record<string, CodeDefinition>>(
+  definitions: T,
+): CodesMap & { readonly [K in keyof T]: T[K]['code'] } {
+  const added: CatalogEntry[] = []
+  for (const [name, def] of Object.entries(definitions)) {
+    const entry: CatalogEntry = Object.freeze({
+      code: def.code,
+      name,
+      status: def.status,
+      category: def.category ?? 'custom',
+      retryable: def.retryable ?? false,
+      message: def.message,
+    })
+    check(entry)
+    added.push(entry)
+  }
+  for (const entry of added) custom.set(entry.code, entry)
+  const codes: Record<string, number> = { ...Codes }
+  for (const entry of custom.values()) codes[entry.name] = entry.code
+  return Object.freeze(codes) as CodesMap & { readonly [K in keyof T]: T[K]['code'] }
+}
+
+function check(entry: CatalogEntry): void {
+  const { code, name, status, message } = entry
+  const where = `defineCodes: ${name}`
+  if (!NAME.test(name)) throw new TypeError(`${where}: a name must be PascalCase ASCII`)
+  if (!Number.isSafeInteger(code) || code <= 0)
+    throw new TypeError(`${where}: code must be a positive integer`)
+  if (!Number.isInteger(status) || status < 400 || status > 599) {
+    throw new TypeError(`${where}: status must be an integer from 400 to 599`)
+  }
+  if (typeof message !== 'string' || message === '')
+    throw new TypeError(`${where}: message must be a non-empty string`)
+  const existing = describe(code)
+  if (existing) {
+    const same =
+      existing.name === name &&
+      existing.status === status &&
+      existing.message === message &&
+      existing.category === entry.category &&
+      existing.retryable === entry.retryable
+    if (!same || byCode[code]) throw new TypeError(`${where}: code ${code} is already ${existing.name}`)
+  }
+  for (const other of entries()) {
+    if (other.name === name && other.code !== code)
+      throw new TypeError(`${where}: name already used by code ${other.code}`)
+  }
+}

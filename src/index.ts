@@ -1,0 +1,12 @@
+/**
+ * esign-errors: the return codes of the e-signature platform as typed errors, and one wire format
+ * for every error a service answers with.
+ *
+ * @packageDocumentation
+ */
+export { catalog } from './catalog.js'
+export type { Code, CodeDefinition, CodeName, CodesMap, EntryOf, ErrorCode, NameOf } from './codes.js'
+export { Codes, defineCodes, describe, entries } from './codes.js'
+export type { SignErrorOptions } from './sign-error.js'
+export { isSignError, SignError } from './sign-error.js'
+export type { CatalogEntry, Category } from './types.js'

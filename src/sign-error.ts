@@ -1,0 +1,147 @@
+import type { NameOf } from './codes.js'
+import { describe } from './codes.js'
+
+/** Brand shared by every copy of this package, so `isSignError` holds across duplicate installs. */
+const BRAND: unique symbol = Symbol.for('esign-errors.SignError') as never
+
+/** Name of a code outside the catalog; its status is always 502, as it can only come from upstream. */
+export const UNKNOWN_CODE_NAME = 'UnknownCode'
+/** Status of a code outside the catalog. */
+export const UNKNOWN_CODE_STATUS = 502
+
+/** Options of {@link SignError}; every one is optional. */
+export interface SignErrorOptions {
+  /** Message for the client (sent only when `expose`); defaults to the catalog message. */
+  message?: string
+  /** Structured, client-safe data sent as `details` when the error is exposed. */
+  details?: unknown
+  /** The underlying error: logged with the whole chain, never sent. */
+  cause?: unknown
+  /** HTTP status (400-599) instead of the catalog one. */
+  status?: number
+  /** Response headers, e.g. `{ 'Retry-After': '30' }`; validated before they are sent. */
+  headers?: Record<string, string>
+  /** Whether `message` and `details` may reach the client; defaults to `status < 500`. */
+  expose?: boolean
+  /** Whether the same request may succeed later; defaults to the catalog value. */
+  retryable?: boolean
+  /** Seconds, or the moment, after which the client may try again; becomes `Retry-After`. */
+  retryAfter?: number | Date
+}
+
+/**
+ * An error that carries a platform return code.
+ *
+ * It speaks the http-errors contract (`status`, `statusCode`, `expose`, `headers`), so Express's and
+ * Koa's own handlers already answer with the right status when `errorHandler()` is not mounted.
+ *
+ * @example
+ * throw new SignError(Codes.WrongPassword)                       // 401 "Wrong password"
+ * throw new SignError(Codes.ParameterError, { message: 'email is required', details: { field: 'email' } })
+ * throw new SignError(Codes.SigningFailed, { cause: hsmError })  // 500; the cause is logged, never sent
+ */
+export class SignError<C extends number = number> extends Error {
+  /** The platform return code. */
+  readonly code: C
+  /** The catalog name of the code, or `'UnknownCode'`. */
+  readonly codeName: NameOf<C>
+  /** HTTP status, 400-599. */
+  readonly status: number
+  /** Same as `status`, for the http-errors contract. */
+  readonly statusCode: number
+  /** Whether `message` and `details` may be sent to the client. */
+  readonly expose: boolean
+  /** Whether the same request may succeed later. */
+  readonly retryable: boolean
+  /** Response headers carried by the error (http-errors contract). */
+  readonly headers: Readonly<Record<string, string>> | undefined
+  /** Client-safe structured data, sent when exposed. */
+  readonly details: unknown
+  /** Seconds or moment for `Retry-After`. */
+  readonly retryAfter: number | Date | undefined
+
+  constructor(code: C, options?: SignErrorOptions) {
+    if (!Number.isSafeInteger(code)) {
+      throw new TypeError(`SignError: code must be an integer, got ${describeValue(code)}`)
+    }
+    if (code === 0) throw new TypeError('SignError: code 0 is Success, not an error')
+    const entry = describe(code)
+    const status = options?.status ?? (entry ? entry.status : UNKNOWN_CODE_STATUS)
+    if (!Number.isInteger(status) || status < 400 || status > 599) {
+      throw new TypeError(
+        `SignError: status must be an integer from 400 to 599, got ${describeValue(status)}`,
+      )
+    }
+    const message = options?.message ?? (entry ? entry.message : `Unknown return code ${code}`)
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause })
+    this.code = code
+    this.codeName = (entry ? entry.name : UNKNOWN_CODE_NAME) as NameOf<C>
+    this.status = status
+    this.statusCode = status
+    this.expose = options?.expose ?? status < 500
+    this.retryable = options?.retryable ?? (entry ? entry.retryable : false)
+    const retryAfter = options?.retryAfter
+    const retryHeader = retryAfter === undefined ? undefined : formatRetryAfter(retryAfter)
+    this.headers =
+      retryHeader === undefined ? options?.headers : { ...options?.headers, 'Retry-After': retryHeader }
+    this.details = options?.details
+    this.retryAfter = retryAfter
+  }
+
+  /** The client-safe view (the error envelope without `requestId`): never the cause or the stack. */
+  toJSON(): {
+    code: C
+    name: NameOf<C>
+    message: string
+    status: number
+    retryable: boolean
+    details?: unknown
+  } {
+    const entry = describe(this.code)
+    const json = {
+      code: this.code,
+      name: this.codeName,
+      message: this.expose ? this.message : entry ? entry.message : `Unknown return code ${this.code}`,
+      status: this.status,
+      retryable: this.retryable,
+    }
+    return this.expose && this.details !== undefined ? { ...json, details: this.details } : json
+  }
+}
+
+// On the prototype rather than an own field: keeps `Object.keys(err)` to the data, survives minifiers.
+Object.defineProperty(SignError.prototype, 'name', { value: 'SignError', writable: true, configurable: true })
+Object.defineProperty(SignError.prototype, BRAND, { value: true })
+
+/**
+ * Whether a value is a {@link SignError}, from this copy of the package or any other.
+ * Never throws, even on a Proxy whose traps throw.
+ */
+export function isSignError(value: unknown): value is SignError {
+  try {
+    return typeof value === 'object' && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true
+  } catch {
+    return false
+  }
+}
+
+/**
+ * `Retry-After` value: whole seconds for a number (negative becomes 0), an HTTP date for a future
+ * Date; `undefined` for anything else (NaN, Infinity, an invalid or past Date, a string).
+ */
+export function formatRetryAfter(value: unknown, now = Date.now()): string | undefined {
+  if (typeof value === 'number') {
+    return Number.isFinite(value) ? String(Math.max(0, Math.ceil(value))) : undefined
+  }
+  if (value instanceof Date) {
+    const time = value.getTime()
+    return time > now ? value.toUTCString() : undefined
+  }
+  return undefined
+}
+
+function describeValue(value: unknown): string {
+  if (typeof value === 'number') return String(value)
+  if (typeof value === 'string') return `the string ${JSON.stringify(value.slice(0, 20))}`
+  return typeof value
+}

@@ -1,0 +1,21 @@
+import { fileURLToPath } from 'node:url'
+import { defineConfig } from 'vitest/config'
+
+const src = (file: string) => fileURLToPath(new URL(`./src/${file}`, import.meta.url))
+
+export default defineConfig({
+  resolve: {
+    // Tests and examples import the package by its published name; resolve it to the sources.
+    alias: [
+      { find: /^esign-errors$/, replacement: src('index.ts') },
+      { find: /^esign-errors\/express$/, replacement: src('express.ts') },
+      { find: /^esign-errors\/koa$/, replacement: src('koa.ts') },
+    ],
+  },
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 20_000,
+    hookTimeout: 30_000,
+    typecheck: { enabled: true, include: ['test/**/*.test-d.ts'] },
+  },
+})
