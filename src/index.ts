@@ -7,6 +7,23 @@
 export { catalog } from './catalog.js'
 export type { Code, CodeDefinition, CodeName, CodesMap, EntryOf, ErrorCode, NameOf } from './codes.js'
 export { Codes, defineCodes, describe, entries } from './codes.js'
+export type { ErrorReport, FallbackCodes, StatusOverrides } from './normalize.js'
+export { fallbackCode, normalize } from './normalize.js'
+export type {
+  CauseInfo,
+  DebugInfo,
+  ErrorBody,
+  ErrorHandlerOptions,
+  ErrorResponse,
+  Format,
+  LogEntry,
+  LoggerLike,
+  ProblemBody,
+  RequestLike,
+  Responder,
+  SuccessBody,
+} from './response.js'
+export { causeChain, createResponder, REPRESENTATION_HEADERS, success, toErrorResponse } from './response.js'
 export type { SignErrorOptions } from './sign-error.js'
 export { isSignError, SignError } from './sign-error.js'
 export type { CatalogEntry, Category } from './types.js'

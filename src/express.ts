@@ -1,0 +1,69 @@
+/**
+ * Express 4 and 5 adapter: writes what the core returns, decides nothing of its own.
+ *
+ * @module esign-errors/express
+ */
+import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express'
+import { Codes } from './codes.js'
+import type { ErrorHandlerOptions } from './response.js'
+import { createResponder, REPRESENTATION_HEADERS } from './response.js'
+import { SignError } from './sign-error.js'
+
+export type { ErrorHandlerOptions } from './response.js'
+
+/**
+ * The error-handling middleware: any thrown value becomes the standard status, headers and JSON body.
+ * Mount it after every route.
+ *
+ * @example
+ * app.use(notFound())
+ * app.use(errorHandler({ problemBaseUrl: 'https://docs.example.com/errors/' }))
+ */
+export function errorHandler(options?: ErrorHandlerOptions<Request>): ErrorRequestHandler {
+  const responder = createResponder(options)
+  // Four parameters: that is how Express tells an error handler from a route.
+  return function esignErrorHandler(err: unknown, req: Request, res: Response, next: NextFunction): void {
+    if (res.headersSent) {
+      // Too late for a clean answer: Express's final handler closes the connection.
+      next(err)
+      return
+    }
+    const response = responder.respond(err, req)
+    for (const name of res.getHeaderNames()) if (REPRESENTATION_HEADERS.has(name)) res.removeHeader(name)
+    res.statusCode = response.status
+    for (const name in response.headers) res.setHeader(name, response.headers[name] as string)
+    res.end(response.body)
+    responder.log(response, err)
+  }
+}
+
+/**
+ * Answers every request that reached it with 404 and code 7 (InvalidRequestType). Mount it after the routes,
+ * before `errorHandler()`.
+ */
+export function notFound(): RequestHandler {
+  return function esignNotFound(_req: Request, _res: Response, next: NextFunction): void {
+    next(new SignError(Codes.InvalidRequestType, { status: 404, message: 'Not Found' }))
+  }
+}
+
+/**
+ * Wraps an async route for Express 4, which does not catch rejected promises; Express 5 does not need it.
+ *
+ * @example
+ * app.get('/documents/:id', asyncHandler(async (req, res) => { res.json(success(await load(req.params.id))) }))
+ */
+export function asyncHandler<Req extends Request = Request, Res extends Response = Response>(
+  fn: (req: Req, res: Res, next: NextFunction) => unknown,
+): (req: Req, res: Res, next: NextFunction) => void {
+  return function esignAsyncHandler(req: Req, res: Res, next: NextFunction): void {
+    try {
+      // A promise rejected with nothing must still reach the error handler, not the next route.
+      Promise.resolve(fn(req, res, next)).catch((error: unknown) =>
+        next(error || new Error('Route rejected without a reason')),
+      )
+    } catch (error) {
+      next(error)
+    }
+  }
+}

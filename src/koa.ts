@@ -1,0 +1,62 @@
+/**
+ * Koa 2 and 3 adapter: writes what the core returns, decides nothing of its own.
+ *
+ * @module esign-errors/koa
+ */
+import type { Context, Middleware, Next } from 'koa'
+import { Codes } from './codes.js'
+import type { ErrorHandlerOptions } from './response.js'
+import { createResponder, REPRESENTATION_HEADERS } from './response.js'
+import { SignError } from './sign-error.js'
+
+export type { ErrorHandlerOptions } from './response.js'
+
+/**
+ * The error-handling middleware: any value thrown downstream becomes the standard status, headers and
+ * JSON body. Mount it first. Errors >= 500 are also emitted as `app.emit('error', err, ctx)`, so Koa's
+ * own logging keeps working, unless `log: false`.
+ *
+ * @example
+ * app.use(errorHandler())
+ * app.use(router.routes())
+ * app.use(notFound())
+ */
+export function errorHandler(options?: ErrorHandlerOptions<Context>): Middleware {
+  // By default Koa's own 'error' event does the logging; a user's `log` adds to it.
+  const responder = createResponder(options, 'none')
+  const emit = options?.log !== false
+  return async function esignErrorHandler(ctx: Context, next: Next): Promise<void> {
+    try {
+      await next()
+    } catch (err) {
+      if (ctx.headerSent || !ctx.writable) {
+        // Nothing can be written any more; Koa's ctx.onerror only reports it.
+        throw err
+      }
+      const response = responder.respond(err, ctx)
+      for (const name of ctx.res.getHeaderNames()) if (REPRESENTATION_HEADERS.has(name)) ctx.remove(name)
+      ctx.status = response.status
+      ctx.set(response.headers)
+      ctx.body = response.body
+      responder.log(response, err)
+      if (emit && response.status >= 500) report(ctx, err)
+    }
+  }
+}
+
+// Koa's default listener throws on anything that is not an Error, and a user's listener may throw too:
+// neither may undo a response already built.
+function report(ctx: Context, err: unknown): void {
+  try {
+    ctx.app.emit('error', err instanceof Error ? err : new Error('Non-error thrown', { cause: err }), ctx)
+  } catch {
+    // The response stands.
+  }
+}
+
+/** Answers with 404 and code 7 (InvalidRequestType). Mount it after the routes. */
+export function notFound(): Middleware {
+  return function esignNotFound(): never {
+    throw new SignError(Codes.InvalidRequestType, { status: 404, message: 'Not Found' })
+  }
+}

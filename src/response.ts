@@ -1,0 +1,464 @@
+import Negotiator from 'negotiator'
+import statuses from 'statuses'
+import { describe } from './codes.js'
+import type { ErrorReport, FallbackCodes, StatusOverrides } from './normalize.js'
+import { normalize } from './normalize.js'
+import { formatRetryAfter } from './sign-error.js'
+
+/** How error bodies are written: chosen on `Accept`, always the JSON envelope, or always RFC 9457. */
+export type Format = 'negotiate' | 'json' | 'problem'
+
+/** The parts of a request the response builder reads: Node's `IncomingMessage`, Express's `req` and Koa's `ctx` all fit. */
+export interface RequestLike {
+  readonly method?: string | undefined
+  readonly url?: string | undefined
+  readonly originalUrl?: string | undefined
+  readonly headers?: Readonly<Record<string, string | string[] | undefined>> | undefined
+  /** A request id set by an earlier middleware (pino-http, express-request-id). */
+  readonly id?: unknown
+}
+
+/** One link of an error's `cause` chain, as logged. */
+export interface CauseInfo {
+  name: string
+  message: string
+  stack?: string
+}
+
+/** What the log hook receives, once per error. */
+export interface LogEntry {
+  level: 'error' | 'warn'
+  status: number
+  code: number
+  name: string
+  requestId: string | undefined
+  /** The thrown value itself. */
+  err: unknown
+  /** The thrown error and each of its causes, outermost first. */
+  causes: CauseInfo[]
+}
+
+/** A pino-style logger (pino, bunyan-like, or `console`). */
+export interface LoggerLike {
+  error(object: object, message?: string): void
+  warn(object: object, message?: string): void
+}
+
+/** Options of `errorHandler()` and {@link toErrorResponse}. Every one is optional. */
+export interface ErrorHandlerOptions<Req = RequestLike> {
+  /** Body format. Default `'negotiate'`: RFC 9457 when `Accept` prefers `application/problem+json`. */
+  format?: Format
+  /** Base URL of your error docs; with it, problem `type` is that URL plus the kebab-case name. */
+  problemBaseUrl?: string
+  /** Sends internal details (`debug` member: message, stack, causes). Never derived from `NODE_ENV`. Default `false`. */
+  debug?: boolean
+  /**
+   * Where errors are logged. Default: errors >= 500 go to `console.error` with their cause chain.
+   * A function gets every error; a pino-style logger gets `error` for >= 500 and `warn` for 4xx; `false` logs nothing.
+   */
+  log?: false | ((entry: LogEntry) => void) | LoggerLike
+  /** Reads the request id; default: `req.id`, else a well-formed `X-Request-Id` header. */
+  requestId?: (req: Req) => string | undefined
+  /** Status -> return code for errors that carry only a status (merged over the defaults). */
+  fallbackCodes?: FallbackCodes
+  /** Return code -> status, e.g. `{ 42: 404 }` to hide whether a document exists. */
+  statusOverrides?: StatusOverrides
+  /** `WWW-Authenticate` value for 401s. Default `Bearer`, `Bearer error="invalid_token"` for codes 5 and 6. */
+  authenticate?: string | ((code: number) => string)
+  /** Translations of catalog messages by locale, chosen on `Accept-Language`: `{ fr: { 22: 'Mot de passe incorrect' } }`. */
+  messages?: Readonly<Record<string, Readonly<Partial<Record<number, string>>>>>
+}
+
+/** What the response builder returns: everything an adapter writes, and what it logs. */
+export interface ErrorResponse {
+  status: number
+  /** Header names in lower case; values validated. */
+  headers: Record<string, string>
+  /** The serialized JSON body. */
+  body: string
+  code: number
+  name: string
+  requestId: string | undefined
+}
+
+/** The JSON envelope of an error. */
+export interface ErrorBody {
+  code: number
+  name: string
+  message: string
+  status: number
+  retryable: boolean
+  requestId?: string
+  details?: unknown
+  debug?: DebugInfo
+}
+
+/** An RFC 9457 problem document with the envelope's members as extensions. */
+export interface ProblemBody {
+  type: string
+  title: string
+  status: number
+  detail: string
+  instance?: string
+  code: number
+  name: string
+  retryable: boolean
+  requestId?: string
+  details?: unknown
+  debug?: DebugInfo
+}
+
+/** Present only with `debug: true`. */
+export interface DebugInfo {
+  causes: CauseInfo[]
+}
+
+/** The success envelope. */
+export interface SuccessBody<T> {
+  code: 0
+  message: 'Success'
+  data: T
+}
+
+/**
+ * Wraps data in the success envelope, so clients switch on `code` alone.
+ *
+ * @example
+ * res.json(success({ documentId: 'D-1' })) // { "code": 0, "message": "Success", "data": { ... } }
+ */
+export function success<T>(data: T): SuccessBody<T> {
+  return { code: 0, message: 'Success', data }
+}
+
+/** Headers of the representation a route may have started; they describe a body the error replaces. */
+export const REPRESENTATION_HEADERS: ReadonlySet<string> = new Set([
+  'content-disposition',
+  'content-encoding',
+  'content-language',
+  'content-length',
+  'content-location',
+  'content-md5',
+  'content-range',
+  'accept-ranges',
+  'etag',
+  'expires',
+  'last-modified',
+  'transfer-encoding',
+])
+
+const JSON_TYPE = 'application/json; charset=utf-8'
+const PROBLEM_TYPE = 'application/problem+json; charset=utf-8'
+const MEDIA_TYPES = ['application/json', 'application/problem+json']
+const REQUEST_ID = /^[A-Za-z0-9._~:/+=@-]{1,128}$/
+const INSTANCE = /^\/[\x21-\x7e]{0,2047}$/
+// Past this, an Accept or Accept-Language header is not parsed: answering stays cheap whatever is sent.
+const MAX_NEGOTIATED_HEADER = 4096
+
+/** A compiled set of options: `respond` builds responses, `log` reports them. */
+export interface Responder<Req = RequestLike> {
+  respond(thrown: unknown, req?: Req): ErrorResponse
+  log(response: ErrorResponse, thrown: unknown): void
+}
+
+/**
+ * Compiles options once, for an adapter. `defaultLog` decides what happens when the user gave no `log`:
+ * Koa's adapter passes `'none'` because it hands errors to `app.emit('error')` instead.
+ */
+export function createResponder<Req = RequestLike>(
+  options: ErrorHandlerOptions<Req> = {},
+  defaultLog: 'console' | 'none' = 'console',
+): Responder<Req> {
+  const format = options.format ?? 'negotiate'
+  if (format !== 'negotiate' && format !== 'json' && format !== 'problem') {
+    throw new TypeError(
+      `errorHandler: format must be 'negotiate', 'json' or 'problem', got ${String(format)}`,
+    )
+  }
+  const normalizeOptions = { fallbackCodes: options.fallbackCodes, statusOverrides: options.statusOverrides }
+  const debug = options.debug === true
+  const baseUrl = options.problemBaseUrl
+  const authenticate = options.authenticate ?? defaultAuthenticate
+  const readId = options.requestId
+  const messages = options.messages
+  const locales = messages ? Object.keys(messages) : []
+  const logger = compileLog(options.log, defaultLog)
+
+  function respond(thrown: unknown, req?: Req): ErrorResponse {
+    const report = normalize(thrown, normalizeOptions)
+    const request = req as RequestLike | undefined
+    const headers = request?.headers
+    const requestId = findRequestId(req, readId)
+
+    const locale = locales.length > 0 && report.catalogMessage ? pickLocale(headers, locales) : undefined
+    const translated = locale === undefined ? undefined : messages?.[locale]?.[report.code]
+    if (translated !== undefined) report.message = translated
+
+    const problem = format === 'problem' || (format === 'negotiate' && prefersProblem(headers))
+    const out: Record<string, string> = {
+      'content-type': problem ? PROBLEM_TYPE : JSON_TYPE,
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+    }
+    if (report.headers) for (const [name, value] of report.headers) out[name] = value
+    if (report.retryAfter !== undefined) {
+      const value = formatRetryAfter(report.retryAfter)
+      if (value !== undefined) out['retry-after'] = value
+    }
+    if (report.status === 401 && out['www-authenticate'] === undefined) {
+      const value = typeof authenticate === 'string' ? authenticate : safeCall(authenticate, report.code)
+      if (value) out['www-authenticate'] = value
+    }
+    if (requestId !== undefined) out['x-request-id'] = requestId
+    if (translated !== undefined && locale !== undefined) out['content-language'] = locale
+
+    const extra = debug ? { causes: causeChain(thrown) } : undefined
+    const body = problem
+      ? problemBody(report, requestId, baseUrl, instanceOf(request), extra)
+      : envelopeBody(report, requestId, extra)
+    out['content-length'] = String(Buffer.byteLength(body))
+    return { status: report.status, headers: out, body, code: report.code, name: report.name, requestId }
+  }
+
+  function log(response: ErrorResponse, thrown: unknown): void {
+    if (logger) logger(response, thrown)
+  }
+
+  return { respond, log }
+}
+
+const compiled = new WeakMap<object, Responder<never>>()
+let defaults: Responder<never> | undefined
+
+/**
+ * The wire format in one pure function: any thrown value -> `{ status, headers, body }`.
+ * Never throws. Adapters call it through {@link createResponder}; use it directly for another framework.
+ *
+ * @example
+ * const { status, headers, body } = toErrorResponse(err, req)
+ * res.writeHead(status, headers).end(body)
+ */
+export function toErrorResponse<Req = RequestLike>(
+  thrown: unknown,
+  req?: Req,
+  options?: ErrorHandlerOptions<Req>,
+): ErrorResponse {
+  if (options === undefined) {
+    defaults ??= createResponder()
+    return (defaults as Responder<Req>).respond(thrown, req)
+  }
+  let responder = compiled.get(options) as Responder<Req> | undefined
+  if (!responder) {
+    responder = createResponder(options)
+    compiled.set(options, responder as Responder<never>)
+  }
+  return responder.respond(thrown, req)
+}
+
+// Precomputed `{"code":..,"name":..,"message":..,"status":..,"retryable":..` heads for the common case
+// (a catalog message with the catalog status), so the hot path concatenates instead of serializing.
+const heads = new Map<number, string>()
+
+function envelopeBody(
+  report: ErrorReport,
+  requestId: string | undefined,
+  debug: DebugInfo | undefined,
+): string {
+  const entry = describe(report.code)
+  let head: string | undefined
+  const common =
+    entry !== undefined &&
+    report.status === entry.status &&
+    report.message === entry.message &&
+    report.retryable === entry.retryable
+  if (common) head = heads.get(report.code)
+  if (head === undefined) {
+    const json = JSON.stringify({
+      code: report.code,
+      name: report.name,
+      message: report.message,
+      status: report.status,
+      retryable: report.retryable,
+    })
+    head = json.slice(0, -1)
+    if (common) heads.set(report.code, head)
+  }
+  return close(head, requestId, report.details, debug)
+}
+
+function problemBody(
+  report: ErrorReport,
+  requestId: string | undefined,
+  baseUrl: string | undefined,
+  instance: string | undefined,
+  debug: DebugInfo | undefined,
+): string {
+  const entry = describe(report.code)
+  const body: Pick<ProblemBody, 'type' | 'title' | 'status' | 'detail' | 'instance'> = {
+    type: baseUrl === undefined ? 'about:blank' : baseUrl + kebab(report.name),
+    title:
+      baseUrl === undefined
+        ? (statuses.message[report.status] ?? (report.status < 500 ? 'Client Error' : 'Server Error'))
+        : report.catalogMessage
+          ? report.message
+          : (entry?.message ?? report.name),
+    status: report.status,
+    detail: report.message,
+  }
+  if (instance !== undefined) body.instance = instance
+  const head = JSON.stringify({ ...body, code: report.code, name: report.name, retryable: report.retryable })
+  return close(head.slice(0, -1), requestId, report.details, debug)
+}
+
+/** Appends the optional members; details that cannot be serialized (BigInt, cycles, throwing toJSON) are left out. */
+function close(
+  head: string,
+  requestId: string | undefined,
+  details: unknown,
+  debug: DebugInfo | undefined,
+): string {
+  let json = head
+  if (requestId !== undefined) json += `,"requestId":${JSON.stringify(requestId)}`
+  if (details !== undefined) {
+    try {
+      const text = JSON.stringify(details)
+      if (text !== undefined) json += `,"details":${text}`
+    } catch {
+      // Left out rather than failing the response.
+    }
+  }
+  if (debug !== undefined) json += `,"debug":${JSON.stringify(debug)}`
+  return `${json}}`
+}
+
+function kebab(name: string): string {
+  return name.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase()
+}
+
+function prefersProblem(headers: RequestLike['headers']): boolean {
+  const accept = headers?.accept
+  if (typeof accept !== 'string' || accept.length > MAX_NEGOTIATED_HEADER || !/problem/i.test(accept))
+    return false
+  return new Negotiator({ headers: { accept } }).mediaType(MEDIA_TYPES) === 'application/problem+json'
+}
+
+function pickLocale(headers: RequestLike['headers'], locales: string[]): string | undefined {
+  const language = headers?.['accept-language']
+  if (typeof language !== 'string' || language.length > MAX_NEGOTIATED_HEADER) return undefined
+  return new Negotiator({ headers: { 'accept-language': language } }).language(locales)
+}
+
+function findRequestId<Req>(
+  req: Req | undefined,
+  read: ((req: Req) => string | undefined) | undefined,
+): string | undefined {
+  if (req === undefined || req === null) return undefined
+  try {
+    if (read) return wellFormedId(read(req))
+    const request = req as RequestLike
+    const id = request.id
+    if (id !== undefined) return wellFormedId(typeof id === 'number' ? String(id) : id)
+    return wellFormedId(request.headers?.['x-request-id'])
+  } catch {
+    return undefined
+  }
+}
+
+function wellFormedId(value: unknown): string | undefined {
+  return typeof value === 'string' && REQUEST_ID.test(value) ? value : undefined
+}
+
+function instanceOf(req: RequestLike | undefined): string | undefined {
+  const url = req?.originalUrl ?? req?.url
+  if (typeof url !== 'string') return undefined
+  const query = url.indexOf('?')
+  const path = query === -1 ? url : url.slice(0, query)
+  return INSTANCE.test(path) ? path : undefined
+}
+
+function defaultAuthenticate(code: number): string {
+  return code === 5 || code === 6 ? 'Bearer error="invalid_token"' : 'Bearer'
+}
+
+function safeCall(fn: (code: number) => string, code: number): string | undefined {
+  try {
+    const value = fn(code)
+    return typeof value === 'string' && /^[\t\x20-\x7e]{1,1024}$/.test(value) ? value : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** The thrown value and its causes, outermost first; stops at cycles and after 10 links. */
+export function causeChain(thrown: unknown): CauseInfo[] {
+  const chain: CauseInfo[] = []
+  const seen = new Set<unknown>()
+  let current = thrown
+  while (current !== undefined && current !== null && chain.length < 10 && !seen.has(current)) {
+    seen.add(current)
+    chain.push(describeThrown(current))
+    current = readCause(current)
+  }
+  return chain
+}
+
+function readCause(value: unknown): unknown {
+  if (typeof value !== 'object' && typeof value !== 'function') return undefined
+  try {
+    return (value as { cause?: unknown }).cause
+  } catch {
+    return undefined
+  }
+}
+
+function describeThrown(value: unknown): CauseInfo {
+  try {
+    if (value instanceof Error) {
+      const info: CauseInfo = { name: String(value.name), message: String(value.message) }
+      if (typeof value.stack === 'string') info.stack = value.stack
+      return info
+    }
+    return { name: typeof value, message: String(value).slice(0, 1024) }
+  } catch {
+    return { name: typeof value, message: '(unreadable value)' }
+  }
+}
+
+function compileLog(
+  option: ErrorHandlerOptions<never>['log'],
+  fallback: 'console' | 'none',
+): ((response: ErrorResponse, thrown: unknown) => void) | undefined {
+  if (option === false) return undefined
+  if (option === undefined && fallback === 'none') return undefined
+  const entryOf = (response: ErrorResponse, thrown: unknown): LogEntry => ({
+    level: response.status >= 500 ? 'error' : 'warn',
+    status: response.status,
+    code: response.code,
+    name: response.name,
+    requestId: response.requestId,
+    err: thrown,
+    causes: causeChain(thrown),
+  })
+  const write =
+    option === undefined
+      ? (response: ErrorResponse, thrown: unknown) => {
+          if (response.status < 500) return
+          const id = response.requestId ? ` request ${response.requestId}` : ''
+          console.error(
+            `esign-errors: ${response.status} ${response.name} (code ${response.code})${id}`,
+            thrown,
+          )
+        }
+      : typeof option === 'function'
+        ? (response: ErrorResponse, thrown: unknown) => option(entryOf(response, thrown))
+        : (response: ErrorResponse, thrown: unknown) => {
+            const { level, ...entry } = entryOf(response, thrown)
+            option[level](entry, `${response.status} ${response.name} (code ${response.code})`)
+          }
+  return (response, thrown) => {
+    try {
+      write(response, thrown)
+    } catch {
+      // A failing logger must not turn an answered error into a crash.
+    }
+  }
+}
