@@ -1,0 +1,67 @@
+/**
+ * A small e-signature-like API on Express 5: every failure, whatever throws it, leaves as the same envelope.
+ *
+ *   npm start            # http://127.0.0.1:3000 (PORT and HOST override)
+ */
+import { pathToFileURL } from 'node:url'
+import { Codes, SignError, success } from 'esign-errors'
+import { errorHandler, notFound } from 'esign-errors/express'
+import express from 'express'
+
+const documents = new Map([['D-1', { id: 'D-1', title: 'Lease agreement', status: 'signed' }]])
+
+/** Builds the demo app; the tests and the load test mount it on their own servers. */
+export function createApp(): express.Express {
+  const app = express()
+  app.disable('x-powered-by')
+
+  app.post('/login', express.json(), (req, res) => {
+    if (req.body?.password !== 'secret') throw new SignError(Codes.WrongPassword)
+    res.json(success({ token: 'demo-token' }))
+  })
+
+  app.get('/documents/:id', (req, res) => {
+    const document = documents.get(req.params.id)
+    if (!document) throw new SignError(Codes.DocumentNotFound)
+    res.json(success(document))
+  })
+
+  // Express 5 passes rejected promises to the error handler; Express 4 needs asyncHandler().
+  app.post('/documents', express.json(), async (req, res) => {
+    const title: unknown = req.body?.title
+    if (typeof title !== 'string' || title === '') {
+      throw new SignError(Codes.ParameterError, { message: 'title is required', details: { field: 'title' } })
+    }
+    const document = { id: `D-${documents.size + 1}`, title, status: 'draft' }
+    documents.set(document.id, document)
+    res.status(201).json(success(document))
+  })
+
+  app.post('/upload', express.raw({ type: '*/*', limit: '1kb' }), (req, res) => {
+    res.json(success({ bytes: Buffer.isBuffer(req.body) ? req.body.length : 0 }))
+  })
+
+  app.get('/boom', () => {
+    throw new Error('db password=hunter2 is wrong')
+  })
+
+  app.use(notFound())
+  app.use(errorHandler())
+  return app
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const host = process.env.HOST ?? '127.0.0.1'
+  const port = Number(process.env.PORT ?? 3000)
+  createApp().listen(port, host, () => {
+    const base = `http://${host}:${port}`
+    console.log(`esign-errors demo (Express) on ${base}. Try:
+  curl -i -X POST ${base}/login -H 'content-type: application/json' -d '{"password":"nope"}'
+  curl -i ${base}/documents/D-404
+  curl -i ${base}/documents/D-404 -H 'accept: application/problem+json'
+  curl -i -X POST ${base}/documents -H 'content-type: application/json' -d '{"title":'
+  curl -i -X POST ${base}/documents -H 'content-type: application/json' -d '{}'
+  curl -i -X POST ${base}/upload --data-binary "$(head -c 2048 /dev/zero | tr '\\0' x)"
+  curl -i ${base}/boom`)
+  })
+}
