@@ -11,8 +11,11 @@ export type ErrorCode = Exclude<Code, 0>
 export type CodeName = Entry['name']
 /** The catalog entry of a known code, with its literal types. */
 export type EntryOf<C extends Code> = Extract<Entry, { code: C }>
-/** The name of a known code: `NameOf<22>` is `'WrongPassword'`. */
-export type NameOf<C extends number> = C extends Code ? EntryOf<C>['name'] : 'UnknownCode'
+/**
+ * The name of a code: `NameOf<22>` is `'WrongPassword'`. Any other number gives `string`: it may be a code
+ * added with {@link defineCodes}, or `'UnknownCode'`.
+ */
+export type NameOf<C extends number> = number extends C ? string : C extends Code ? EntryOf<C>['name'] : string
 
 /** Name -> code, for every entry of the catalog: `Codes.WrongPassword === 22`. */
 export type CodesMap = { readonly [E in Entry as E['name']]: E['code'] }

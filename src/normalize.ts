@@ -100,9 +100,11 @@ export interface NormalizeOptions {
  */
 export function normalize(thrown: unknown, options: NormalizeOptions = {}): ErrorReport {
   try {
-    const report = isSignError(thrown) ? fromSignError(thrown) : fromForeign(thrown, options)
+    if (!isSignError(thrown)) return fromForeign(thrown, options)
+    const report = fromSignError(thrown)
+    // Only errors that name a code are remapped: a foreign error's status is its own fact.
     const override = options.statusOverrides?.[report.code]
-    if (override !== undefined && override !== report.status) report.status = override
+    if (override !== undefined) report.status = override
     return report
   } catch {
     return internal()
