@@ -1,0 +1,264 @@
+import { Codes } from './codes.js'
+import { SignError } from './sign-error.js'
+
+/** Names of the fields of a platform answer; change them for a sibling protocol. */
+export interface UpstreamFields {
+  /** Field holding the return code; defaults to `'result'`. */
+  result?: string
+  /** Field holding the platform's text; defaults to `'message'`. */
+  message?: string
+  /** Field holding the payload of a success; defaults to `'data'`. */
+  data?: string
+}
+
+/** Options of {@link fromUpstream} and {@link assertUpstreamOk}. */
+export interface FromUpstreamOptions {
+  /** The HTTP status the platform answered with; kept on the cause for logs, never decides the code. */
+  status?: number
+  /** Field names, when the answer does not use `result` / `message` / `data`. */
+  fields?: UpstreamFields
+}
+
+/** Options of {@link callUpstream}. */
+export interface CallUpstreamOptions {
+  /** Time for the whole exchange, headers and body, in milliseconds; defaults to 10 000. */
+  timeoutMs?: number
+  /** Largest body read, in bytes; defaults to 10 MiB. A longer body is cancelled, not buffered. */
+  maxBytes?: number
+  /** Field names, when the answer does not use `result` / `message` / `data`. */
+  fields?: UpstreamFields
+  /** The `fetch` to use instead of the global one (tests, instrumentation). */
+  fetch?: typeof fetch
+}
+
+/** What the platform said, as far as it could be read; the {@link UpstreamError} constructor takes it. */
+export interface UpstreamFacts {
+  result?: number | undefined
+  upstreamMessage?: string | undefined
+  httpStatus?: number | undefined
+  cause?: unknown
+}
+
+/**
+ * What the platform answered, kept as the `cause` of a {@link SignError}: logged with the cause chain,
+ * never sent to a client. Holds a few facts, never the raw body.
+ */
+export class UpstreamError extends Error {
+  /** The platform's return code, when one could be read. */
+  readonly result: number | undefined
+  /** The platform's own text, cut to 200 characters; unreliable, for logs only. */
+  readonly upstreamMessage: string | undefined
+  /** The HTTP status of the platform's answer, when known. */
+  readonly httpStatus: number | undefined
+
+  constructor(message: string, facts: UpstreamFacts = {}) {
+    super(message, facts.cause === undefined ? undefined : { cause: facts.cause })
+    this.result = facts.result
+    this.upstreamMessage = facts.upstreamMessage
+    this.httpStatus = facts.httpStatus
+  }
+}
+
+Object.defineProperty(UpstreamError.prototype, 'name', {
+  value: 'UpstreamError',
+  writable: true,
+  configurable: true,
+})
+
+const DEFAULT_TIMEOUT_MS = 10_000
+const DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+const MESSAGE_LIMIT = 200
+// Sample clients of the platform send the code as a string; nine digits keep it a safe integer.
+const NUMERIC_RESULT = /^-?\d{1,9}$/
+
+type Read =
+  | { ok: true; result: number; message: string | undefined; data: unknown }
+  | { ok: false; why: string; cause?: unknown }
+
+/**
+ * The {@link SignError} a platform answer stands for, or `undefined` when `result` is 0.
+ *
+ * A known code keeps its catalog status and message (the platform's own text only goes to the
+ * cause, an {@link UpstreamError}); a code outside the catalog becomes a 502 `UnknownCode`.
+ * An answer that cannot be read is a 502 with code 3 (DataFormatError): a string that is not JSON,
+ * null, an array or any other non-object, no own `result`, or a `result` that is neither a safe integer nor
+ * a string of one to nine digits with an optional minus sign (`"22"` is read as 22, `" 22"` is not).
+ * Only own properties are read, so `{"__proto__": {"result": 0}}` has no result.
+ *
+ * @example
+ * const err = fromUpstream({ result: 22, message: 'Wrong password' }, { status: 200 })
+ * // SignError 22 WrongPassword, status 401; err.cause is an UpstreamError
+ */
+export function fromUpstream(body: unknown, options?: FromUpstreamOptions): SignError | undefined {
+  const read = readAnswer(body, options?.fields)
+  return read.ok && read.result === 0 ? undefined : toSignError(read, options?.status)
+}
+
+/**
+ * The `data` of a successful platform answer; throws the {@link SignError} of any other answer
+ * (see {@link fromUpstream} for how bodies are read).
+ *
+ * @example
+ * const token = assertUpstreamOk(await response.json(), { status: response.status })
+ */
+export function assertUpstreamOk(body: unknown, options?: FromUpstreamOptions): unknown {
+  const read = readAnswer(body, options?.fields)
+  if (read.ok && read.result === 0) return read.data
+  throw toSignError(read, options?.status)
+}
+
+/**
+ * Calls the platform with Node's `fetch` and returns the `data` of a result-0 answer; anything else
+ * throws a {@link SignError} whose `cause` says what happened.
+ *
+ * - 2xx: read as by {@link fromUpstream}.
+ * - non-2xx with a platform answer of non-zero result: that result; any other non-2xx: code 4, 502.
+ * - refused, reset or cut connection, body over `maxBytes`: code 4, 502, retryable.
+ * - no complete answer within `timeoutMs`: code 4, 504, retryable.
+ * - the caller aborting through `init.signal`: its own error, rethrown untouched.
+ *
+ * @example
+ * const data = await callUpstream(`${base}/api/login`, { method: 'POST', body }, { timeoutMs: 5000 })
+ */
+export async function callUpstream(
+  url: string | URL,
+  init?: RequestInit,
+  options?: CallUpstreamOptions,
+): Promise<unknown> {
+  const maxBytes = options?.maxBytes ?? DEFAULT_MAX_BYTES
+  if (!(maxBytes >= 0)) throw new RangeError(`callUpstream: maxBytes must be 0 or more, got ${maxBytes}`)
+  const timeout = AbortSignal.timeout(options?.timeoutMs ?? DEFAULT_TIMEOUT_MS)
+  const callerSignal = init?.signal ?? undefined
+  const signal = callerSignal ? AbortSignal.any([callerSignal, timeout]) : timeout
+  const doFetch = options?.fetch ?? fetch
+
+  let text: string
+  let response: Response
+  try {
+    response = await doFetch(url, { ...init, signal })
+    text = await readText(response, maxBytes)
+  } catch (error) {
+    if (error instanceof SignError) throw error
+    // The caller's abort is the caller's business; ours are the timeout and the network.
+    if (callerSignal?.aborted && signal.reason === callerSignal.reason) throw error
+    if (timeout.aborted) {
+      throw new SignError(Codes.ProcessingFailed, { status: 504, retryable: true, cause: error })
+    }
+    throw new SignError(Codes.ProcessingFailed, { status: 502, retryable: true, cause: error })
+  }
+
+  const read = readAnswer(text, options?.fields)
+  if (response.ok) {
+    if (read.ok && read.result === 0) return read.data
+    throw toSignError(read, response.status)
+  }
+  // A platform that explains its failure in its own format is believed; a proxy's page is not.
+  if (read.ok && read.result !== 0) throw toSignError(read, response.status)
+  const what =
+    text.length === 0 ? 'an empty body' : read.ok ? 'result 0' : 'a body that is not a platform answer'
+  const cause = new UpstreamError(`upstream answered HTTP ${response.status} with ${what}`, {
+    httpStatus: response.status,
+  })
+  throw new SignError(Codes.ProcessingFailed, { status: 502, retryable: true, cause })
+}
+
+function toSignError(read: Read, httpStatus: number | undefined): SignError {
+  if (!read.ok) {
+    const cause = new UpstreamError(`${read.why}${withStatus(httpStatus)}`, { httpStatus, cause: read.cause })
+    return new SignError<number>(Codes.DataFormatError, { status: 502, cause })
+  }
+  const quoted = read.message === undefined ? '' : ` (${JSON.stringify(read.message)})`
+  const cause = new UpstreamError(
+    `upstream answered result ${read.result}${quoted}${withStatus(httpStatus)}`,
+    {
+      result: read.result,
+      upstreamMessage: read.message,
+      httpStatus,
+    },
+  )
+  return new SignError(read.result, { cause })
+}
+
+function readAnswer(body: unknown, fields: UpstreamFields | undefined): Read {
+  let value = body
+  if (typeof body === 'string') {
+    try {
+      value = JSON.parse(body)
+    } catch (error) {
+      return { ok: false, why: 'upstream answer is not JSON', cause: error }
+    }
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { ok: false, why: `upstream answer is ${describeKind(value)}, not an object` }
+  }
+  const resultField = fields?.result ?? 'result'
+  if (!Object.hasOwn(value, resultField)) {
+    return { ok: false, why: `upstream answer has no "${resultField}"` }
+  }
+  const result = toResult(own(value, resultField))
+  if (result === undefined) {
+    return { ok: false, why: `upstream answer has a "${resultField}" that is not an integer` }
+  }
+  const message = own(value, fields?.message ?? 'message')
+  return {
+    ok: true,
+    result,
+    message: typeof message === 'string' ? message.slice(0, MESSAGE_LIMIT) : undefined,
+    data: own(value, fields?.data ?? 'data'),
+  }
+}
+
+// A descriptor read never runs a getter nor walks the prototype chain.
+function own(object: object, key: string): unknown {
+  return Object.getOwnPropertyDescriptor(object, key)?.value
+}
+
+function toResult(value: unknown): number | undefined {
+  let n: number | undefined
+  if (typeof value === 'number') n = value
+  else if (typeof value === 'string' && NUMERIC_RESULT.test(value)) n = Number(value)
+  if (n === undefined || !Number.isSafeInteger(n)) return undefined
+  return n === 0 ? 0 : n // -0 is success too
+}
+
+function describeKind(value: unknown): string {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'an array'
+  return `a ${typeof value}`
+}
+
+function withStatus(status: number | undefined): string {
+  return status === undefined ? '' : ` with HTTP ${status}`
+}
+
+// Counts bytes as they arrive so an oversized body is cancelled after at most one chunk past the limit.
+async function readText(response: Response, maxBytes: number): Promise<string> {
+  const tooLong = () =>
+    new SignError(Codes.ProcessingFailed, {
+      status: 502,
+      retryable: true,
+      cause: new UpstreamError(`upstream body is larger than the limit of ${maxBytes} bytes`, {
+        httpStatus: response.status,
+      }),
+    })
+  const declared = Number(response.headers.get('content-length') ?? Number.NaN)
+  if (declared > maxBytes) {
+    await response.body?.cancel().catch(() => {})
+    throw tooLong()
+  }
+  if (response.body === null) return ''
+  const reader = response.body.getReader()
+  const chunks: Uint8Array[] = []
+  let total = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    total += value.byteLength
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => {})
+      throw tooLong()
+    }
+    chunks.push(value)
+  }
+  return Buffer.concat(chunks, total).toString('utf8')
+}

@@ -1,0 +1,521 @@
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { assertUpstreamOk, callUpstream, fromUpstream, SignError, UpstreamError } from 'esign-errors'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type FakePlatform, HUGE_BYTES, startFakePlatform } from './helpers/fake-platform.js'
+
+async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise
+  } catch (error) {
+    return error
+  }
+  throw new Error('expected a rejection, got a value')
+}
+
+async function signErrorOf(promise: Promise<unknown>): Promise<SignError> {
+  const error = await rejectionOf(promise)
+  expect(error).toBeInstanceOf(SignError)
+  return error as SignError
+}
+
+function thrownBy(fn: () => unknown): unknown {
+  try {
+    fn()
+  } catch (error) {
+    return error
+  }
+  throw new Error('expected a throw')
+}
+
+function prototypeSnapshot(): string[] {
+  return Object.getOwnPropertyNames(Object.prototype).sort()
+}
+
+describe('fromUpstream', () => {
+  const success: [string, unknown][] = [
+    ['object with result 0', { result: 0, message: 'Success', data: 'x' }],
+    ['JSON string with result 0', '{"result":0,"message":"Success","data":"x"}'],
+    ['result "0" as a string', { result: '0' }],
+    ['result -0', JSON.parse('{"result":-0}')],
+    ['result 0 with a message that says otherwise', { result: 0, message: 'Wrong password' }],
+  ]
+  it.each(success)('%s is not an error', (_label, body) => {
+    expect(fromUpstream(body)).toBeUndefined()
+  })
+
+  const rows: [string, unknown, number, number, string, boolean][] = [
+    ['known code, object', { result: 22, message: 'Password incorrect' }, 22, 401, 'WrongPassword', false],
+    ['known code, JSON string', '{"result":22,"message":"Wrong password"}', 22, 401, 'WrongPassword', false],
+    ['known code as a numeric string', { result: '22' }, 22, 401, 'WrongPassword', false],
+    ['retryable code', { result: 89, message: 'The system is busy' }, 89, 503, 'SystemBusy', true],
+    ['not found code', { result: 41 }, 41, 404, 'DocumentNotFound', false],
+    ['eKYC code', { result: 2004 }, 2004, 400, 'InvalidSelfieImage', false],
+    ['code outside the catalog', { result: 9999, message: 'Something new' }, 9999, 502, 'UnknownCode', false],
+    ['code the seed leaves out', { result: 48, message: 'Authorized' }, 48, 502, 'UnknownCode', false],
+    ['negative code as a string', { result: '-5' }, -5, 502, 'UnknownCode', false],
+    ['nine-digit string', { result: '123456789' }, 123456789, 502, 'UnknownCode', false],
+    ['string that is not JSON', 'Service Unavailable', 3, 502, 'DataFormatError', false],
+    ['empty string', '', 3, 502, 'DataFormatError', false],
+    ['truncated JSON', '{"result": 2', 3, 502, 'DataFormatError', false],
+    ['JSON array', '[{"result":0}]', 3, 502, 'DataFormatError', false],
+    ['array', [{ result: 0 }], 3, 502, 'DataFormatError', false],
+    ['JSON null', 'null', 3, 502, 'DataFormatError', false],
+    ['null', null, 3, 502, 'DataFormatError', false],
+    ['undefined', undefined, 3, 502, 'DataFormatError', false],
+    ['JSON number', '22', 3, 502, 'DataFormatError', false],
+    ['number', 22, 3, 502, 'DataFormatError', false],
+    ['empty object', {}, 3, 502, 'DataFormatError', false],
+    ['no result', { message: 'Success', data: 'x' }, 3, 502, 'DataFormatError', false],
+    ['result null', { result: null }, 3, 502, 'DataFormatError', false],
+    ['result true', { result: true }, 3, 502, 'DataFormatError', false],
+    ['result 1.5', { result: 1.5 }, 3, 502, 'DataFormatError', false],
+    ['result NaN', { result: Number.NaN }, 3, 502, 'DataFormatError', false],
+    ['result Infinity', { result: Number.POSITIVE_INFINITY }, 3, 502, 'DataFormatError', false],
+    ['result 2^53', { result: 2 ** 53 }, 3, 502, 'DataFormatError', false],
+    ['result "22 "', { result: '22 ' }, 3, 502, 'DataFormatError', false],
+    ['result " 22"', { result: ' 22' }, 3, 502, 'DataFormatError', false],
+    ['result "1e3"', { result: '1e3' }, 3, 502, 'DataFormatError', false],
+    ['result "0x16"', { result: '0x16' }, 3, 502, 'DataFormatError', false],
+    ['result "2.0"', { result: '2.0' }, 3, 502, 'DataFormatError', false],
+    ['ten-digit string', { result: '1234567890' }, 3, 502, 'DataFormatError', false],
+    ['result only on the prototype', Object.create({ result: 0 }), 3, 502, 'DataFormatError', false],
+    [
+      'result 0 under "__proto__"',
+      JSON.parse('{"__proto__":{"result":0}}'),
+      3,
+      502,
+      'DataFormatError',
+      false,
+    ],
+    ['JSON string with "__proto__"', '{"__proto__":{"result":0}}', 3, 502, 'DataFormatError', false],
+    [
+      'result behind a getter',
+      Object.defineProperty({}, 'result', { get: () => 0, enumerable: true }),
+      3,
+      502,
+      'DataFormatError',
+      false,
+    ],
+  ]
+  it.each(rows)('%s -> code %i, status %i (%s)', (_label, body, code, status, codeName, retryable) => {
+    const err = fromUpstream(body)
+    expect(err).toBeInstanceOf(SignError)
+    expect(err?.code).toBe(code)
+    expect(err?.status).toBe(status)
+    expect(err?.statusCode).toBe(status)
+    expect(err?.codeName).toBe(codeName)
+    expect(err?.retryable).toBe(retryable)
+    expect(err?.details).toBeUndefined()
+    expect(err?.cause).toBeInstanceOf(UpstreamError)
+  })
+
+  it('uses the catalog message and keeps the platform facts on the cause only', () => {
+    const err = fromUpstream({ result: 22, message: 'Password incorrect', data: 'secret' }, { status: 200 })!
+    expect(err.message).toBe('Wrong password')
+    expect(err.expose).toBe(true)
+    expect(err.details).toBeUndefined()
+    const cause = err.cause as UpstreamError
+    expect(cause).toBeInstanceOf(UpstreamError)
+    expect(cause).toBeInstanceOf(Error)
+    expect(cause.name).toBe('UpstreamError')
+    expect(cause.message).toBe('upstream answered result 22 ("Password incorrect") with HTTP 200')
+    expect(cause.result).toBe(22)
+    expect(cause.upstreamMessage).toBe('Password incorrect')
+    expect(cause.httpStatus).toBe(200)
+    expect(Object.keys(cause)).toEqual(['result', 'upstreamMessage', 'httpStatus'])
+    expect(JSON.stringify(err)).toBe(
+      '{"code":22,"name":"WrongPassword","message":"Wrong password","status":401,"retryable":false}',
+    )
+  })
+
+  it('words the cause without a status or a message when there is none', () => {
+    const cause = fromUpstream({ result: 41 })!.cause as UpstreamError
+    expect(cause.message).toBe('upstream answered result 41')
+    expect(cause.upstreamMessage).toBeUndefined()
+    expect(cause.httpStatus).toBeUndefined()
+  })
+
+  it('gives an unknown code its number, status 502 and a hidden message', () => {
+    const err = fromUpstream({ result: 9999, message: 'Something new' }, { status: 200 })!
+    expect(err.message).toBe('Unknown return code 9999')
+    expect(err.expose).toBe(false)
+    expect((err.cause as UpstreamError).message).toBe(
+      'upstream answered result 9999 ("Something new") with HTTP 200',
+    )
+  })
+
+  it('cuts a long platform message to 200 characters', () => {
+    const cause = fromUpstream({ result: 22, message: 'x'.repeat(5000) })!.cause as UpstreamError
+    expect(cause.upstreamMessage).toBe('x'.repeat(200))
+  })
+
+  it('ignores a message that is not a string', () => {
+    const cause = fromUpstream({ result: 22, message: { text: 'nope' } })!.cause as UpstreamError
+    expect(cause.upstreamMessage).toBeUndefined()
+    expect(cause.message).toBe('upstream answered result 22')
+  })
+
+  it('explains an unreadable body on the cause and keeps the parser error below it', () => {
+    const err = fromUpstream('<html>oops</html>', { status: 200 })!
+    expect(err.message).toBe('Data format error')
+    expect(err.expose).toBe(false)
+    const cause = err.cause as UpstreamError
+    expect(cause.message).toBe('upstream answer is not JSON with HTTP 200')
+    expect(cause.result).toBeUndefined()
+    expect(cause.httpStatus).toBe(200)
+    expect(cause.cause).toBeInstanceOf(SyntaxError)
+  })
+
+  it.each([
+    [[], 'upstream answer is an array, not an object'],
+    [null, 'upstream answer is null, not an object'],
+    ['"text"', 'upstream answer is a string, not an object'],
+    [{ data: 1 }, 'upstream answer has no "result"'],
+    [Object.create({ result: 0 }), 'upstream answer has no "result"'],
+    [{ result: 1.5 }, 'upstream answer has a "result" that is not an integer'],
+  ])('says why %j cannot be read', (body, why) => {
+    expect((fromUpstream(body)!.cause as UpstreamError).message).toBe(why)
+  })
+
+  it('reads the field names of a sibling protocol', () => {
+    const fields = { result: 'code', message: 'msg', data: 'payload' }
+    const err = fromUpstream({ code: 22, msg: 'bad', result: 0 }, { fields })!
+    expect(err.code).toBe(22)
+    expect((err.cause as UpstreamError).upstreamMessage).toBe('bad')
+    expect(fromUpstream({ code: 0 }, { fields })).toBeUndefined()
+    expect(fromUpstream({ code: 0 })?.code).toBe(3)
+  })
+
+  it('never writes to Object.prototype, whatever the body holds', () => {
+    const before = prototypeSnapshot()
+    const parsed = JSON.parse('{"__proto__":{"polluted":1},"result":22}')
+    expect(fromUpstream(parsed)?.code).toBe(22)
+    expect(fromUpstream('{"__proto__":{"polluted":1},"result":22}')?.code).toBe(22)
+    expect(() => assertUpstreamOk(parsed)).toThrow(SignError)
+    expect(prototypeSnapshot()).toEqual(before)
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined()
+    expect(({} as Record<string, unknown>).result).toBeUndefined()
+  })
+})
+
+describe('assertUpstreamOk', () => {
+  it('returns the data of a result-0 answer', () => {
+    expect(assertUpstreamOk({ result: 0, message: 'Success', data: 'eyJpZCI6MX0=', mac: 'ab' })).toBe(
+      'eyJpZCI6MX0=',
+    )
+    expect(assertUpstreamOk('{"result":0,"data":{"id":7}}')).toEqual({ id: 7 })
+    expect(assertUpstreamOk({ result: '0', data: [1, 2] })).toEqual([1, 2])
+  })
+
+  it('returns undefined when a success has no data', () => {
+    expect(assertUpstreamOk({ result: 0, message: 'Success' })).toBeUndefined()
+  })
+
+  it('does not take data from the prototype', () => {
+    expect(assertUpstreamOk(JSON.parse('{"result":0,"__proto__":{"data":"inherited"}}'))).toBeUndefined()
+  })
+
+  it('throws the SignError of an error answer', () => {
+    const err = thrownBy(() => assertUpstreamOk({ result: 41, message: 'nope' }, { status: 200 }))
+    expect(err).toBeInstanceOf(SignError)
+    expect((err as SignError).code).toBe(41)
+    expect((err as SignError).status).toBe(404)
+    expect(((err as SignError).cause as UpstreamError).message).toBe(
+      'upstream answered result 41 ("nope") with HTTP 200',
+    )
+  })
+
+  it('throws code 3 with status 502 for an unreadable body', () => {
+    const err = thrownBy(() => assertUpstreamOk('{"result": 2')) as SignError
+    expect(err.code).toBe(3)
+    expect(err.status).toBe(502)
+  })
+
+  it('uses the given field names', () => {
+    expect(
+      assertUpstreamOk({ rc: 0, payload: 'p', data: 'd' }, { fields: { result: 'rc', data: 'payload' } }),
+    ).toBe('p')
+  })
+})
+
+describe('callUpstream against a real server', () => {
+  let platform: FakePlatform
+  beforeAll(async () => {
+    platform = await startFakePlatform()
+  })
+  afterAll(async () => {
+    await platform.close()
+  })
+
+  it('returns the data of a result-0 answer', async () => {
+    expect(await callUpstream(`${platform.url}/ok`)).toBe('eyJpZCI6ImRvYy0xIn0=')
+  })
+
+  it('passes method, headers and body through', async () => {
+    const data = await callUpstream(new URL('/echo', platform.url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"email":"a@b.c"}',
+    })
+    expect(data).toBe('POST application/json {"email":"a@b.c"}')
+  })
+
+  it('turns result 22 into WrongPassword with the catalog message and status', async () => {
+    const err = await signErrorOf(callUpstream(`${platform.url}/wrong-password`))
+    expect(err.code).toBe(22)
+    expect(err.codeName).toBe('WrongPassword')
+    expect(err.status).toBe(401)
+    expect(err.message).toBe('Wrong password')
+    expect(err.retryable).toBe(false)
+    expect(err.details).toBeUndefined()
+    const cause = err.cause as UpstreamError
+    expect(cause).toBeInstanceOf(UpstreamError)
+    expect(cause.message).toBe('upstream answered result 22 ("Password incorrect") with HTTP 200')
+    expect(cause.result).toBe(22)
+    expect(cause.upstreamMessage).toBe('Password incorrect')
+    expect(cause.httpStatus).toBe(200)
+  })
+
+  it('turns a code outside the catalog into a 502 UnknownCode', async () => {
+    const err = await signErrorOf(callUpstream(`${platform.url}/unknown`))
+    expect(err.code).toBe(9999)
+    expect(err.codeName).toBe('UnknownCode')
+    expect(err.status).toBe(502)
+    expect(err.retryable).toBe(false)
+    expect((err.cause as UpstreamError).result).toBe(9999)
+  })
+
+  it('reads a numeric-string result', async () => {
+    const err = await signErrorOf(callUpstream(`${platform.url}/string-result`))
+    expect(err.code).toBe(22)
+    expect(err.status).toBe(401)
+  })
+
+  it('believes a platform answer sent with a non-2xx status', async () => {
+    const err = await signErrorOf(callUpstream(`${platform.url}/busy-503`))
+    expect(err.code).toBe(89)
+    expect(err.status).toBe(503)
+    expect(err.retryable).toBe(true)
+    expect((err.cause as UpstreamError).message).toBe(
+      'upstream answered result 89 ("The system is busy") with HTTP 503',
+    )
+  })
+
+  it('turns a 404 with an empty body into code 4, 502, retryable', async () => {
+    const err = await signErrorOf(callUpstream(`${platform.url}/empty-404`))
+    expect(err.code).toBe(4)
+    expect(err.status).toBe(502)
+    expect(err.retryable).toBe(true)
+    expect(err.expose).toBe(false)
+    expect(err.message).toBe('Processing failed')
+    const cause = err.cause as UpstreamError
+    expect(cause).toBeInstanceOf(UpstreamError)
+    expect(cause.message).toBe('upstream answered HTTP 404 with an empty body')
+    expect(cause.httpStatus).toBe(404)
+    expect(cause.result).toBeUndefined()
+  })
+
+  it('turns a proxy HTML page into code 4, 502, retryable', async () => {
+    const err = await signErrorOf(callUpstream(`${platform.url}/html-502`))
+    expect(err.code).toBe(4)
+    expect(err.status).toBe(502)
+    expect(err.retryable).toBe(true)
+    expect((err.cause as UpstreamError).message).toBe(
+      'upstream answered HTTP 502 with a body that is not a platform answer',
+    )
+  })
+
+  it('turns a truncated JSON body on HTTP 200 into code 3, 502', async () => {
+    const err = await signErrorOf(callUpstream(`${platform.url}/garbage`))
+    expect(err.code).toBe(3)
+    expect(err.codeName).toBe('DataFormatError')
+    expect(err.status).toBe(502)
+    expect(err.retryable).toBe(false)
+    const cause = err.cause as UpstreamError
+    expect(cause.message).toBe('upstream answer is not JSON with HTTP 200')
+    expect(cause.cause).toBeInstanceOf(SyntaxError)
+  })
+
+  it('does not let a "__proto__" body pass as success nor pollute prototypes', async () => {
+    const before = prototypeSnapshot()
+    const err = await signErrorOf(callUpstream(`${platform.url}/proto`))
+    expect(err.code).toBe(3)
+    expect(err.status).toBe(502)
+    expect((err.cause as UpstreamError).message).toBe('upstream answer has no "result" with HTTP 200')
+    expect(prototypeSnapshot()).toEqual(before)
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined()
+  })
+
+  it('turns a connection closed mid-body into code 4, 502, retryable', async () => {
+    const err = await signErrorOf(callUpstream(`${platform.url}/close-mid-body`))
+    expect(err.code).toBe(4)
+    expect(err.status).toBe(502)
+    expect(err.retryable).toBe(true)
+    expect(err.cause).toBeInstanceOf(TypeError)
+    expect(err.cause).not.toBeInstanceOf(UpstreamError)
+  })
+
+  it('times out a server that never answers: code 4, 504, retryable', async () => {
+    const started = Date.now()
+    const err = await signErrorOf(callUpstream(`${platform.url}/hang`, undefined, { timeoutMs: 150 }))
+    expect(Date.now() - started).toBeLessThan(3000)
+    expect(err.code).toBe(4)
+    expect(err.status).toBe(504)
+    expect(err.retryable).toBe(true)
+    expect(err.cause).toBeInstanceOf(DOMException)
+    expect((err.cause as DOMException).name).toBe('TimeoutError')
+  })
+
+  it('times out a body that stops halfway: code 4, 504', async () => {
+    const err = await signErrorOf(
+      callUpstream(`${platform.url}/stall-mid-body`, undefined, { timeoutMs: 150 }),
+    )
+    expect(err.code).toBe(4)
+    expect(err.status).toBe(504)
+    expect((err.cause as DOMException).name).toBe('TimeoutError')
+  })
+
+  it('rethrows the caller abort untouched, waiting for headers', async () => {
+    const controller = new AbortController()
+    const reason = new Error('client went away')
+    setTimeout(() => controller.abort(reason), 50)
+    const error = await rejectionOf(callUpstream(`${platform.url}/hang`, { signal: controller.signal }))
+    expect(error).toBe(reason)
+  })
+
+  it('rethrows the caller abort untouched, reading the body', async () => {
+    const controller = new AbortController()
+    const reason = new Error('client went away')
+    setTimeout(() => controller.abort(reason), 50)
+    const error = await rejectionOf(
+      callUpstream(`${platform.url}/stall-mid-body`, { signal: controller.signal }, { timeoutMs: 5000 }),
+    )
+    expect(error).toBe(reason)
+  })
+
+  it('rethrows an abort that happened before the call', async () => {
+    const reason = new Error('already gone')
+    const error = await rejectionOf(callUpstream(`${platform.url}/ok`, { signal: AbortSignal.abort(reason) }))
+    expect(error).toBe(reason)
+  })
+
+  it('still times out when the caller passes a signal that never fires', async () => {
+    const controller = new AbortController()
+    const err = await signErrorOf(
+      callUpstream(`${platform.url}/hang`, { signal: controller.signal }, { timeoutMs: 100 }),
+    )
+    expect(err.status).toBe(504)
+  })
+
+  it('stops reading a 50 MB body at the default 10 MiB limit', async () => {
+    const started = Date.now()
+    const err = await signErrorOf(callUpstream(`${platform.url}/huge`))
+    expect(err.code).toBe(4)
+    expect(err.status).toBe(502)
+    expect(err.retryable).toBe(true)
+    const cause = err.cause as UpstreamError
+    expect(cause).toBeInstanceOf(UpstreamError)
+    expect(cause.message).toBe('upstream body is larger than the limit of 10485760 bytes')
+    expect(cause.httpStatus).toBe(200)
+    const outcome = await platform.lastHuge()
+    expect(outcome.completed).toBe(false)
+    expect(outcome.bytesWritten).toBeLessThan(HUGE_BYTES)
+    expect(Date.now() - started).toBeLessThan(5000)
+  })
+
+  it('stops reading a 50 MB body at a small limit, long before the end', async () => {
+    const err = await signErrorOf(callUpstream(`${platform.url}/huge`, undefined, { maxBytes: 1024 }))
+    expect(err.status).toBe(502)
+    expect((err.cause as UpstreamError).message).toBe('upstream body is larger than the limit of 1024 bytes')
+    const outcome = await platform.lastHuge()
+    expect(outcome.completed).toBe(false)
+    expect(outcome.bytesWritten).toBeLessThan(HUGE_BYTES / 2)
+  })
+
+  it('accepts a body exactly at the limit', async () => {
+    const size = Buffer.byteLength(
+      '{"result":0,"message":"Success","data":"eyJpZCI6ImRvYy0xIn0=","mac":"9f2c"}',
+    )
+    expect(await callUpstream(`${platform.url}/ok`, undefined, { maxBytes: size })).toBe(
+      'eyJpZCI6ImRvYy0xIn0=',
+    )
+    const err = await signErrorOf(callUpstream(`${platform.url}/ok`, undefined, { maxBytes: size - 1 }))
+    expect(err.status).toBe(502)
+  })
+})
+
+describe('callUpstream without a server', () => {
+  it('turns a refused connection into code 4, 502, retryable', async () => {
+    const server = createServer()
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const { port } = server.address() as AddressInfo
+    await new Promise<void>((resolve) => server.close(() => resolve()))
+
+    const err = await signErrorOf(callUpstream(`http://127.0.0.1:${port}/ok`))
+    expect(err.code).toBe(4)
+    expect(err.status).toBe(502)
+    expect(err.retryable).toBe(true)
+    expect(err.cause).toBeInstanceOf(TypeError)
+    expect(((err.cause as TypeError).cause as NodeJS.ErrnoException).code).toBe('ECONNREFUSED')
+  })
+
+  it('uses an injected fetch, with the caller init and a signal', async () => {
+    const seen: { method: string | undefined; signal: unknown }[] = []
+    const fakeFetch = (async (_url: string | URL | Request, init?: RequestInit) => {
+      seen.push({ method: init?.method, signal: init?.signal })
+      return new Response('{"result":0,"data":"injected"}')
+    }) as typeof fetch
+    expect(await callUpstream('http://platform.invalid/x', { method: 'PUT' }, { fetch: fakeFetch })).toBe(
+      'injected',
+    )
+    expect(seen).toHaveLength(1)
+    expect(seen[0]?.method).toBe('PUT')
+    expect(seen[0]?.signal).toBeInstanceOf(AbortSignal)
+  })
+
+  it('refuses a declared Content-Length over the limit without reading the body', async () => {
+    let cancelled = false
+    const body = new ReadableStream<Uint8Array>({
+      cancel() {
+        cancelled = true
+      },
+    })
+    const fakeFetch = (async () =>
+      new Response(body, { headers: { 'content-length': '2048' } })) as unknown as typeof fetch
+    const err = await signErrorOf(
+      callUpstream('http://platform.invalid/x', undefined, { fetch: fakeFetch, maxBytes: 1024 }),
+    )
+    expect(err.code).toBe(4)
+    expect(err.status).toBe(502)
+    expect((err.cause as UpstreamError).message).toBe('upstream body is larger than the limit of 1024 bytes')
+    expect(cancelled).toBe(true)
+  })
+
+  it('treats result 0 on a non-2xx status as a failure', async () => {
+    const fakeFetch = (async () =>
+      new Response('{"result":0,"data":"x"}', { status: 500 })) as unknown as typeof fetch
+    const err = await signErrorOf(callUpstream('http://platform.invalid/x', undefined, { fetch: fakeFetch }))
+    expect(err.code).toBe(4)
+    expect(err.status).toBe(502)
+    expect((err.cause as UpstreamError).message).toBe('upstream answered HTTP 500 with result 0')
+  })
+
+  it('reads the field names of a sibling protocol', async () => {
+    const fakeFetch = (async () => new Response('{"rc":"41","text":"no doc"}')) as unknown as typeof fetch
+    const err = await signErrorOf(
+      callUpstream('http://platform.invalid/x', undefined, {
+        fetch: fakeFetch,
+        fields: { result: 'rc', message: 'text' },
+      }),
+    )
+    expect(err.code).toBe(41)
+    expect((err.cause as UpstreamError).upstreamMessage).toBe('no doc')
+  })
+
+  it('rejects a maxBytes that is not a number of bytes', async () => {
+    await expect(
+      callUpstream('http://platform.invalid/x', undefined, { maxBytes: Number.NaN }),
+    ).rejects.toThrow(RangeError)
+  })
+})
