@@ -27,3 +27,5 @@ export { causeChain, createResponder, REPRESENTATION_HEADERS, success, toErrorRe
 export type { SignErrorOptions } from './sign-error.js'
 export { isSignError, SignError } from './sign-error.js'
 export type { CatalogEntry, Category } from './types.js'
+export type { CallUpstreamOptions, FromUpstreamOptions, UpstreamFacts, UpstreamFields } from './upstream.js'
+export { assertUpstreamOk, callUpstream, fromUpstream, UpstreamError } from './upstream.js'

@@ -40,25 +40,27 @@ export interface SignErrorOptions {
  * throw new SignError(Codes.ParameterError, { message: 'email is required', details: { field: 'email' } })
  * throw new SignError(Codes.SigningFailed, { cause: hsmError })  // 500; the cause is logged, never sent
  */
+// Fields are `declare`d and assigned once in the constructor: emitted class fields would define each
+// property twice, a measurable cost on the error path.
 export class SignError<C extends number = number> extends Error {
   /** The platform return code. */
-  readonly code: C
+  declare readonly code: C
   /** The catalog name of the code, or `'UnknownCode'`. */
-  readonly codeName: NameOf<C>
+  declare readonly codeName: NameOf<C>
   /** HTTP status, 400-599. */
-  readonly status: number
+  declare readonly status: number
   /** Same as `status`, for the http-errors contract. */
-  readonly statusCode: number
+  declare readonly statusCode: number
   /** Whether `message` and `details` may be sent to the client. */
-  readonly expose: boolean
+  declare readonly expose: boolean
   /** Whether the same request may succeed later. */
-  readonly retryable: boolean
+  declare readonly retryable: boolean
   /** Response headers carried by the error (http-errors contract). */
-  readonly headers: Readonly<Record<string, string>> | undefined
+  declare readonly headers: Readonly<Record<string, string>> | undefined
   /** Client-safe structured data, sent when exposed. */
-  readonly details: unknown
+  declare readonly details: unknown
   /** Seconds or moment for `Retry-After`. */
-  readonly retryAfter: number | Date | undefined
+  declare readonly retryAfter: number | Date | undefined
 
   constructor(code: C, options?: SignErrorOptions) {
     if (!Number.isSafeInteger(code)) {
