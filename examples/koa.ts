@@ -1,0 +1,84 @@
+/**
+ * The same small e-signature-like API as the Express demo, on Koa: every failure leaves as the same envelope.
+ *
+ *   npx tsx examples/koa.ts   # http://127.0.0.1:3002 (PORT and HOST override)
+ */
+import { pathToFileURL } from 'node:url'
+import { bodyParser } from '@koa/bodyparser'
+import Router from '@koa/router'
+import { Codes, SignError, success } from 'esign-errors'
+import { errorHandler, notFound } from 'esign-errors/koa'
+import Koa from 'koa'
+
+const documents = new Map([['D-1', { id: 'D-1', title: 'Lease agreement', status: 'signed' }]])
+
+/** Builds the demo app; tests mount it on their own servers. */
+export function createApp(): Koa {
+  const app = new Koa()
+  const router = new Router()
+  const json = bodyParser({ enableTypes: ['json'] })
+
+  router.post('/login', json, (ctx) => {
+    const body = ctx.request.body as { password?: unknown } | undefined
+    if (body?.password !== 'secret') throw new SignError(Codes.WrongPassword)
+    ctx.body = success({ token: 'demo-token' })
+  })
+
+  router.get('/documents/:id', (ctx) => {
+    const document = documents.get(ctx.params.id ?? '')
+    if (!document) throw new SignError(Codes.DocumentNotFound)
+    ctx.body = success(document)
+  })
+
+  router.post('/documents', json, (ctx) => {
+    const title: unknown = (ctx.request.body as { title?: unknown } | undefined)?.title
+    if (typeof title !== 'string' || title === '') {
+      throw new SignError(Codes.ParameterError, { message: 'title is required', details: { field: 'title' } })
+    }
+    const document = { id: `D-${documents.size + 1}`, title, status: 'draft' }
+    documents.set(document.id, document)
+    ctx.status = 201
+    ctx.body = success(document)
+  })
+
+  // @koa/bodyparser reads only text-like bodies; each kind gets the same 1 kb cap.
+  router.post(
+    '/upload',
+    bodyParser({
+      enableTypes: ['json', 'form', 'text'],
+      jsonLimit: '1kb',
+      formLimit: '1kb',
+      textLimit: '1kb',
+    }),
+    (ctx) => {
+      const raw = ctx.request.rawBody
+      ctx.body = success({ bytes: typeof raw === 'string' ? Buffer.byteLength(raw) : 0 })
+    },
+  )
+
+  router.get('/boom', () => {
+    throw new Error('db password=hunter2 is wrong')
+  })
+
+  // Koa runs middleware as an onion: the handler goes first so it wraps everything after it.
+  app.use(errorHandler())
+  app.use(router.routes())
+  app.use(notFound())
+  return app
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const host = process.env.HOST ?? '127.0.0.1'
+  const port = Number(process.env.PORT ?? 3002)
+  createApp().listen(port, host, () => {
+    const base = `http://${host}:${port}`
+    console.log(`esign-errors demo (Koa) on ${base}. Try:
+  curl -i -X POST ${base}/login -H 'content-type: application/json' -d '{"password":"nope"}'
+  curl -i ${base}/documents/D-404
+  curl -i ${base}/documents/D-404 -H 'accept: application/problem+json'
+  curl -i -X POST ${base}/documents -H 'content-type: application/json' -d '{"title":'
+  curl -i -X POST ${base}/documents -H 'content-type: application/json' -d '{}'
+  curl -i -X POST ${base}/upload --data-binary "$(head -c 2048 /dev/zero | tr '\\0' x)"
+  curl -i ${base}/boom`)
+  })
+}

@@ -1,0 +1,569 @@
+import { once } from 'node:events'
+import { request as httpRequest, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { bodyParser } from '@koa/bodyparser'
+import Router from '@koa/router'
+import { Codes, type ErrorHandlerOptions, type LogEntry, SignError } from 'esign-errors'
+import { errorHandler, notFound } from 'esign-errors/koa'
+import createHttpError from 'http-errors'
+import Koa, { type Context } from 'koa'
+import Koa2 from 'koa2'
+import request from 'supertest'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createApp } from '../examples/koa.js'
+
+const JSON_TYPE = 'application/json; charset=utf-8'
+
+const servers: Server[] = []
+
+afterEach(async () => {
+  const open = servers.splice(0)
+  await Promise.all(
+    open.map((server) => {
+      // A response Koa left open must not keep the server from closing.
+      server.closeAllConnections()
+      return new Promise((resolve) => server.close(resolve))
+    }),
+  )
+})
+
+describe.each([
+  ['Koa 3', Koa],
+  ['Koa 2', Koa2],
+])('%s', (_version, App) => {
+  /** A real app on 127.0.0.1: errorHandler() first, then `mount`, and every 'error' event recorded. */
+  async function serve(mount: (app: Koa) => void, options?: ErrorHandlerOptions<Context>) {
+    const app = new App()
+    const emitted: { err: unknown; ctx: unknown }[] = []
+    app.on('error', (err: unknown, ctx: unknown) => emitted.push({ err, ctx }))
+    app.use(errorHandler(options))
+    mount(app)
+    const server = app.listen(0, '127.0.0.1')
+    servers.push(server)
+    await once(server, 'listening')
+    return { app, server, emitted }
+  }
+
+  /** Mounts one middleware that answers every request. */
+  const route =
+    (handler: (ctx: Context) => unknown) =>
+    (app: Koa): void => {
+      app.use(async (ctx) => {
+        await handler(ctx)
+      })
+    }
+
+  it('ctx.throw(404) becomes 404, code 7, message "Not Found"', async () => {
+    const { server, emitted } = await serve(route((ctx) => ctx.throw(404)))
+    const res = await request(server).get('/missing')
+    expect(res.status).toBe(404)
+    expect(res.headers['content-type']).toBe(JSON_TYPE)
+    expect(res.headers['cache-control']).toBe('no-store')
+    expect(res.headers['x-content-type-options']).toBe('nosniff')
+    expect(res.text).toBe(
+      '{"code":7,"name":"InvalidRequestType","message":"Not Found","status":404,"retryable":false}',
+    )
+    expect(emitted).toHaveLength(0)
+  })
+
+  it('ctx.throw(400, message) keeps the exposed message, code 1', async () => {
+    const { server } = await serve(route((ctx) => ctx.throw(400, 'email is required')))
+    const res = await request(server).get('/')
+    expect(res.status).toBe(400)
+    expect(res.body).toEqual({
+      code: 1,
+      name: 'ParameterError',
+      message: 'email is required',
+      status: 400,
+      retryable: false,
+    })
+  })
+
+  it('malformed JSON seen by @koa/bodyparser becomes 400, code 3', async () => {
+    const { server, emitted } = await serve((app) => {
+      app.use(bodyParser())
+      app.use((ctx) => {
+        ctx.body = { got: ctx.request.body }
+      })
+    })
+    const res = await request(server).post('/').set('content-type', 'application/json').send('{"title":')
+    expect(res.status).toBe(400)
+    expect(res.headers['content-type']).toBe(JSON_TYPE)
+    expect(res.body).toEqual({
+      code: 3,
+      name: 'DataFormatError',
+      message: 'Data format error',
+      status: 400,
+      retryable: false,
+    })
+    expect(emitted).toHaveLength(0)
+  })
+
+  it('a JSON body past jsonLimit becomes 413, code 93', async () => {
+    const { server } = await serve((app) => {
+      app.use(bodyParser({ jsonLimit: '1kb' }))
+      app.use((ctx) => {
+        ctx.body = 'stored'
+      })
+    })
+    const res = await request(server)
+      .post('/')
+      .set('content-type', 'application/json')
+      .send(JSON.stringify({ text: 'x'.repeat(2000) }))
+    expect(res.status).toBe(413)
+    expect(res.body).toEqual({
+      code: 93,
+      name: 'FileTooLarge',
+      message: 'Upload file size too big',
+      status: 413,
+      retryable: false,
+    })
+  })
+
+  it("@koa/router's 405 from allowedMethods({ throw: true }) becomes code 7 and keeps Allow", async () => {
+    const { server, emitted } = await serve((app) => {
+      const router = new Router()
+      router.get('/documents', (ctx) => {
+        ctx.body = []
+      })
+      app.use(router.routes())
+      // In throw mode the router sets no Allow of its own; the error it is given carries it.
+      app.use(
+        router.allowedMethods({
+          throw: true,
+          methodNotAllowed: () => createHttpError(405, { headers: { Allow: 'HEAD, GET' } }),
+        }),
+      )
+    })
+    const res = await request(server).delete('/documents')
+    expect(res.status).toBe(405)
+    expect(res.headers.allow).toBe('HEAD, GET')
+    expect(res.body).toEqual({
+      code: 7,
+      name: 'InvalidRequestType',
+      message: 'Method Not Allowed',
+      status: 405,
+      retryable: false,
+    })
+    expect(emitted).toHaveLength(0)
+  })
+
+  it("@koa/router's default 405 error becomes code 7", async () => {
+    const { server } = await serve((app) => {
+      const router = new Router()
+      router.get('/documents', (ctx) => {
+        ctx.body = []
+      })
+      app.use(router.routes())
+      app.use(router.allowedMethods({ throw: true }))
+    })
+    const res = await request(server).post('/documents')
+    expect(res.status).toBe(405)
+    expect(res.body).toEqual({
+      code: 7,
+      name: 'InvalidRequestType',
+      message: 'Method Not Allowed',
+      status: 405,
+      retryable: false,
+    })
+  })
+
+  it('an Allow header the route set survives its own 405', async () => {
+    const { server } = await serve(
+      route((ctx) => {
+        ctx.set('Allow', 'GET')
+        ctx.throw(405)
+      }),
+    )
+    const res = await request(server).put('/')
+    expect(res.status).toBe(405)
+    expect(res.headers.allow).toBe('GET')
+    expect(res.body.code).toBe(7)
+  })
+
+  it('a method the router does not implement becomes 501, code 7, the catalog message, one emit', async () => {
+    const { server, emitted } = await serve((app) => {
+      const router = new Router()
+      router.get('/x', (ctx) => {
+        ctx.body = 'x'
+      })
+      app.use(router.routes())
+      app.use(router.allowedMethods({ throw: true }))
+    })
+    const res = await request(server).search('/x')
+    expect(res.status).toBe(501)
+    expect(res.text).toBe(
+      '{"code":7,"name":"InvalidRequestType","message":"Invalid request type","status":501,"retryable":false}',
+    )
+    expect(emitted).toHaveLength(1)
+  })
+
+  // notFound() is documented to be mounted last; allowedMethods() decides only after its next() settles.
+  it('allowedMethods() still answers 405 with notFound() mounted last', async () => {
+    const { server } = await serve((app) => {
+      const router = new Router()
+      router.get('/documents', (ctx) => {
+        ctx.body = []
+      })
+      app.use(router.routes())
+      app.use(router.allowedMethods({ throw: true }))
+      app.use(notFound())
+    })
+    const res = await request(server).post('/documents')
+    expect(res.status).toBe(405)
+    expect(res.body.message).toBe('Method Not Allowed')
+  })
+
+  it('a SignError is answered with its exact envelope', async () => {
+    const { server, emitted } = await serve(
+      route(() => {
+        throw new SignError(Codes.ParameterError, {
+          message: 'title is required',
+          details: { field: 'title' },
+        })
+      }),
+    )
+    const res = await request(server).post('/documents')
+    expect(res.status).toBe(400)
+    expect(res.headers['content-type']).toBe(JSON_TYPE)
+    expect(res.text).toBe(
+      '{"code":1,"name":"ParameterError","message":"title is required","status":400,"retryable":false,"details":{"field":"title"}}',
+    )
+    expect(emitted).toHaveLength(0)
+  })
+
+  it('a SignError of status 401 carries WWW-Authenticate', async () => {
+    const { server } = await serve(
+      route(() => {
+        throw new SignError(Codes.WrongPassword)
+      }),
+    )
+    const res = await request(server).post('/login')
+    expect(res.status).toBe(401)
+    expect(res.headers['www-authenticate']).toBe('Bearer')
+    expect(res.text).toBe(
+      '{"code":22,"name":"WrongPassword","message":"Wrong password","status":401,"retryable":false}',
+    )
+  })
+
+  it('a plain Error becomes 500, code 4, and its message reaches neither body nor headers', async () => {
+    const thrown = new Error('db password=hunter2')
+    const { server, emitted } = await serve(
+      route(() => {
+        throw thrown
+      }),
+    )
+    const res = await request(server).get('/boom')
+    expect(res.status).toBe(500)
+    expect(res.text).toBe(
+      '{"code":4,"name":"ProcessingFailed","message":"Processing failed","status":500,"retryable":true}',
+    )
+    expect(JSON.stringify(res.headers)).not.toContain('hunter2')
+    expect(emitted).toHaveLength(1)
+    expect(emitted[0]!.err).toBe(thrown)
+    expect((emitted[0]!.ctx as Context).path).toBe('/boom')
+  })
+
+  it("emits 'error' once per 5xx, never for 4xx", async () => {
+    const { server, emitted } = await serve(
+      route((ctx) => {
+        if (ctx.path === '/bad') throw new SignError(Codes.DocumentNotFound)
+        if (ctx.path === '/busy') ctx.throw(503)
+        throw new SignError(Codes.SigningFailed, { cause: new Error('hsm offline') })
+      }),
+    )
+    expect((await request(server).get('/bad')).status).toBe(404)
+    expect(emitted).toHaveLength(0)
+    expect((await request(server).get('/busy')).status).toBe(503)
+    expect(emitted).toHaveLength(1)
+    expect((await request(server).get('/sign')).status).toBe(500)
+    expect(emitted).toHaveLength(2)
+    expect((emitted[1]!.err as SignError).code).toBe(Codes.SigningFailed)
+  })
+
+  it("emits nothing with log: false, and a log function adds to the 'error' event", async () => {
+    const quiet = await serve(
+      route(() => {
+        throw new Error('quiet')
+      }),
+      { log: false },
+    )
+    expect((await request(quiet.server).get('/')).status).toBe(500)
+    expect(quiet.emitted).toHaveLength(0)
+
+    const entries: LogEntry[] = []
+    const logged = await serve(
+      route(() => {
+        throw new Error('loud')
+      }),
+      { log: (entry) => entries.push(entry) },
+    )
+    expect((await request(logged.server).get('/')).status).toBe(500)
+    expect(logged.emitted).toHaveLength(1)
+    expect(entries).toHaveLength(1)
+    expect(entries[0]!.status).toBe(500)
+    expect(entries[0]!.code).toBe(4)
+    expect(entries[0]!.level).toBe('error')
+  })
+
+  it('a thrown string or null becomes 500, code 4, and an Error is emitted', async () => {
+    const { server, emitted } = await serve(
+      route((ctx) => {
+        if (ctx.path === '/string') throw 'disk full'
+        throw null
+      }),
+    )
+    for (const path of ['/string', '/null']) {
+      const res = await request(server).get(path)
+      expect(res.status).toBe(500)
+      expect(res.body).toEqual({
+        code: 4,
+        name: 'ProcessingFailed',
+        message: 'Processing failed',
+        status: 500,
+        retryable: true,
+      })
+    }
+    expect(emitted).toHaveLength(2)
+    expect(emitted[0]!.err).toBeInstanceOf(Error)
+    expect((emitted[0]!.err as Error).cause).toBe('disk full')
+    expect(emitted[1]!.err).toBeInstanceOf(Error)
+    expect((emitted[1]!.err as Error).cause).toBe(null)
+  })
+
+  it('writes nothing once headers are sent: the client gets only what the route wrote', async () => {
+    const { server, emitted } = await serve(
+      route((ctx) => {
+        ctx.res.writeHead(200, { 'content-type': 'text/plain' })
+        ctx.res.write('partial')
+        throw new Error('failed mid-stream')
+      }),
+    )
+    const { port } = server.address() as AddressInfo
+    const received = await new Promise<{ status: number | undefined; text: string }>((resolve, reject) => {
+      const req = httpRequest({ host: '127.0.0.1', port, path: '/stream' }, (res) => {
+        let text = ''
+        let timer: NodeJS.Timeout | undefined
+        const finish = () => {
+          clearTimeout(timer)
+          req.destroy()
+          resolve({ status: res.statusCode, text })
+        }
+        res.setEncoding('utf8')
+        res.on('data', (chunk: string) => {
+          text += chunk
+          // Whatever else the server would write arrives well within this window.
+          clearTimeout(timer)
+          timer = setTimeout(finish, 300)
+        })
+        res.on('end', finish)
+        res.on('aborted', finish)
+        res.on('error', finish)
+      })
+      req.on('error', reject)
+      req.end()
+    })
+    expect(received).toEqual({ status: 200, text: 'partial' })
+    // Koa's own onerror reports it; the handler does not report it a second time.
+    expect(emitted).toHaveLength(1)
+    expect((emitted[0]!.err as Error).message).toBe('failed mid-stream')
+  })
+
+  it('HEAD gets the status and headers but no body', async () => {
+    const { server } = await serve(
+      route(() => {
+        throw new SignError(Codes.DocumentNotFound)
+      }),
+    )
+    const res = await request(server).head('/documents/D-404')
+    expect(res.status).toBe(404)
+    expect(res.headers['content-type']).toBe(JSON_TYPE)
+    expect(res.text).toBeUndefined()
+    expect(res.headers['content-length']).toBe(
+      String(
+        '{"code":41,"name":"DocumentNotFound","message":"Document does not exist","status":404,"retryable":false}'
+          .length,
+      ),
+    )
+  })
+
+  it('drops representation headers the route set, keeps CORS, Vary and Set-Cookie', async () => {
+    const { server } = await serve(
+      route((ctx) => {
+        ctx.set('Access-Control-Allow-Origin', 'https://app.example')
+        ctx.vary('Origin')
+        ctx.append('Set-Cookie', 'sid=abc; Path=/; HttpOnly')
+        ctx.attachment('contract.pdf')
+        ctx.set('ETag', '"v1"')
+        ctx.set('Last-Modified', 'Tue, 01 Apr 2025 00:00:00 GMT')
+        throw new SignError(Codes.DocumentNotFound)
+      }),
+    )
+    const res = await request(server).get('/documents/D-404/file').set('origin', 'https://app.example')
+    expect(res.status).toBe(404)
+    expect(res.headers['content-type']).toBe(JSON_TYPE)
+    expect(res.headers['content-disposition']).toBeUndefined()
+    expect(res.headers.etag).toBeUndefined()
+    expect(res.headers['last-modified']).toBeUndefined()
+    expect(res.headers['access-control-allow-origin']).toBe('https://app.example')
+    expect(res.headers.vary).toBe('Origin')
+    expect(res.headers['set-cookie']).toEqual(['sid=abc; Path=/; HttpOnly'])
+    expect(res.body.code).toBe(41)
+  })
+
+  it('answers application/problem+json when the client prefers it', async () => {
+    const { server } = await serve(
+      route(() => {
+        throw new SignError(Codes.DocumentNotFound)
+      }),
+    )
+    const problem = await request(server)
+      .get('/documents/D-404?view=full')
+      .set('accept', 'application/problem+json')
+    expect(problem.status).toBe(404)
+    expect(problem.headers['content-type']).toBe('application/problem+json; charset=utf-8')
+    expect(JSON.parse(problem.text)).toEqual({
+      type: 'about:blank',
+      title: 'Not Found',
+      status: 404,
+      detail: 'Document does not exist',
+      instance: '/documents/D-404',
+      code: 41,
+      name: 'DocumentNotFound',
+      retryable: false,
+    })
+
+    const plain = await request(server).get('/documents/D-404').set('accept', 'application/json')
+    expect(plain.headers['content-type']).toBe(JSON_TYPE)
+    expect(plain.body.message).toBe('Document does not exist')
+  })
+
+  it('echoes a well-formed X-Request-Id header, in the header and the body', async () => {
+    const { server } = await serve(route((ctx) => ctx.throw(404)))
+    const res = await request(server).get('/').set('x-request-id', 'req-7f3c')
+    expect(res.headers['x-request-id']).toBe('req-7f3c')
+    expect(res.body.requestId).toBe('req-7f3c')
+
+    const bad = await request(server).get('/').set('x-request-id', 'two words')
+    expect(bad.headers['x-request-id']).toBeUndefined()
+    expect(bad.body).not.toHaveProperty('requestId')
+  })
+
+  it('reads the request id with the requestId option from ctx.state', async () => {
+    const { server } = await serve(
+      (app) => {
+        app.use(async (ctx, next) => {
+          ctx.state.requestId = 'state-42'
+          await next()
+        })
+        app.use((ctx) => ctx.throw(409))
+      },
+      { requestId: (ctx) => ctx.state.requestId },
+    )
+    const res = await request(server).get('/').set('x-request-id', 'from-header')
+    expect(res.status).toBe(409)
+    expect(res.headers['x-request-id']).toBe('state-42')
+    expect(res.body).toEqual({
+      code: 1,
+      name: 'ParameterError',
+      message: 'Conflict',
+      status: 409,
+      retryable: false,
+      requestId: 'state-42',
+    })
+  })
+
+  it('notFound() answers 404, code 7, for a path no route took', async () => {
+    const { server, emitted } = await serve((app) => {
+      const router = new Router()
+      router.get('/documents/:id', (ctx) => {
+        ctx.body = { id: ctx.params.id }
+      })
+      app.use(router.routes())
+      app.use(notFound())
+    })
+    expect((await request(server).get('/documents/D-1')).body).toEqual({ id: 'D-1' })
+    const res = await request(server).get('/nowhere')
+    expect(res.status).toBe(404)
+    expect(res.text).toBe(
+      '{"code":7,"name":"InvalidRequestType","message":"Not Found","status":404,"retryable":false}',
+    )
+    expect(emitted).toHaveLength(0)
+  })
+
+  it('an error listener that throws does not break the response', async () => {
+    const { app, server } = await serve(
+      route(() => {
+        throw new Error('db down')
+      }),
+    )
+    app.on('error', () => {
+      throw new Error('listener failed')
+    })
+    const first = await request(server).get('/')
+    expect(first.status).toBe(500)
+    expect(first.body.code).toBe(4)
+    // The server is still up for the next request.
+    expect((await request(server).get('/')).status).toBe(500)
+  })
+})
+
+describe('examples/koa.ts', () => {
+  async function serveExample(): Promise<Server> {
+    const app = createApp()
+    // Koa's default listener would print the /boom stack into the test output.
+    app.silent = true
+    const server = app.listen(0, '127.0.0.1')
+    servers.push(server)
+    await once(server, 'listening')
+    return server
+  }
+
+  it('answers the demo routes with the envelopes the README shows', async () => {
+    const server = await serveExample()
+    const denied = await request(server).post('/login').send({ password: 'nope' })
+    expect(denied.status).toBe(401)
+    expect(denied.text).toBe(
+      '{"code":22,"name":"WrongPassword","message":"Wrong password","status":401,"retryable":false}',
+    )
+    const login = await request(server).post('/login').send({ password: 'secret' })
+    expect(login.status).toBe(200)
+    expect(login.body).toEqual({ code: 0, message: 'Success', data: { token: 'demo-token' } })
+
+    const known = await request(server).get('/documents/D-1')
+    expect(known.body).toEqual({
+      code: 0,
+      message: 'Success',
+      data: { id: 'D-1', title: 'Lease agreement', status: 'signed' },
+    })
+    expect((await request(server).get('/documents/D-404')).body).toEqual({
+      code: 41,
+      name: 'DocumentNotFound',
+      message: 'Document does not exist',
+      status: 404,
+      retryable: false,
+    })
+
+    const untitled = await request(server).post('/documents').send({})
+    expect(untitled.status).toBe(400)
+    expect(untitled.body).toEqual({
+      code: 1,
+      name: 'ParameterError',
+      message: 'title is required',
+      status: 400,
+      retryable: false,
+      details: { field: 'title' },
+    })
+
+    const upload = await request(server)
+      .post('/upload')
+      .set('content-type', 'application/x-www-form-urlencoded')
+      .send('x'.repeat(2048))
+    expect(upload.status).toBe(413)
+    expect(upload.body.code).toBe(93)
+
+    const boom = await request(server).get('/boom')
+    expect(boom.status).toBe(500)
+    expect(boom.text).not.toContain('hunter2')
+  })
+})
