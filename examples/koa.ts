@@ -62,8 +62,8 @@ export function createApp(): Koa {
 
   // Koa runs middleware as an onion: the handler goes first so it wraps everything after it.
   app.use(errorHandler())
-  app.use(router.routes())
   app.use(notFound())
+  app.use(router.routes())
   return app
 }
 

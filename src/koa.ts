@@ -30,7 +30,9 @@ export function errorHandler(options?: ErrorHandlerOptions<Context>): Middleware
       await next()
     } catch (err) {
       if (ctx.headerSent || !ctx.writable) {
-        // Nothing can be written any more; Koa's ctx.onerror only reports it.
+        // Nothing can be written any more. End the connection so the client sees a cut answer instead
+        // of waiting for the rest (Express does the same); Koa's ctx.onerror then only reports it.
+        ctx.res.destroy()
         throw err
       }
       const response = responder.respond(err, ctx)
@@ -54,9 +56,17 @@ function report(ctx: Context, err: unknown): void {
   }
 }
 
-/** Answers with 404 and code 7 (InvalidRequestType). Mount it after the routes. */
+/**
+ * Answers 404 with code 7 (InvalidRequestType) when nothing downstream produced a response. Mount it right
+ * after `errorHandler()`: it looks at the outcome once the routes have run, so @koa/router's
+ * `allowedMethods()` still answers 405 and 501. Mounted after the routes it works too, but then before
+ * `allowedMethods()` has had its say.
+ */
 export function notFound(): Middleware {
-  return function esignNotFound(): never {
-    throw new SignError(Codes.InvalidRequestType, { status: 404, message: 'Not Found' })
+  return async function esignNotFound(ctx: Context, next: Next): Promise<void> {
+    await next()
+    if (ctx.status === 404 && ctx.body == null && !ctx.headerSent) {
+      throw new SignError(Codes.InvalidRequestType, { status: 404, message: 'Not Found' })
+    }
   }
 }

@@ -198,20 +198,29 @@ describe.each([
     expect(emitted).toHaveLength(1)
   })
 
-  // notFound() is documented to be mounted last; allowedMethods() decides only after its next() settles.
-  it('allowedMethods() still answers 405 with notFound() mounted last', async () => {
+  // allowedMethods() decides only after its next() settles, so notFound() must judge the outcome, not throw
+  // on arrival: mounted right after errorHandler() it sees the 405 and leaves it alone.
+  it('allowedMethods() still answers 405 and 404 with notFound() mounted before the routes', async () => {
     const { server } = await serve((app) => {
       const router = new Router()
       router.get('/documents', (ctx) => {
         ctx.body = []
       })
+      app.use(notFound())
       app.use(router.routes())
       app.use(router.allowedMethods({ throw: true }))
-      app.use(notFound())
     })
     const res = await request(server).post('/documents')
     expect(res.status).toBe(405)
     expect(res.body.message).toBe('Method Not Allowed')
+    const missing = await request(server).get('/nowhere')
+    expect(missing.status).toBe(404)
+    expect(missing.text).toBe(
+      '{"code":7,"name":"InvalidRequestType","message":"Not Found","status":404,"retryable":false}',
+    )
+    const listed = await request(server).get('/documents')
+    expect(listed.status).toBe(200)
+    expect(listed.body).toEqual([])
   })
 
   it('a SignError is answered with its exact envelope', async () => {
