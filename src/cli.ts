@@ -1,0 +1,121 @@
+#!/usr/bin/env node
+// `esign-errors 22`: looks up return codes from a terminal, for whoever reads a log line or a ticket.
+import { parseArgs } from 'node:util'
+import type { CatalogEntry } from './index.js'
+import { catalog, describe } from './index.js'
+import { catalogTable } from './markdown.js'
+
+const USAGE = `Usage: esign-errors <code | name> [--json]
+       esign-errors --status <http status> [--json]
+       esign-errors --search <text> [--json]
+       esign-errors --markdown
+
+Looks up the return codes of the e-signature platform.
+
+  <code | name>      one code, by number (22) or by name (WrongPassword, any case)
+  --status <status>  every code answered with that HTTP status
+  --search <text>    every code whose name or message contains the text, any case
+  --json             print JSON instead of text
+  --markdown         print the whole catalog as a Markdown table
+  --help             print this help
+`
+
+/** Thrown for input the CLI cannot answer; its message goes to stderr and the exit code is 1. */
+class UsageError extends Error {}
+
+function main(argv: string[]): void {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      status: { type: 'string' },
+      search: { type: 'string' },
+      json: { type: 'boolean' },
+      markdown: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  })
+  if (values.help) {
+    process.stdout.write(USAGE)
+    return
+  }
+  const filtered = values.status !== undefined || values.search !== undefined
+  if (values.markdown) {
+    if (filtered || positionals.length > 0 || values.json) {
+      throw new UsageError('--markdown takes no other argument')
+    }
+    process.stdout.write(`${catalogTable()}\n`)
+    return
+  }
+  if (positionals.length > 1) throw new UsageError('give one code or name at a time')
+  const [query] = positionals
+  if (query !== undefined) {
+    if (filtered) throw new UsageError('give either a code or name, or --status/--search')
+    print(lookup(query), values.json)
+    return
+  }
+  if (!filtered) throw new UsageError('give a code, a name, --status or --search')
+  print(filter(values.status, values.search), values.json)
+}
+
+function lookup(query: string): CatalogEntry {
+  if (/^\d+$/.test(query)) {
+    const entry = describe(Number(query))
+    if (!entry) throw new UsageError(`${query} is not a code of the catalog`)
+    return entry
+  }
+  const name = query.toLowerCase()
+  const entry = catalog.find((e) => e.name.toLowerCase() === name)
+  if (!entry) throw new UsageError(`no code is named "${query}"`)
+  return entry
+}
+
+function filter(status: string | undefined, search: string | undefined): CatalogEntry[] {
+  if (status !== undefined && !/^\d{3}$/.test(status)) {
+    throw new UsageError(`--status takes an HTTP status such as 401, got "${status}"`)
+  }
+  const text = search?.toLowerCase()
+  const found = catalog.filter(
+    (e) =>
+      (status === undefined || e.status === Number(status)) &&
+      (text === undefined || e.name.toLowerCase().includes(text) || e.message.toLowerCase().includes(text)),
+  )
+  if (found.length === 0) {
+    const what = [status && `status ${status}`, search !== undefined && `"${search}"`]
+    throw new UsageError(`no code matches ${what.filter(Boolean).join(' and ')}`)
+  }
+  return found
+}
+
+function print(result: CatalogEntry | CatalogEntry[], json: boolean | undefined): void {
+  if (json) {
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`)
+  } else if (Array.isArray(result)) {
+    const width = Math.max(...result.map((e) => e.name.length))
+    const lines = result.map(
+      (e) => `${String(e.code).padStart(4)}  ${e.status}  ${e.name.padEnd(width)}  ${e.message}`,
+    )
+    process.stdout.write(`${lines.join('\n')}\n`)
+  } else {
+    process.stdout.write(
+      `code:      ${result.code}
+name:      ${result.name}
+status:    ${result.status}
+category:  ${result.category}
+retryable: ${result.retryable ? 'yes' : 'no'}
+message:   ${result.message}
+`,
+    )
+  }
+}
+
+try {
+  main(process.argv.slice(2))
+} catch (error) {
+  // parseArgs reports unknown flags and missing values with a TypeError coded ERR_PARSE_ARGS_*.
+  const badArgs =
+    error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS_')
+  if (!(error instanceof UsageError) && !badArgs) throw error
+  process.stderr.write(`esign-errors: ${(error as Error).message}\nRun "esign-errors --help" for usage.\n`)
+  process.exitCode = 1
+}
