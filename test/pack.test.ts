@@ -1,0 +1,97 @@
+import { execFile } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+const run = promisify(execFile)
+const root = fileURLToPath(new URL('..', import.meta.url))
+const scratch = mkdtempSync(join(tmpdir(), 'esign-errors-pack-'))
+
+// What a user of the published package writes, in both module systems.
+const ESM = `import { Codes, SignError, isSignError } from 'esign-errors'
+import * as viaExpress from 'esign-errors/express'
+import * as viaKoa from 'esign-errors/koa'
+const error = new SignError(Codes.WrongPassword)
+console.log(error.code, error.status, error.codeName, isSignError(error))
+console.log(typeof viaExpress.errorHandler, typeof viaExpress.notFound, typeof viaKoa.errorHandler, typeof viaKoa.notFound)
+`
+const CJS = `const { Codes, SignError, isSignError } = require('esign-errors')
+const viaExpress = require('esign-errors/express')
+const viaKoa = require('esign-errors/koa')
+const error = new SignError(Codes.WrongPassword)
+console.log(error.code, error.status, error.codeName, isSignError(error))
+console.log(typeof viaExpress.errorHandler, typeof viaExpress.notFound, typeof viaKoa.errorHandler, typeof viaKoa.notFound)
+`
+const PRINTED = '22 401 WrongPassword true\nfunction function function function\n'
+
+/** A fresh project in the scratch folder with the packed tarball installed from the npm cache. */
+async function project(
+  name: string,
+  type: 'module' | 'commonjs',
+  file: string,
+  source: string,
+): Promise<string> {
+  const dir = join(scratch, name)
+  mkdirSync(dir)
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name, private: true, type }))
+  writeFileSync(join(dir, file), source)
+  await run('npm', ['install', '--no-audit', '--no-fund', '--offline', join(scratch, tarball)], { cwd: dir })
+  return dir
+}
+
+let tarball = ''
+
+// One slow pass: `npm pack` builds through prepack, then two projects install what it made.
+describe('the packed tarball', { timeout: 180_000 }, () => {
+  beforeAll(async () => {
+    await run('npm', ['pack', '--pack-destination', scratch], { cwd: root })
+    const found = readdirSync(scratch).filter((file) => file.endsWith('.tgz'))
+    expect(found).toHaveLength(1)
+    expect(found[0]).toMatch(/^esign-errors-\d+\.\d+\.\d+\.tgz$/)
+    tarball = found[0]!
+  }, 180_000)
+
+  afterAll(() => {
+    rmSync(scratch, { recursive: true, force: true })
+  })
+
+  it('holds the build and the docs, and no sources', async () => {
+    const { stdout } = await run('tar', ['-tzf', join(scratch, tarball)])
+    const files = stdout.split('\n').filter(Boolean)
+    expect(files).toContain('package/package.json')
+    expect(files).toContain('package/docs/codes.md')
+    for (const entry of ['index', 'express', 'koa', 'cli']) {
+      expect(files).toContain(`package/dist/${entry}.js`)
+      expect(files).toContain(`package/dist/${entry}.cjs`)
+    }
+    expect(files).toContain('package/dist/index.d.ts')
+    expect(files).toContain('package/dist/index.d.cts')
+    expect(
+      files.filter((file) => file.startsWith('package/src/') || file.startsWith('package/test/')),
+    ).toEqual([])
+  })
+
+  it('works from an ES module project, with its CLI', async () => {
+    const dir = await project('esm-user', 'module', 'index.mjs', ESM)
+    expect((await run(process.execPath, ['index.mjs'], { cwd: dir })).stdout).toBe(PRINTED)
+    const { stdout } = await run(join(dir, 'node_modules/.bin/esign-errors'), ['22'], { cwd: dir })
+    expect(stdout).toBe(
+      'code:      22\nname:      WrongPassword\nstatus:    401\ncategory:  auth\nretryable: no\nmessage:   Wrong password\n',
+    )
+  })
+
+  it('works from a CommonJS project', async () => {
+    const dir = await project('cjs-user', 'commonjs', 'index.cjs', CJS)
+    expect((await run(process.execPath, ['index.cjs'], { cwd: dir })).stdout).toBe(PRINTED)
+    const { stdout } = await run(join(dir, 'node_modules/.bin/esign-errors'), ['--search', 'otp'], {
+      cwd: dir,
+    })
+    expect(stdout).toBe(
+      ' 108  429  OtpAttemptsExceeded    Mobile OTP failed with maximum attempt (5 times)\n' +
+        ' 109  403  OtpVerificationFailed  Mobile OTP authentication failed\n',
+    )
+  })
+})
