@@ -1,0 +1,323 @@
+import {
+  Codes,
+  type ErrorHandlerOptions,
+  type ErrorResponse,
+  normalize,
+  SignError,
+  success,
+  toErrorResponse,
+} from 'esign-errors'
+import createError from 'http-errors'
+import { describe, expect, it } from 'vitest'
+
+const JSON_TYPE = 'application/json; charset=utf-8'
+const PROBLEM_TYPE = 'application/problem+json; charset=utf-8'
+const BASE_HEADERS = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' }
+
+describe('toErrorResponse', () => {
+  it('a SignError without a request: the JSON envelope, byte for byte', () => {
+    const body =
+      '{"code":22,"name":"WrongPassword","message":"Wrong password","status":401,"retryable":false}'
+    expect(toErrorResponse(new SignError(Codes.WrongPassword))).toEqual({
+      status: 401,
+      headers: {
+        ...BASE_HEADERS,
+        'content-type': JSON_TYPE,
+        'www-authenticate': 'Bearer',
+        'content-length': String(body.length),
+      },
+      body,
+      code: 22,
+      name: 'WrongPassword',
+      requestId: undefined,
+    })
+  })
+
+  it('the same error for a client that prefers problem+json: RFC 9457, byte for byte', () => {
+    const body =
+      '{"type":"about:blank","title":"Unauthorized","status":401,"detail":"Wrong password",' +
+      '"instance":"/sessions","code":22,"name":"WrongPassword","retryable":false,"requestId":"req-1"}'
+    const req = {
+      method: 'POST',
+      url: '/sessions?next=/home',
+      headers: { accept: 'application/problem+json', 'x-request-id': 'req-1' },
+    }
+    expect(toErrorResponse(new SignError(Codes.WrongPassword), req)).toEqual({
+      status: 401,
+      headers: {
+        ...BASE_HEADERS,
+        'content-type': PROBLEM_TYPE,
+        'www-authenticate': 'Bearer',
+        'x-request-id': 'req-1',
+        'content-length': String(body.length),
+      },
+      body,
+      code: 22,
+      name: 'WrongPassword',
+      requestId: 'req-1',
+    })
+  })
+
+  it('details and a numeric req.id: members in the documented order', () => {
+    const error = new SignError(Codes.ParameterError, {
+      message: 'email is required',
+      details: { field: 'email' },
+    })
+    const response = toErrorResponse(error, { id: 42, headers: { 'x-request-id': 'ignored-1' } })
+    expect(response.body).toBe(
+      '{"code":1,"name":"ParameterError","message":"email is required","status":400,"retryable":false,' +
+        '"requestId":"42","details":{"field":"email"}}',
+    )
+    expect(response.headers['x-request-id']).toBe('42')
+  })
+
+  it('a plain Error: the fixed 500 body', () => {
+    const response = toErrorResponse(new Error('db password=hunter2'))
+    expect(response.status).toBe(500)
+    expect(response.body).toBe(
+      '{"code":4,"name":"ProcessingFailed","message":"Processing failed","status":500,"retryable":true}',
+    )
+    expect(response.headers['www-authenticate']).toBeUndefined()
+  })
+
+  it("format 'problem' with problemBaseUrl for an unknown code, no request: no instance", () => {
+    const options: ErrorHandlerOptions = {
+      format: 'problem',
+      problemBaseUrl: 'https://docs.example.com/errors/',
+    }
+    const response = toErrorResponse(new SignError(9999), undefined, options)
+    expect(response.status).toBe(502)
+    expect(response.headers['content-type']).toBe(PROBLEM_TYPE)
+    expect(response.body).toBe(
+      '{"type":"https://docs.example.com/errors/unknown-code","title":"Unknown return code 9999","status":502,' +
+        '"detail":"Unknown return code 9999","code":9999,"name":"UnknownCode","retryable":false}',
+    )
+  })
+
+  it('the same options object gives the same answer each time', () => {
+    const options: ErrorHandlerOptions = { format: 'json', statusOverrides: { 42: 404 } }
+    const first = toErrorResponse(new SignError(Codes.DocumentNotOwned), undefined, options)
+    const second = toErrorResponse(new SignError(Codes.DocumentNotOwned), undefined, options)
+    expect(second).toEqual(first)
+    expect(first.status).toBe(404)
+  })
+
+  it('a translated catalog message', () => {
+    const response = toErrorResponse(
+      new SignError(Codes.WrongPassword),
+      { headers: { 'accept-language': 'fr' } },
+      { messages: { fr: { 22: 'Mot de passe incorrect' } } },
+    )
+    expect(response.body).toBe(
+      '{"code":22,"name":"WrongPassword","message":"Mot de passe incorrect","status":401,"retryable":false}',
+    )
+    expect(response.headers['content-language']).toBe('fr')
+  })
+})
+
+describe('normalize', () => {
+  it('createError(404)', () => {
+    expect(normalize(createError(404))).toEqual({
+      code: 7,
+      name: 'InvalidRequestType',
+      status: 404,
+      message: 'Not Found',
+      catalogMessage: false,
+      retryable: false,
+      details: undefined,
+      headers: undefined,
+      retryAfter: undefined,
+    })
+  })
+
+  it('a SignError with headers and retryAfter', () => {
+    const error = new SignError(Codes.SystemBusy, { retryAfter: 30, headers: { 'X-Queue': 'signing' } })
+    expect(normalize(error)).toEqual({
+      code: 89,
+      name: 'SystemBusy',
+      status: 503,
+      message: 'The system is busy',
+      catalogMessage: true,
+      retryable: true,
+      details: undefined,
+      headers: [
+        ['x-queue', 'signing'],
+        ['retry-after', '30'],
+      ],
+      retryAfter: 30,
+    })
+  })
+
+  it('a plain string', () => {
+    expect(normalize('boom')).toEqual({
+      code: 4,
+      name: 'ProcessingFailed',
+      status: 500,
+      message: 'Processing failed',
+      catalogMessage: true,
+      retryable: true,
+      details: undefined,
+      headers: undefined,
+      retryAfter: undefined,
+    })
+  })
+})
+
+it('success() wraps data in the success envelope', () => {
+  expect(JSON.stringify(success({ documentId: 'D-1' }))).toBe(
+    '{"code":0,"message":"Success","data":{"documentId":"D-1"}}',
+  )
+})
+
+describe('never throws', () => {
+  const fail = (what: string) => () => {
+    throw new Error(what)
+  }
+  const allTraps: ProxyHandler<object> = {
+    get: fail('get'),
+    has: fail('has'),
+    ownKeys: fail('ownKeys'),
+    getPrototypeOf: fail('getPrototypeOf'),
+    getOwnPropertyDescriptor: fail('getOwnPropertyDescriptor'),
+    apply: fail('apply'),
+  }
+  const revoked = Proxy.revocable({}, {})
+  revoked.revoke()
+
+  // The stack first: V8 renders a pending stack from name and message when it is redefined.
+  const unreadableError = Object.defineProperties(
+    Object.defineProperty(new Error('x'), 'stack', { get: fail('stack') }),
+    { name: { get: fail('name') }, message: { get: fail('message') }, cause: { get: fail('cause') } },
+  )
+  const selfCause: Error = new Error('loop')
+  selfCause.cause = selfCause
+  const endlessCauses = Object.defineProperty(new Error('top'), 'cause', { get: () => endlessCauses })
+  const freshCauses = {
+    get cause() {
+      return freshCauses2()
+    },
+  }
+  function freshCauses2(): object {
+    return { message: 'again', cause: freshCauses }
+  }
+  const unreadableSignError = Object.defineProperties(new SignError(Codes.ParameterError), {
+    message: { get: fail('message') },
+    headers: { get: fail('headers') },
+  })
+
+  // [label, thrown value, expected status, expected code]
+  const hostile: [string, unknown, number, number][] = [
+    ['a Proxy whose traps all throw', new Proxy({}, allTraps), 500, 4],
+    ['a Proxy of a function whose traps all throw', new Proxy(() => {}, allTraps), 500, 4],
+    ['a revoked Proxy', revoked.proxy, 500, 4],
+    ['an object without a prototype', Object.create(null), 500, 4],
+    [
+      'an object whose toString and valueOf throw',
+      { toString: fail('toString'), valueOf: fail('valueOf') },
+      500,
+      4,
+    ],
+    ['an object whose Symbol.toPrimitive throws', { [Symbol.toPrimitive]: fail('toPrimitive') }, 500, 4],
+    ['an Error whose name, message, stack and cause getters throw', unreadableError, 500, 4],
+    ['an Error that is its own cause', selfCause, 500, 4],
+    ['an Error with an endless cause chain', endlessCauses, 500, 4],
+    ['an object whose cause getter builds new objects forever', freshCauses, 500, 4],
+    ['a SignError whose message and headers getters throw', unreadableSignError, 500, 4],
+    ['a frozen Error', Object.freeze(new Error('frozen')), 500, 4],
+    ['a function', () => 'x', 500, 4],
+    ['an array', [1, 2, 3], 500, 4],
+    ['a Symbol', Symbol('s'), 500, 4],
+    ['a BigInt', 2n ** 64n, 500, 4],
+    ['NaN', Number.NaN, 500, 4],
+    [
+      'a status-400 error whose headers are a throwing Proxy',
+      { status: 400, headers: new Proxy({}, allTraps) },
+      400,
+      1,
+    ],
+    [
+      'a 401 with a CR/LF WWW-Authenticate header',
+      { status: 401, headers: { 'WWW-Authenticate': 'x\r\ny' } },
+      401,
+      5,
+    ],
+    [
+      'a 429 whose retryAfter is a Proxy that hides its prototype',
+      { status: 429, retryAfter: new Proxy({}, { getPrototypeOf: fail('getPrototypeOf') }) },
+      429,
+      89,
+    ],
+    ['a 503 whose retryAfter is a string', { status: 503, retryAfter: '30\r\nX-Evil: 1' }, 503, 89],
+    [
+      'a ZodError-shaped value whose issues throw',
+      { name: 'ZodError', issues: new Proxy([], allTraps) },
+      500,
+      4,
+    ],
+    [
+      'a ZodError-shaped value with junk issues',
+      { name: 'ZodError', issues: [null, 5, { path: [{}, 'a', 1, Symbol('s')], message: 7 }] },
+      400,
+      1,
+    ],
+    [
+      'a SignError whose details have a throwing toJSON',
+      new SignError(Codes.ParameterError, { details: { toJSON: fail('toJSON') } }),
+      400,
+      1,
+    ],
+    [
+      'a SignError whose details are a throwing Proxy',
+      new SignError(Codes.ParameterError, { details: new Proxy({}, allTraps) }),
+      400,
+      1,
+    ],
+  ]
+
+  const optionSets: [string, ErrorHandlerOptions | undefined][] = [
+    ['defaults', undefined],
+    ['problem + debug', { format: 'problem', debug: true, problemBaseUrl: 'https://docs.example.com/e/' }],
+    [
+      'debug + messages',
+      { debug: true, messages: { fr: { 1: 'Erreur', 4: 'Échec', 5: 'Jeton', 89: 'Occupé' } } },
+    ],
+  ]
+  const req = {
+    method: 'GET',
+    url: '/documents?x=1',
+    headers: { accept: 'application/problem+json', 'accept-language': 'fr', 'x-request-id': 'r-1' },
+  }
+
+  describe.each(optionSets)('%s', (_label, options) => {
+    it.each(hostile)('%s', (_name, thrown, status, code) => {
+      let response: ErrorResponse | undefined
+      expect(() => {
+        response = toErrorResponse(thrown, req, options)
+      }).not.toThrow()
+      if (!response) return
+      expect(response.status).toBe(status)
+      expect(response.code).toBe(code)
+      const body = JSON.parse(response.body) as Record<string, unknown>
+      expect(body.code).toBe(code)
+      expect(body.status).toBe(status)
+      expect(response.headers['content-length']).toBe(String(Buffer.byteLength(response.body)))
+      for (const value of Object.values(response.headers)) expect(value).toMatch(/^[\t\x20-\x7e]*$/)
+    })
+  })
+
+  it('weird but possible requests', () => {
+    const requests: unknown[] = [
+      {},
+      { headers: undefined },
+      { url: 42, headers: { accept: 7, 'x-request-id': ['a', 'b'] } },
+      { id: { toString: fail('toString') }, headers: {} },
+      { originalUrl: '/a b\r\n', headers: { accept: 'application/problem+json' } },
+      { headers: { accept: `${'a/b;q=0.1,'.repeat(2000)}application/problem+json` } },
+    ]
+    for (const request of requests) {
+      const response = toErrorResponse(new SignError(Codes.WrongPassword), request)
+      expect(response.status).toBe(401)
+      expect(JSON.parse(response.body)).toMatchObject({ code: 22, status: 401 })
+    }
+  })
+})
