@@ -16,7 +16,7 @@ export function createApp(): express.Express {
   app.disable('x-powered-by')
 
   app.post('/login', express.json(), (req, res) => {
-    const body: { password?: unknown } | undefined = req.body
+    const body = req.body as { password?: unknown } | undefined
     if (body?.password !== 'secret') throw new SignError(Codes.WrongPassword)
     res.json(success({ token: 'demo-token' }))
   })
@@ -29,7 +29,7 @@ export function createApp(): express.Express {
 
   // Express 5 passes rejected promises to the error handler; Express 4 needs asyncHandler().
   app.post('/documents', express.json(), async (req, res) => {
-    const body: { title?: unknown } | undefined = req.body
+    const body = req.body as { title?: unknown } | undefined
     const title = body?.title
     if (typeof title !== 'string' || title === '') {
       throw new SignError(Codes.ParameterError, { message: 'title is required', details: { field: 'title' } })

@@ -63,7 +63,7 @@ export function asyncHandler<Req extends Request = Request, Res extends Response
         next(error || new Error('Route rejected without a reason')),
       )
     } catch (error) {
-      next(error)
+      next(error || new Error('Route threw without a reason'))
     }
   }
 }

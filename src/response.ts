@@ -184,6 +184,15 @@ export function createResponder<Req = RequestLike>(
   const logger = compileLog(options.log, defaultLog)
 
   function respond(thrown: unknown, req?: Req): ErrorResponse {
+    try {
+      return build(thrown, req)
+    } catch {
+      // Every read of foreign values is guarded already; this is the promise that holds if one was missed.
+      return lastResort()
+    }
+  }
+
+  function build(thrown: unknown, req?: Req): ErrorResponse {
     const report = normalize(thrown, normalizeOptions)
     const request = req as RequestLike | undefined
     const headers = request?.headers
@@ -224,6 +233,25 @@ export function createResponder<Req = RequestLike>(
   }
 
   return { respond, log }
+}
+
+const LAST_RESORT_BODY =
+  '{"code":4,"name":"ProcessingFailed","message":"Processing failed","status":500,"retryable":true}'
+
+function lastResort(): ErrorResponse {
+  return {
+    status: 500,
+    headers: {
+      'content-type': JSON_TYPE,
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+      'content-length': String(LAST_RESORT_BODY.length),
+    },
+    body: LAST_RESORT_BODY,
+    code: 4,
+    name: 'ProcessingFailed',
+    requestId: undefined,
+  }
 }
 
 const compiled = new WeakMap<object, Responder<never>>()

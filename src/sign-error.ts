@@ -135,11 +135,15 @@ export function formatRetryAfter(value: unknown, now = Date.now()): string | und
   if (typeof value === 'number') {
     return Number.isFinite(value) ? String(Math.max(0, Math.ceil(value))) : undefined
   }
-  if (value instanceof Date) {
+  if (typeof value !== 'object' || value === null) return undefined
+  try {
+    // `instanceof` and `getTime` both run code of the value's own (a Proxy trap, a subclass): guarded.
+    if (!(value instanceof Date)) return undefined
     const time = value.getTime()
     return time > now ? value.toUTCString() : undefined
+  } catch {
+    return undefined
   }
-  return undefined
 }
 
 function describeValue(value: unknown): string {
