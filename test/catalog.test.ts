@@ -1,10 +1,13 @@
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { type CatalogEntry, Codes, catalog, defineCodes, describe, entries, SignError } from 'esign-errors'
 import { expect, it, describe as suite } from 'vitest'
 
 // The platform's own page, as saved: every table row is the code glued to its message ("22Wrong password").
-const seedPath = fileURLToPath(new URL('../../shared/seeds/000_e6c081a134adfc6b.txt', import.meta.url))
+// It lives beside the repository, not in it; a clone elsewhere on the same machine finds it by its full path.
+const SEED = 'shared/seeds/000_e6c081a134adfc6b.txt'
+const seedCandidates = [fileURLToPath(new URL(`../../${SEED}`, import.meta.url)), `/work/${SEED}`]
+const seedPath = seedCandidates.find((path) => existsSync(path)) ?? seedCandidates[0]!
 
 function seedRows(): Map<number, string> {
   const lines = readFileSync(seedPath, 'utf8').split('\n')
