@@ -1,0 +1,201 @@
+import statuses from 'statuses'
+import { describe, entries } from './codes.js'
+import { createResponder } from './response.js'
+import { SignError } from './sign-error.js'
+import type { CatalogEntry } from './types.js'
+
+/** A JSON Schema object, in the 2020-12 dialect OpenAPI 3.1 uses. */
+export type JsonSchema = { readonly [keyword: string]: unknown }
+
+/** An OpenAPI Example Object. */
+export interface OpenApiExample {
+  summary: string
+  value: unknown
+}
+
+/** An OpenAPI Media Type Object pointing at one of our schemas. */
+export interface OpenApiMediaType {
+  schema: { $ref: string }
+  examples: Record<string, OpenApiExample>
+}
+
+/** An OpenAPI Header Object. */
+export interface OpenApiHeader {
+  description: string
+  schema: JsonSchema
+}
+
+/** An OpenAPI Response Object for one HTTP status: the JSON envelope and the problem+json form. */
+export interface OpenApiResponse {
+  description: string
+  headers: Record<string, OpenApiHeader>
+  content: {
+    'application/json': OpenApiMediaType
+    'application/problem+json': OpenApiMediaType
+  }
+}
+
+/** What {@link openApiComponents} returns: spread it into your document's `components`. */
+export interface OpenApiComponents {
+  schemas: {
+    ErrorEnvelope: JsonSchema
+    ProblemDetails: JsonSchema
+    SuccessEnvelope: JsonSchema
+  }
+  /** One per HTTP status the codes use, keyed `Error<status>` (`Error401`, `Error404`, …). */
+  responses: Record<string, OpenApiResponse>
+}
+
+/** Options of {@link openApiComponents}. */
+export interface OpenApiOptions {
+  /** The same `problemBaseUrl` the error handler gets, so problem examples show the same `type` and `title`. */
+  problemBaseUrl?: string
+}
+
+const SCHEMAS = '#/components/schemas/'
+
+/**
+ * OpenAPI 3.1 `components` describing every response the error handlers send: the `ErrorEnvelope`,
+ * `ProblemDetails` and `SuccessEnvelope` schemas, and one response per HTTP status (`Error401`, …) with an
+ * example per return code. Built from the catalog and the codes added with `defineCodes` at call time,
+ * so call it after those are defined.
+ *
+ * @example
+ * const document = {
+ *   openapi: '3.1.0',
+ *   info: { title: 'Signing API', version: '1.0.0' },
+ *   components: openApiComponents({ problemBaseUrl: 'https://docs.example.com/errors/' }),
+ *   paths: {
+ *     '/login': { post: { responses: { '401': { $ref: '#/components/responses/Error401' } } } },
+ *   },
+ * }
+ */
+export function openApiComponents(options: OpenApiOptions = {}): OpenApiComponents {
+  const errors = entries().filter((entry) => entry.status >= 400)
+  const byStatus = new Map<number, CatalogEntry[]>()
+  for (const entry of errors) {
+    const list = byStatus.get(entry.status)
+    if (list) list.push(entry)
+    else byStatus.set(entry.status, [entry])
+  }
+
+  // The problem examples come from the response builder itself: `type` and `title` are its rules.
+  const problems = createResponder({
+    format: 'problem',
+    log: false,
+    ...(options.problemBaseUrl === undefined ? {} : { problemBaseUrl: options.problemBaseUrl }),
+  })
+  const responses: Record<string, OpenApiResponse> = {}
+  for (const status of [...byStatus.keys()].sort((a, b) => a - b)) {
+    const list = byStatus.get(status)!
+    const json: Record<string, OpenApiExample> = {}
+    const problem: Record<string, OpenApiExample> = {}
+    for (const entry of list) {
+      const error = new SignError(entry.code)
+      const summary = `${entry.code} ${entry.name}`
+      json[entry.name] = { summary, value: error.toJSON() }
+      problem[entry.name] = { summary, value: JSON.parse(problems.respond(error).body) }
+    }
+    responses[`Error${status}`] = {
+      description: `${reason(status)}. Return codes:\n\n${list.map((e) => `- \`${e.code}\` ${e.name}: ${e.message}`).join('\n')}`,
+      headers: headersFor(status),
+      content: {
+        'application/json': { schema: { $ref: `${SCHEMAS}ErrorEnvelope` }, examples: json },
+        'application/problem+json': { schema: { $ref: `${SCHEMAS}ProblemDetails` }, examples: problem },
+      },
+    }
+  }
+
+  const members = memberSchemas(errors.map((entry) => entry.code))
+  const ok = describe(0)
+  return {
+    schemas: {
+      ErrorEnvelope: {
+        type: 'object',
+        description: 'Body of every error answered as application/json.',
+        required: ['code', 'name', 'message', 'status', 'retryable'],
+        properties: {
+          code: members.code,
+          name: members.name,
+          message: { type: 'string', description: 'Catalog message, or the one the error was thrown with.' },
+          status: members.status,
+          retryable: members.retryable,
+          requestId: members.requestId,
+          details: members.details,
+        },
+      },
+      ProblemDetails: {
+        type: 'object',
+        description: 'RFC 9457 problem document, sent when the client prefers application/problem+json.',
+        required: ['type', 'title', 'status', 'detail', 'code', 'name', 'retryable'],
+        properties: {
+          type: {
+            type: 'string',
+            format: 'uri-reference',
+            description:
+              options.problemBaseUrl === undefined
+                ? '`about:blank`.'
+                : `${options.problemBaseUrl} followed by the kebab-case name of the code.`,
+          },
+          title: {
+            type: 'string',
+            description:
+              options.problemBaseUrl === undefined
+                ? 'HTTP reason phrase of the status.'
+                : 'Catalog message of the code.',
+          },
+          status: members.status,
+          detail: { type: 'string', description: 'Same text as `message` in the JSON envelope.' },
+          instance: { type: 'string', format: 'uri-reference', description: 'Request path, without query.' },
+          code: members.code,
+          name: members.name,
+          retryable: members.retryable,
+          requestId: members.requestId,
+          details: members.details,
+        },
+      },
+      SuccessEnvelope: {
+        type: 'object',
+        description: 'Body of a successful answer built with `success(data)`.',
+        required: ['code', 'message', 'data'],
+        properties: {
+          code: { const: ok.code },
+          message: { const: ok.message },
+          data: { description: 'The payload.' },
+        },
+      },
+    },
+    responses,
+  }
+}
+
+/** Members the envelope and the problem document share, written once. */
+function memberSchemas(codes: number[]) {
+  return {
+    code: { type: 'integer', enum: codes, description: 'Return code of the platform.' },
+    name: { type: 'string', description: 'PascalCase name of the code.' },
+    status: { type: 'integer', minimum: 400, maximum: 599, description: 'HTTP status of the response.' },
+    retryable: { type: 'boolean', description: 'Whether the same request may succeed later.' },
+    requestId: { type: 'string', description: 'Request id, when one is known; also in X-Request-Id.' },
+    details: {
+      description: 'Client-safe data; for invalid input (code 1) a list of `{ path, message, code }`.',
+    },
+  } satisfies Record<string, JsonSchema>
+}
+
+function headersFor(status: number): Record<string, OpenApiHeader> {
+  const headers: Record<string, OpenApiHeader> = {
+    'X-Request-Id': { description: 'Request id, when one is known.', schema: { type: 'string' } },
+  }
+  if (status === 401) {
+    headers['WWW-Authenticate'] = {
+      description: 'Authentication scheme (`Bearer`).',
+      schema: { type: 'string' },
+    }
+  }
+  return headers
+}
+
+function reason(status: number): string {
+  return statuses.message[status] ?? (status < 500 ? 'Client Error' : 'Server Error')
+}
