@@ -1,0 +1,98 @@
+import {
+  type CatalogEntry,
+  type Code,
+  Codes,
+  defineCodes,
+  describe,
+  isSignError,
+  SignError,
+  type SuccessBody,
+  success,
+} from 'esign-errors'
+import { errorHandler as expressErrorHandler } from 'esign-errors/express'
+import { errorHandler as koaErrorHandler } from 'esign-errors/koa'
+import express, { type ErrorRequestHandler } from 'express'
+import Koa, { type Middleware } from 'koa'
+import { expectTypeOf, test } from 'vitest'
+
+test('Codes carries literal numbers', () => {
+  expectTypeOf(Codes.WrongPassword).toEqualTypeOf<22>()
+  expectTypeOf(Codes.InsufficientEkycCredit).toEqualTypeOf<2029>()
+  // @ts-expect-error a name the catalog does not have
+  Codes.WrongPasswords
+})
+
+test('Code is the union of catalog codes', () => {
+  expectTypeOf<22>().toExtend<Code>()
+  expectTypeOf<2029>().toExtend<Code>()
+  expectTypeOf<0>().toExtend<Code>()
+  expectTypeOf<116>().not.toExtend<Code>()
+  expectTypeOf<32>().not.toExtend<Code>()
+  expectTypeOf<Code>().not.toEqualTypeOf<number>()
+})
+
+test('SignError knows the name of a catalog code', () => {
+  expectTypeOf(new SignError(Codes.WrongPassword).codeName).toEqualTypeOf<'WrongPassword'>()
+  expectTypeOf(new SignError(Codes.WrongPassword).code).toEqualTypeOf<22>()
+  expectTypeOf(new SignError(41).codeName).toEqualTypeOf<'DocumentNotFound'>()
+})
+
+test('SignError gives string for a code outside the catalog, which defineCodes may name', () => {
+  expectTypeOf(new SignError(9999).codeName).toEqualTypeOf<string>()
+  const code: number = Number('22')
+  expectTypeOf(new SignError(code).codeName).toEqualTypeOf<string>()
+  // @ts-expect-error a code is a number, never a string
+  new SignError('22')
+})
+
+test('isSignError narrows unknown', () => {
+  const value: unknown = undefined
+  if (isSignError(value)) {
+    expectTypeOf(value).toEqualTypeOf<SignError>()
+    expectTypeOf(value.code).toEqualTypeOf<number>()
+  } else {
+    expectTypeOf(value).toEqualTypeOf<unknown>()
+  }
+})
+
+test('describe() of a literal code returns its literal entry', () => {
+  const entry = describe(22)
+  expectTypeOf(entry).toEqualTypeOf<{
+    readonly code: 22
+    readonly name: 'WrongPassword'
+    readonly status: 401
+    readonly category: 'auth'
+    readonly retryable: false
+    readonly message: 'Wrong password'
+  }>()
+  const code: number = Number('22')
+  expectTypeOf(describe(code)).toEqualTypeOf<CatalogEntry | undefined>()
+})
+
+test('the Express handler is an ErrorRequestHandler, the Koa one a Middleware', () => {
+  expectTypeOf(expressErrorHandler()).toExtend<ErrorRequestHandler>()
+  expectTypeOf(koaErrorHandler()).toExtend<Middleware>()
+  express().use(expressErrorHandler({ requestId: (req) => req.get('x-trace-id') }))
+  new Koa().use(koaErrorHandler({ requestId: (ctx) => ctx.get('x-trace-id') || undefined }))
+})
+
+test('success() keeps the type of its data', () => {
+  const body = success({ documentId: 'D-1', pages: 3 })
+  expectTypeOf(body).toEqualTypeOf<SuccessBody<{ documentId: string; pages: number }>>()
+  expectTypeOf(body.data).toEqualTypeOf<{ documentId: string; pages: number }>()
+  expectTypeOf(body.code).toEqualTypeOf<0>()
+  expectTypeOf(body.message).toEqualTypeOf<'Success'>()
+})
+
+test('defineCodes returns the new codes as literals, beside the catalog ones', () => {
+  const AppCodes = defineCodes({
+    Unauthorized: { code: 51, message: 'Unauthorized', status: 401, category: 'auth' },
+    ContractOnHold: { code: 9100, message: 'Contract on hold by compliance', status: 423 },
+  })
+  expectTypeOf(AppCodes.Unauthorized).toEqualTypeOf<51>()
+  expectTypeOf(AppCodes.ContractOnHold).toEqualTypeOf<9100>()
+  expectTypeOf(AppCodes.WrongPassword).toEqualTypeOf<22>()
+  expectTypeOf(new SignError(AppCodes.ContractOnHold).code).toEqualTypeOf<9100>()
+  // @ts-expect-error a category outside the list
+  defineCodes({ Odd: { code: 9101, message: 'Odd', status: 409, category: 'misc' } })
+})
