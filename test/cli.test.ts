@@ -33,8 +33,8 @@ retryable: no
 message:   Wrong password
 `
 
-// Each case is its own process: run them side by side.
-describe.concurrent('esign-errors CLI', () => {
+// Each case is its own process: run them side by side, with room for a loaded machine.
+describe.concurrent('esign-errors CLI', { timeout: 60_000 }, () => {
   it('describes a code', async ({ expect }) => {
     expect(await cli('22')).toEqual({ code: 0, stdout: WRONG_PASSWORD, stderr: '' })
   })
