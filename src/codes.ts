@@ -15,7 +15,11 @@ export type EntryOf<C extends Code> = Extract<Entry, { code: C }>
  * The name of a code: `NameOf<22>` is `'WrongPassword'`. Any other number gives `string`: it may be a code
  * added with {@link defineCodes}, or `'UnknownCode'`.
  */
-export type NameOf<C extends number> = number extends C ? string : C extends Code ? EntryOf<C>['name'] : string
+export type NameOf<C extends number> = number extends C
+  ? string
+  : C extends Code
+    ? EntryOf<C>['name']
+    : string
 
 /** Name -> code, for every entry of the catalog: `Codes.WrongPassword === 22`. */
 export type CodesMap = { readonly [E in Entry as E['name']]: E['code'] }
@@ -97,6 +101,8 @@ export function defineCodes<const T extends Record<string, CodeDefinition>>(
       message: def.message,
     })
     check(entry)
+    const twin = added.find((other) => other.code === entry.code)
+    if (twin) throw new TypeError(`defineCodes: ${name} and ${twin.name} both claim code ${entry.code}`)
     added.push(entry)
   }
   for (const entry of added) custom.set(entry.code, entry)
