@@ -15,11 +15,7 @@ export type EntryOf<C extends Code> = Extract<Entry, { code: C }>
  * The name of a code: `NameOf<22>` is `'WrongPassword'`. Any other number gives `string`: it may be a code
  * added with {@link defineCodes}, or `'UnknownCode'`.
  */
-export type NameOf<C extends number> = number extends C
-  ? string
-  : C extends Code
-    ? EntryOf<C>['name']
-    : string
+export type NameOf<C extends number> = C extends Code ? EntryOf<C>['name'] : string
 
 /** Name -> code, for every entry of the catalog: `Codes.WrongPassword === 22`. */
 export type CodesMap = { readonly [E in Entry as E['name']]: E['code'] }
@@ -53,7 +49,7 @@ export function describe(code: number): CatalogEntry | undefined {
   return byCode[code] ?? (custom.size === 0 ? undefined : custom.get(code))
 }
 
-/** Every entry, built-in then custom, in code order within each. */
+/** Every entry: the built-in catalog in code order, then custom codes in the order they were defined. */
 export function entries(): CatalogEntry[] {
   return [...catalog, ...custom.values()]
 }
@@ -71,6 +67,8 @@ export interface CodeDefinition {
 }
 
 const NAME = /^[A-Z][A-Za-z0-9]*$/
+// Spelled here rather than imported: sign-error.ts imports this module.
+const UNKNOWN_NAME = 'UnknownCode'
 
 /**
  * Adds codes the catalog does not have (the platform's 48 and 51, or a service's own range) and
@@ -122,6 +120,10 @@ function check(entry: CatalogEntry): void {
   }
   if (typeof message !== 'string' || message === '')
     throw new TypeError(`${where}: message must be a non-empty string`)
+  if (typeof entry.retryable !== 'boolean') throw new TypeError(`${where}: retryable must be a boolean`)
+  if (typeof entry.category !== 'string') throw new TypeError(`${where}: category must be a string`)
+  if (name === UNKNOWN_NAME)
+    throw new TypeError(`${where}: ${UNKNOWN_NAME} is reserved for codes nobody defined`)
   const existing = describe(code)
   if (existing) {
     const same =

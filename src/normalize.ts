@@ -64,6 +64,11 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$/
 // Visible ASCII, space and tab only: no CR/LF (response splitting), nothing Node would refuse.
 const HEADER_VALUE = /^[\t\x20-\x7e]{0,4096}$/
 
+// Delay-seconds or an IMF-fixdate (RFC 9110): a Retry-After passes through even from a masked error, so it
+// must be one, not whatever text the error held.
+const RETRY_AFTER =
+  /^(?:\d{1,10}|(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT)$/
+
 // Headers an error may not set: they belong to the response builder or describe a body we replace.
 const RESERVED_HEADERS = new Set([
   'content-type',
@@ -100,7 +105,10 @@ export interface NormalizeOptions {
  */
 export function normalize(thrown: unknown, options: NormalizeOptions = {}): ErrorReport {
   try {
-    if (!isSignError(thrown)) return fromForeign(thrown, options)
+    // The brand is a global symbol anyone can set: a value that carries it without a usable code is foreign.
+    if (!isSignError(thrown) || !Number.isSafeInteger(thrown.code) || thrown.code === 0) {
+      return fromForeign(thrown, options)
+    }
     const report = fromSignError(thrown)
     // Only errors that name a code are remapped: a foreign error's status is its own fact.
     const override = options.statusOverrides?.[report.code]
@@ -220,6 +228,7 @@ function readHeaders(headers: unknown, retryAfterOnly: boolean): [string, string
       const raw = get(headers as Record<string, unknown>, name)
       const value = typeof raw === 'number' && Number.isFinite(raw) ? String(raw) : raw
       if (typeof value !== 'string' || !HEADER_VALUE.test(value)) continue
+      if (lower === 'retry-after' && !RETRY_AFTER.test(value)) continue
       pairs ??= []
       pairs.push([lower, value])
     }

@@ -147,6 +147,7 @@ export const REPRESENTATION_HEADERS: ReadonlySet<string> = new Set([
 ])
 
 const JSON_TYPE = 'application/json; charset=utf-8'
+const CATALOG_LANGUAGE = 'en'
 const PROBLEM_TYPE = 'application/problem+json; charset=utf-8'
 const MEDIA_TYPES = ['application/json', 'application/problem+json']
 const REQUEST_ID = /^[A-Za-z0-9._~:/+=@-]{1,128}$/
@@ -180,7 +181,8 @@ export function createResponder<Req = RequestLike>(
   const authenticate = options.authenticate ?? defaultAuthenticate
   const readId = options.requestId
   const messages = options.messages
-  const locales = messages ? Object.keys(messages) : []
+  // The catalog's English is a candidate too, first, so `en-US, fr;q=0.8` and `*` keep the English text.
+  const locales = messages ? [...new Set([CATALOG_LANGUAGE, ...Object.keys(messages)])] : []
   const logger = compileLog(options.log, defaultLog)
 
   function respond(thrown: unknown, req?: Req): ErrorResponse {

@@ -137,10 +137,10 @@ export function formatRetryAfter(value: unknown, now = Date.now()): string | und
   }
   if (typeof value !== 'object' || value === null) return undefined
   try {
-    // `instanceof` and `getTime` both run code of the value's own (a Proxy trap, a subclass): guarded.
-    if (!(value instanceof Date)) return undefined
-    const time = value.getTime()
-    return time > now ? value.toUTCString() : undefined
+    // Date's own getTime reads the internal time slot (and throws for anything but a real Date), so
+    // neither a Proxy nor a subclass overriding toUTCString can put its own text into the header.
+    const time = Date.prototype.getTime.call(value)
+    return time > now ? new Date(time).toUTCString() : undefined
   } catch {
     return undefined
   }

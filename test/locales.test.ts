@@ -120,6 +120,9 @@ describe.each([
   it.each([
     ['ja', 'ja'],
     ['no Accept-Language', undefined],
+    // English is the catalog's language: a client that prefers it keeps it over a translation it ranks lower.
+    ['en-US first, fr after', 'en-US,en;q=0.9,fr;q=0.8'],
+    ['*', '*'],
   ])('answers %s with the catalog message and no Content-Language', async (_, language) => {
     const res = await get('/fail/22', language)
     expect(res.headers['content-language']).toBeUndefined()
