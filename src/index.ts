@@ -10,6 +10,16 @@ export { Codes, defineCodes, describe, entries } from './codes.js'
 export type { ErrorReport, FallbackCodes, StatusOverrides } from './normalize.js'
 export { fallbackCode, normalize } from './normalize.js'
 export type {
+  JsonSchema,
+  OpenApiComponents,
+  OpenApiExample,
+  OpenApiHeader,
+  OpenApiMediaType,
+  OpenApiOptions,
+  OpenApiResponse,
+} from './openapi.js'
+export { openApiComponents } from './openapi.js'
+export type {
   CauseInfo,
   DebugInfo,
   ErrorBody,

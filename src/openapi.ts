@@ -172,7 +172,13 @@ export function openApiComponents(options: OpenApiOptions = {}): OpenApiComponen
 /** Members the envelope and the problem document share, written once. */
 function memberSchemas(codes: number[]) {
   return {
-    code: { type: 'integer', enum: codes, description: 'Return code of the platform.' },
+    // Listed as examples, not an enum: an upstream code outside the catalog is answered as UnknownCode
+    // with its number kept, and a strict client generated from an enum would reject that real response.
+    code: {
+      type: 'integer',
+      examples: codes,
+      description: 'Return code of the platform; a code outside the catalog comes with the name UnknownCode.',
+    },
     name: { type: 'string', description: 'PascalCase name of the code.' },
     status: { type: 'integer', minimum: 400, maximum: 599, description: 'HTTP status of the response.' },
     retryable: { type: 'boolean', description: 'Whether the same request may succeed later.' },
