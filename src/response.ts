@@ -148,6 +148,7 @@ export const REPRESENTATION_HEADERS: ReadonlySet<string> = new Set([
 
 const JSON_TYPE = 'application/json; charset=utf-8'
 const CATALOG_LANGUAGE = 'en'
+const AUTHENTICATE = /^[\t\x20-\x7e]{1,1024}$/
 const PROBLEM_TYPE = 'application/problem+json; charset=utf-8'
 const MEDIA_TYPES = ['application/json', 'application/problem+json']
 const REQUEST_ID = /^[A-Za-z0-9._~:/+=@-]{1,128}$/
@@ -178,7 +179,10 @@ export function createResponder<Req = RequestLike>(
   const normalizeOptions = { fallbackCodes: options.fallbackCodes, statusOverrides: options.statusOverrides }
   const debug = options.debug === true
   const baseUrl = options.problemBaseUrl
-  const authenticate = options.authenticate ?? defaultAuthenticate
+  const authenticate = options.authenticate
+  if (typeof authenticate === 'string' && !AUTHENTICATE.test(authenticate)) {
+    throw new TypeError('errorHandler: authenticate must be a header value of visible ASCII (no CR or LF)')
+  }
   const readId = options.requestId
   const messages = options.messages
   // The catalog's English is a candidate too, first, so `en-US, fr;q=0.8` and `*` keep the English text.
@@ -216,7 +220,12 @@ export function createResponder<Req = RequestLike>(
       if (value !== undefined) out['retry-after'] = value
     }
     if (report.status === 401 && out['www-authenticate'] === undefined) {
-      const value = typeof authenticate === 'string' ? authenticate : safeCall(authenticate, report.code)
+      const value =
+        authenticate === undefined
+          ? defaultAuthenticate(report.code)
+          : typeof authenticate === 'string'
+            ? authenticate
+            : safeCall(authenticate, report.code)
       if (value) out['www-authenticate'] = value
     }
     if (requestId !== undefined) out['x-request-id'] = requestId
@@ -412,7 +421,7 @@ function defaultAuthenticate(code: number): string {
 function safeCall(fn: (code: number) => string, code: number): string | undefined {
   try {
     const value = fn(code)
-    return typeof value === 'string' && /^[\t\x20-\x7e]{1,1024}$/.test(value) ? value : undefined
+    return typeof value === 'string' && AUTHENTICATE.test(value) ? value : undefined
   } catch {
     return undefined
   }

@@ -1,5 +1,6 @@
 import {
   Codes,
+  createResponder,
   type ErrorHandlerOptions,
   type ErrorResponse,
   normalize,
@@ -319,5 +320,22 @@ describe('never throws', () => {
       expect(response.status).toBe(401)
       expect(JSON.parse(response.body)).toMatchObject({ code: 22, status: 401 })
     }
+  })
+})
+
+// Options are configuration: a bad one fails when the handler is built, not on the first error it answers.
+describe('createResponder option checks', () => {
+  it.each([
+    [
+      { authenticate: 'Bearer\r\nSet-Cookie: a=b' },
+      'errorHandler: authenticate must be a header value of visible ASCII (no CR or LF)',
+    ],
+    [
+      { authenticate: '' },
+      'errorHandler: authenticate must be a header value of visible ASCII (no CR or LF)',
+    ],
+    [{ format: 'xml' }, "errorHandler: format must be 'negotiate', 'json' or 'problem', got xml"],
+  ])('refuses %j', (options, message) => {
+    expect(() => createResponder(options as ErrorHandlerOptions)).toThrow(new TypeError(message))
   })
 })
