@@ -35,7 +35,21 @@ export const Codes: CodesMap = Object.freeze(
 // keeps it a flat array rather than a hash table (holes up to 2029 would make it sparse).
 const byCode: (CatalogEntry | undefined)[] = new Array(catalog[catalog.length - 1]!.code + 1).fill(undefined)
 for (const entry of catalog) byCode[entry.code] = Object.freeze(entry)
-const custom = new Map<number, CatalogEntry>()
+// Kept on a global symbol, like SignError's brand, so the ESM and CommonJS builds loaded in one process
+// (or two installed copies) share the codes a service defines.
+const REGISTRY = Symbol.for('esign-errors.customCodes')
+const shared = globalThis as { [REGISTRY]?: Map<number, CatalogEntry> }
+shared[REGISTRY] ??= new Map()
+const custom: Map<number, CatalogEntry> = shared[REGISTRY]
+
+/** Name of a code nobody defined; its status is always 502, as it can only come from upstream. */
+export const UNKNOWN_CODE_NAME = 'UnknownCode'
+/** Status of a code nobody defined. */
+export const UNKNOWN_CODE_STATUS = 502
+/** Message of a code nobody defined. */
+export function unknownCodeMessage(code: number): string {
+  return `Unknown return code ${code}`
+}
 
 /**
  * The catalog entry of a code, or `undefined` for a code nobody defined.
@@ -68,8 +82,6 @@ export interface CodeDefinition {
 }
 
 const NAME = /^[A-Z][A-Za-z0-9]*$/
-// Spelled here rather than imported: sign-error.ts imports this module.
-const UNKNOWN_NAME = 'UnknownCode'
 
 /**
  * Adds codes the catalog does not have (the platform's 48 and 51, or a service's own range) and
@@ -123,8 +135,9 @@ function check(entry: CatalogEntry): void {
     throw new TypeError(`${where}: message must be a non-empty string`)
   if (typeof entry.retryable !== 'boolean') throw new TypeError(`${where}: retryable must be a boolean`)
   if (typeof entry.category !== 'string') throw new TypeError(`${where}: category must be a string`)
-  if (name === UNKNOWN_NAME)
-    throw new TypeError(`${where}: ${UNKNOWN_NAME} is reserved for codes nobody defined`)
+  if (name === UNKNOWN_CODE_NAME) {
+    throw new TypeError(`${where}: ${UNKNOWN_CODE_NAME} is reserved for codes nobody defined`)
+  }
   const existing = describe(code)
   if (existing) {
     const same =

@@ -5,8 +5,9 @@
  */
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express'
 import { Codes } from './codes.js'
+import { REPLACED_HEADERS } from './headers.js'
 import type { ErrorHandlerOptions } from './response.js'
-import { createResponder, REPRESENTATION_HEADERS } from './response.js'
+import { createResponder } from './response.js'
 import { SignError } from './sign-error.js'
 
 export type { ErrorHandlerOptions } from './response.js'
@@ -24,12 +25,13 @@ export function errorHandler(options?: ErrorHandlerOptions<Request>): ErrorReque
   // Four parameters: that is how Express tells an error handler from a route.
   return function esignErrorHandler(err: unknown, req: Request, res: Response, next: NextFunction): void {
     if (res.headersSent) {
-      // Too late for a clean answer: Express's final handler closes the connection.
+      // Too late for a clean answer: Express's final handler closes the connection. The hook still hears of it.
+      responder.log(responder.respond(err, req), err)
       next(err)
       return
     }
     const response = responder.respond(err, req)
-    for (const name of res.getHeaderNames()) if (REPRESENTATION_HEADERS.has(name)) res.removeHeader(name)
+    for (const name of res.getHeaderNames()) if (REPLACED_HEADERS.has(name)) res.removeHeader(name)
     res.statusCode = response.status
     for (const name in response.headers) res.setHeader(name, response.headers[name] as string)
     res.end(response.body)

@@ -7,7 +7,8 @@
 export { catalog } from './catalog.js'
 export type { Code, CodeDefinition, CodeName, CodesMap, EntryOf, ErrorCode, NameOf } from './codes.js'
 export { Codes, defineCodes, describe, entries } from './codes.js'
-export type { ErrorReport, FallbackCodes, StatusOverrides } from './normalize.js'
+export { REPLACED_HEADERS } from './headers.js'
+export type { ErrorReport, FallbackCodes, NormalizeOptions, StatusOverrides } from './normalize.js'
 export { fallbackCode, normalize } from './normalize.js'
 export type {
   JsonSchema,
@@ -33,7 +34,7 @@ export type {
   Responder,
   SuccessBody,
 } from './response.js'
-export { causeChain, createResponder, REPRESENTATION_HEADERS, success, toErrorResponse } from './response.js'
+export { createResponder, success, toErrorResponse } from './response.js'
 export type { SignErrorOptions } from './sign-error.js'
 export { isSignError, SignError } from './sign-error.js'
 export type { CatalogEntry, Category } from './types.js'

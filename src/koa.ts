@@ -5,8 +5,9 @@
  */
 import type { Context, Middleware, Next } from 'koa'
 import { Codes } from './codes.js'
+import { REPLACED_HEADERS } from './headers.js'
 import type { ErrorHandlerOptions } from './response.js'
-import { createResponder, REPRESENTATION_HEADERS } from './response.js'
+import { createResponder } from './response.js'
 import { SignError } from './sign-error.js'
 
 export type { ErrorHandlerOptions } from './response.js'
@@ -33,10 +34,11 @@ export function errorHandler(options?: ErrorHandlerOptions<Context>): Middleware
         // Nothing can be written any more. End the connection so the client sees a cut answer instead
         // of waiting for the rest (Express does the same); Koa's ctx.onerror then only reports it.
         ctx.res.destroy()
+        responder.log(responder.respond(err, ctx), err)
         throw err
       }
       const response = responder.respond(err, ctx)
-      for (const name of ctx.res.getHeaderNames()) if (REPRESENTATION_HEADERS.has(name)) ctx.remove(name)
+      for (const name of ctx.res.getHeaderNames()) if (REPLACED_HEADERS.has(name)) ctx.remove(name)
       ctx.status = response.status
       ctx.set(response.headers)
       ctx.body = response.body

@@ -1,6 +1,7 @@
-import { describe } from './codes.js'
+import { Codes, describe, UNKNOWN_CODE_NAME, UNKNOWN_CODE_STATUS, unknownCodeMessage } from './codes.js'
+import { HEADER_NAME, HEADER_VALUE, isRetryAfter, RESERVED_HEADERS } from './headers.js'
 import type { SignError } from './sign-error.js'
-import { isSignError, UNKNOWN_CODE_NAME, UNKNOWN_CODE_STATUS } from './sign-error.js'
+import { isSignError } from './sign-error.js'
 
 /**
  * What any thrown value amounts to, before it is put on the wire. Every field is trusted: all reads of
@@ -30,68 +31,39 @@ export type FallbackCodes = Readonly<Partial<Record<number, number>>>
 export type StatusOverrides = Readonly<Partial<Record<number, number>>>
 
 const DEFAULT_FALLBACK: FallbackCodes = {
-  400: 1,
-  422: 1,
-  401: 5,
-  403: 44,
-  404: 7,
-  405: 7,
-  501: 7,
-  413: 93,
-  415: 3,
-  429: 89,
-  503: 89,
+  400: Codes.ParameterError,
+  422: Codes.ParameterError,
+  401: Codes.InvalidAccessToken,
+  403: Codes.IllegalOperation,
+  404: Codes.InvalidRequestType,
+  405: Codes.InvalidRequestType,
+  501: Codes.InvalidRequestType,
+  413: Codes.FileTooLarge,
+  415: Codes.DataFormatError,
+  429: Codes.SystemBusy,
+  503: Codes.SystemBusy,
 }
 
 /** The return code for an error that carries only an HTTP status. */
 export function fallbackCode(status: number, overrides?: FallbackCodes): number {
-  return overrides?.[status] ?? DEFAULT_FALLBACK[status] ?? (status < 500 ? 1 : 4)
+  return (
+    overrides?.[status] ??
+    DEFAULT_FALLBACK[status] ??
+    (status < 500 ? Codes.ParameterError : Codes.ProcessingFailed)
+  )
 }
 
 // Errors of body-parser / raw-body (Express) and raw-body / co-body (Koa), keyed by their `type`.
 const BODY_ERRORS: Readonly<Record<string, readonly [status: number, code: number]>> = {
-  'entity.parse.failed': [400, 3],
-  'entity.too.large': [413, 93],
-  'request.size.invalid': [400, 72],
-  'encoding.unsupported': [415, 3],
-  'charset.unsupported': [415, 3],
+  'entity.parse.failed': [400, Codes.DataFormatError],
+  'entity.too.large': [413, Codes.FileTooLarge],
+  'request.size.invalid': [400, Codes.DataLengthMismatch],
+  'encoding.unsupported': [415, Codes.DataFormatError],
+  'charset.unsupported': [415, Codes.DataFormatError],
 }
 
-/** Longest message sent to a client; a longer exposed message is cut, so a 10 MB message stays in the log. */
-export const MAX_MESSAGE_LENGTH = 1024
-
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$/
-// Visible ASCII, space and tab only: no CR/LF (response splitting), nothing Node would refuse.
-const HEADER_VALUE = /^[\t\x20-\x7e]{0,4096}$/
-
-// Delay-seconds or an IMF-fixdate (RFC 9110): a Retry-After passes through even from a masked error, so it
-// must be one, not whatever text the error held.
-const RETRY_AFTER =
-  /^(?:\d{1,10}|(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT)$/
-
-// Headers an error may not set: they belong to the response builder or describe a body we replace.
-const RESERVED_HEADERS = new Set([
-  'content-type',
-  'content-length',
-  'content-encoding',
-  'content-disposition',
-  'content-language',
-  'content-location',
-  'content-range',
-  'content-md5',
-  'transfer-encoding',
-  'connection',
-  'keep-alive',
-  'upgrade',
-  'trailer',
-  'te',
-  'cache-control',
-  'x-content-type-options',
-  'x-request-id',
-  'etag',
-  'last-modified',
-  'set-cookie',
-])
+// Longest message sent to a client; a longer exposed message is cut, so a 10 MB message stays in the log.
+const MAX_MESSAGE_LENGTH = 1024
 
 /** Options that change what a thrown value becomes. */
 export interface NormalizeOptions {
@@ -106,38 +78,32 @@ export interface NormalizeOptions {
 export function normalize(thrown: unknown, options: NormalizeOptions = {}): ErrorReport {
   try {
     // The brand is a global symbol anyone can set: a value that carries it without a usable code is foreign.
-    if (!isSignError(thrown) || !Number.isSafeInteger(thrown.code) || thrown.code === 0) {
+    // Each property of the thrown value is read once, so a getter cannot answer differently on a second read.
+    const code: unknown = isSignError(thrown) ? thrown.code : undefined
+    if (typeof code !== 'number' || !Number.isSafeInteger(code) || code === 0)
       return fromForeign(thrown, options)
-    }
-    const report = fromSignError(thrown)
-    // Only errors that name a code are remapped: a foreign error's status is its own fact.
-    const override = options.statusOverrides?.[report.code]
-    if (override !== undefined) report.status = override
-    return report
+    return fromSignError(thrown as SignError, code, options)
   } catch {
     return internal()
   }
 }
 
-// A SignError's `expose` is honoured even at >= 500: it is the author's own choice, as in http-errors.
-function fromSignError(error: SignError): ErrorReport {
-  const { code } = error
-  const entry = describe(code)
-  const status = validStatus(error.status) ?? entry?.status ?? UNKNOWN_CODE_STATUS
-  const expose = error.expose === true
-  const catalogText = entry ? entry.message : unknownMessage(code)
-  const message = expose && typeof error.message === 'string' ? clip(error.message) : catalogText
-  return {
-    code,
-    name: entry ? entry.name : UNKNOWN_CODE_NAME,
-    status,
-    message,
-    catalogMessage: message === catalogText,
-    retryable: error.retryable === true,
-    details: expose ? error.details : undefined,
-    headers: readHeaders(error.headers, false),
-    retryAfter: error.retryAfter,
-  }
+function fromSignError(error: SignError, code: number, options: NormalizeOptions): ErrorReport {
+  // Only errors that name a code are remapped: a foreign error's status is its own fact. Masking follows
+  // the final status, so an override to 5xx also hides what a 4xx would have shown.
+  const status =
+    options.statusOverrides?.[code] ??
+    validStatus(error.status) ??
+    describe(code)?.status ??
+    UNKNOWN_CODE_STATUS
+  const exposed = status < 500 && error.expose === true
+  const message: unknown = exposed ? error.message : undefined
+  const result = report(code, status, typeof message === 'string' ? message : undefined)
+  if (exposed) result.details = error.details
+  result.retryable = error.retryable === true
+  result.headers = readHeaders(error.headers, false)
+  result.retryAfter = error.retryAfter
+  return result
 }
 
 function fromForeign(thrown: unknown, options: NormalizeOptions): ErrorReport {
@@ -145,7 +111,11 @@ function fromForeign(thrown: unknown, options: NormalizeOptions): ErrorReport {
   const error = thrown as Record<string, unknown>
 
   const zodIssues = zodIssuesOf(error)
-  if (zodIssues) return report(1, 400, undefined, zodIssues)
+  if (zodIssues) {
+    const result = report(Codes.ParameterError, 400)
+    result.details = zodIssues
+    return result
+  }
 
   const type = get(error, 'type')
   const bodyError =
@@ -155,23 +125,25 @@ function fromForeign(thrown: unknown, options: NormalizeOptions): ErrorReport {
   const status = validStatus(get(error, 'status')) ?? validStatus(get(error, 'statusCode'))
   if (status === undefined) return internal()
   // Koa's JSON parsers (co-body) throw a bare SyntaxError with status 400 and no `type`.
-  if (status === 400 && thrown instanceof SyntaxError) return report(3, 400)
+  if (status === 400 && thrown instanceof SyntaxError) return report(Codes.DataFormatError, 400)
 
-  const exposed = status < 500 && get(error, 'expose') === true
-  const text = exposed ? get(error, 'message') : undefined
+  const expose = get(error, 'expose')
+  const text = status < 500 && expose === true ? get(error, 'message') : undefined
   const result = report(
     fallbackCode(status, options.fallbackCodes),
     status,
     typeof text === 'string' ? text : undefined,
   )
-  result.headers = readHeaders(get(error, 'headers'), status >= 500)
+  // Headers are taken only from errors made to be answered (http-errors' shape, with a boolean `expose`):
+  // an SDK error with a `statusCode` often carries the upstream response's headers.
+  if (typeof expose === 'boolean') result.headers = readHeaders(get(error, 'headers'), status >= 500)
   result.retryAfter = get(error, 'retryAfter')
   return result
 }
 
-function report(code: number, status: number, message?: string, details?: unknown): ErrorReport {
+function report(code: number, status: number, message?: string): ErrorReport {
   const entry = describe(code)
-  const catalogText = entry ? entry.message : unknownMessage(code)
+  const catalogText = entry ? entry.message : unknownCodeMessage(code)
   const text = message === undefined ? catalogText : clip(message)
   return {
     code,
@@ -180,18 +152,14 @@ function report(code: number, status: number, message?: string, details?: unknow
     message: text,
     catalogMessage: text === catalogText,
     retryable: entry ? entry.retryable : false,
-    details,
+    details: undefined,
     headers: undefined,
     retryAfter: undefined,
   }
 }
 
 function internal(): ErrorReport {
-  return report(4, 500)
-}
-
-function unknownMessage(code: number): string {
-  return `Unknown return code ${code}`
+  return report(Codes.ProcessingFailed, 500)
 }
 
 function clip(message: string): string {
@@ -228,7 +196,7 @@ function readHeaders(headers: unknown, retryAfterOnly: boolean): [string, string
       const raw = get(headers as Record<string, unknown>, name)
       const value = typeof raw === 'number' && Number.isFinite(raw) ? String(raw) : raw
       if (typeof value !== 'string' || !HEADER_VALUE.test(value)) continue
-      if (lower === 'retry-after' && !RETRY_AFTER.test(value)) continue
+      if (lower === 'retry-after' && !isRetryAfter(value)) continue
       pairs ??= []
       pairs.push([lower, value])
     }

@@ -1,9 +1,9 @@
 import Negotiator from 'negotiator'
 import statuses from 'statuses'
 import { describe } from './codes.js'
+import { formatRetryAfter, HEADER_VALUE } from './headers.js'
 import type { ErrorReport, FallbackCodes, StatusOverrides } from './normalize.js'
 import { normalize } from './normalize.js'
-import { formatRetryAfter } from './sign-error.js'
 
 /** How error bodies are written: chosen on `Accept`, always the JSON envelope, or always RFC 9457. */
 export type Format = 'negotiate' | 'json' | 'problem'
@@ -30,7 +30,8 @@ export interface LogEntry {
   level: 'error' | 'warn'
   status: number
   code: number
-  name: string
+  /** The code's name; not `name`, which pino keeps for the logger's own name. */
+  codeName: string
   requestId: string | undefined
   /** The thrown value itself. */
   err: unknown
@@ -47,26 +48,26 @@ export interface LoggerLike {
 /** Options of `errorHandler()` and {@link toErrorResponse}. Every one is optional. */
 export interface ErrorHandlerOptions<Req = RequestLike> {
   /** Body format. Default `'negotiate'`: RFC 9457 when `Accept` prefers `application/problem+json`. */
-  format?: Format
+  format?: Format | undefined
   /** Base URL of your error docs; with it, problem `type` is that URL plus the kebab-case name. */
-  problemBaseUrl?: string
+  problemBaseUrl?: string | undefined
   /** Sends internal details (`debug` member: message, stack, causes). Never derived from `NODE_ENV`. Default `false`. */
-  debug?: boolean
+  debug?: boolean | undefined
   /**
    * Where errors are logged. Default: errors >= 500 go to `console.error` with their cause chain.
    * A function gets every error; a pino-style logger gets `error` for >= 500 and `warn` for 4xx; `false` logs nothing.
    */
-  log?: false | ((entry: LogEntry) => void) | LoggerLike
+  log?: false | ((entry: LogEntry) => void) | LoggerLike | undefined
   /** Reads the request id; default: `req.id`, else a well-formed `X-Request-Id` header. */
-  requestId?: (req: Req) => string | undefined
+  requestId?: (req: Req) => string | undefined | undefined
   /** Status -> return code for errors that carry only a status (merged over the defaults). */
-  fallbackCodes?: FallbackCodes
+  fallbackCodes?: FallbackCodes | undefined
   /** Return code -> status, e.g. `{ 42: 404 }` to hide whether a document exists. */
-  statusOverrides?: StatusOverrides
+  statusOverrides?: StatusOverrides | undefined
   /** `WWW-Authenticate` value for 401s. Default `Bearer`, `Bearer error="invalid_token"` for codes 5 and 6. */
-  authenticate?: string | ((code: number) => string)
+  authenticate?: string | ((code: number) => string) | undefined
   /** Translations of catalog messages by locale, chosen on `Accept-Language`: `{ fr: { 22: 'Mot de passe incorrect' } }`. */
-  messages?: Readonly<Record<string, Readonly<Partial<Record<number, string>>>>>
+  messages?: Readonly<Record<string, Readonly<Partial<Record<number, string>>>>> | undefined
 }
 
 /** What the response builder returns: everything an adapter writes, and what it logs. */
@@ -130,25 +131,8 @@ export function success<T>(data: T): SuccessBody<T> {
   return { code: 0, message: 'Success', data }
 }
 
-/** Headers of the representation a route may have started; they describe a body the error replaces. */
-export const REPRESENTATION_HEADERS: ReadonlySet<string> = new Set([
-  'content-disposition',
-  'content-encoding',
-  'content-language',
-  'content-length',
-  'content-location',
-  'content-md5',
-  'content-range',
-  'accept-ranges',
-  'etag',
-  'expires',
-  'last-modified',
-  'transfer-encoding',
-])
-
 const JSON_TYPE = 'application/json; charset=utf-8'
 const CATALOG_LANGUAGE = 'en'
-const AUTHENTICATE = /^[\t\x20-\x7e]{1,1024}$/
 const PROBLEM_TYPE = 'application/problem+json; charset=utf-8'
 const MEDIA_TYPES = ['application/json', 'application/problem+json']
 const REQUEST_ID = /^[A-Za-z0-9._~:/+=@-]{1,128}$/
@@ -179,10 +163,8 @@ export function createResponder<Req = RequestLike>(
   const normalizeOptions = { fallbackCodes: options.fallbackCodes, statusOverrides: options.statusOverrides }
   const debug = options.debug === true
   const baseUrl = options.problemBaseUrl
+  checkOptions(options)
   const authenticate = options.authenticate
-  if (typeof authenticate === 'string' && !AUTHENTICATE.test(authenticate)) {
-    throw new TypeError('errorHandler: authenticate must be a header value of visible ASCII (no CR or LF)')
-  }
   const readId = options.requestId
   const messages = options.messages
   // The catalog's English is a candidate too, first, so `en-US, fr;q=0.8` and `*` keep the English text.
@@ -216,8 +198,10 @@ export function createResponder<Req = RequestLike>(
     }
     if (report.headers) for (const [name, value] of report.headers) out[name] = value
     if (report.retryAfter !== undefined) {
+      // Worked out now, not when the error was built: a Date may have passed since.
       const value = formatRetryAfter(report.retryAfter)
-      if (value !== undefined) out['retry-after'] = value
+      if (value === undefined) delete out['retry-after']
+      else out['retry-after'] = value
     }
     if (report.status === 401 && out['www-authenticate'] === undefined) {
       const value =
@@ -246,23 +230,61 @@ export function createResponder<Req = RequestLike>(
   return { respond, log }
 }
 
-const LAST_RESORT_BODY =
-  '{"code":4,"name":"ProcessingFailed","message":"Processing failed","status":500,"retryable":true}'
+// Built once from the catalog when the module loads, by the same code as any answer.
+let lastResortResponse: ErrorResponse | undefined
 
 function lastResort(): ErrorResponse {
-  return {
-    status: 500,
-    headers: {
-      'content-type': JSON_TYPE,
-      'cache-control': 'no-store',
-      'x-content-type-options': 'nosniff',
-      'content-length': String(LAST_RESORT_BODY.length),
-    },
-    body: LAST_RESORT_BODY,
-    code: 4,
-    name: 'ProcessingFailed',
-    requestId: undefined,
+  const response = lastResortResponse as ErrorResponse
+  return { ...response, headers: { ...response.headers } }
+}
+
+const LANGUAGE_TAG = /^[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*$/
+
+/**
+ * Options are configuration: a bad one fails when the handler is built, not on the first error it answers
+ * (a status of 99 would make Node throw in the middle of an answer; a code 0 would send "Success" as an error).
+ */
+function checkOptions(options: ErrorHandlerOptions<never>): void {
+  const fail = (message: string): never => {
+    throw new TypeError(`errorHandler: ${message}`)
   }
+  const { authenticate, statusOverrides, fallbackCodes, log, messages, problemBaseUrl, requestId } = options
+  if (typeof authenticate === 'string' && !isHeaderValue(authenticate)) {
+    fail('authenticate must be a header value of visible ASCII (no CR or LF)')
+  }
+  if (authenticate !== undefined && typeof authenticate !== 'string' && typeof authenticate !== 'function') {
+    fail('authenticate must be a string or a function')
+  }
+  for (const [code, status] of Object.entries(statusOverrides ?? {})) {
+    if (!isErrorStatus(status)) fail(`statusOverrides[${code}] must be an integer from 400 to 599`)
+  }
+  for (const [status, code] of Object.entries(fallbackCodes ?? {})) {
+    if (!isErrorStatus(Number(status))) fail(`fallbackCodes key ${status} must be a status from 400 to 599`)
+    if (!Number.isSafeInteger(code) || code === 0)
+      fail(`fallbackCodes[${status}] must be a non-zero integer code`)
+  }
+  if (log !== undefined && log !== false && typeof log !== 'function') {
+    const logger = log as Partial<LoggerLike> | null
+    if (typeof logger?.error !== 'function' || typeof logger.warn !== 'function') {
+      fail('log must be false, a function, or a logger with error() and warn()')
+    }
+  }
+  for (const [locale, table] of Object.entries(messages ?? {})) {
+    if (!LANGUAGE_TAG.test(locale)) fail(`messages key ${JSON.stringify(locale)} is not a language tag`)
+    if (typeof table !== 'object' || table === null)
+      fail(`messages.${locale} must be an object of code -> message`)
+  }
+  if (problemBaseUrl !== undefined && typeof problemBaseUrl !== 'string')
+    fail('problemBaseUrl must be a string')
+  if (requestId !== undefined && typeof requestId !== 'function') fail('requestId must be a function')
+}
+
+function isHeaderValue(value: string): boolean {
+  return value !== '' && HEADER_VALUE.test(value)
+}
+
+function isErrorStatus(value: unknown): boolean {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 400 && value <= 599
 }
 
 const compiled = new WeakMap<object, Responder<never>>()
@@ -421,20 +443,20 @@ function defaultAuthenticate(code: number): string {
 function safeCall(fn: (code: number) => string, code: number): string | undefined {
   try {
     const value = fn(code)
-    return typeof value === 'string' && AUTHENTICATE.test(value) ? value : undefined
+    return typeof value === 'string' && isHeaderValue(value) ? value : undefined
   } catch {
     return undefined
   }
 }
 
-/** The thrown value and its causes, outermost first; stops at cycles and after 10 links. */
-export function causeChain(thrown: unknown): CauseInfo[] {
+/** The thrown value and its causes, outermost first, with or without stacks; stops at cycles and after 10 links. */
+export function causeChain(thrown: unknown, stacks = true): CauseInfo[] {
   const chain: CauseInfo[] = []
   const seen = new Set<unknown>()
   let current = thrown
   while (current !== undefined && current !== null && chain.length < 10 && !seen.has(current)) {
     seen.add(current)
-    chain.push(describeThrown(current))
+    chain.push(describeThrown(current, stacks))
     current = readCause(current)
   }
   return chain
@@ -449,11 +471,11 @@ function readCause(value: unknown): unknown {
   }
 }
 
-function describeThrown(value: unknown): CauseInfo {
+function describeThrown(value: unknown, stacks: boolean): CauseInfo {
   try {
     if (value instanceof Error) {
       const info: CauseInfo = { name: String(value.name), message: String(value.message) }
-      if (typeof value.stack === 'string') info.stack = value.stack
+      if (stacks && typeof value.stack === 'string') info.stack = value.stack
       return info
     }
     return { name: typeof value, message: String(value).slice(0, 1024) }
@@ -472,10 +494,11 @@ function compileLog(
     level: response.status >= 500 ? 'error' : 'warn',
     status: response.status,
     code: response.code,
-    name: response.name,
+    codeName: response.name,
     requestId: response.requestId,
     err: thrown,
-    causes: causeChain(thrown),
+    // Stacks cost microseconds to render; a 4xx is the client's doing and its stack says nothing new.
+    causes: causeChain(thrown, response.status >= 500),
   })
   const write =
     option === undefined
@@ -501,3 +524,5 @@ function compileLog(
     }
   }
 }
+
+lastResortResponse = Object.freeze(createResponder({ format: 'json', log: false }).respond(null))

@@ -1,13 +1,9 @@
 import type { NameOf } from './codes.js'
-import { describe } from './codes.js'
+import { describe, UNKNOWN_CODE_NAME, UNKNOWN_CODE_STATUS, unknownCodeMessage } from './codes.js'
+import { formatRetryAfter } from './headers.js'
 
 /** Brand shared by every copy of this package, so `isSignError` holds across duplicate installs. */
 const BRAND: unique symbol = Symbol.for('esign-errors.SignError') as never
-
-/** Name of a code outside the catalog; its status is always 502, as it can only come from upstream. */
-export const UNKNOWN_CODE_NAME = 'UnknownCode'
-/** Status of a code outside the catalog. */
-export const UNKNOWN_CODE_STATUS = 502
 
 /** Options of {@link SignError}; every one is optional. */
 export interface SignErrorOptions {
@@ -74,7 +70,7 @@ export class SignError<C extends number = number> extends Error {
         `SignError: status must be an integer from 400 to 599, got ${describeValue(status)}`,
       )
     }
-    const message = options?.message ?? (entry ? entry.message : `Unknown return code ${code}`)
+    const message = options?.message ?? (entry ? entry.message : unknownCodeMessage(code))
     super(message, options?.cause === undefined ? undefined : { cause: options.cause })
     this.code = code
     this.codeName = (entry ? entry.name : UNKNOWN_CODE_NAME) as NameOf<C>
@@ -103,7 +99,7 @@ export class SignError<C extends number = number> extends Error {
     const json = {
       code: this.code,
       name: this.codeName,
-      message: this.expose ? this.message : entry ? entry.message : `Unknown return code ${this.code}`,
+      message: this.expose ? this.message : entry ? entry.message : unknownCodeMessage(this.code),
       status: this.status,
       retryable: this.retryable,
     }
@@ -124,25 +120,6 @@ export function isSignError(value: unknown): value is SignError {
     return typeof value === 'object' && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true
   } catch {
     return false
-  }
-}
-
-/**
- * `Retry-After` value: whole seconds for a number (negative becomes 0), an HTTP date for a future
- * Date; `undefined` for anything else (NaN, Infinity, an invalid or past Date, a string).
- */
-export function formatRetryAfter(value: unknown, now = Date.now()): string | undefined {
-  if (typeof value === 'number') {
-    return Number.isFinite(value) ? String(Math.max(0, Math.ceil(value))) : undefined
-  }
-  if (typeof value !== 'object' || value === null) return undefined
-  try {
-    // Date's own getTime reads the internal time slot (and throws for anything but a real Date), so
-    // neither a Proxy nor a subclass overriding toUTCString can put its own text into the header.
-    const time = Date.prototype.getTime.call(value)
-    return time > now ? new Date(time).toUTCString() : undefined
-  } catch {
-    return undefined
   }
 }
 

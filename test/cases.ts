@@ -125,24 +125,36 @@ export const cases: Case[] = [
     secret: 'k-77',
   },
   {
-    name: 'SignError with a 5xx code and expose: true shows its message',
+    // DESIGN: at >= 500 never the thrown message, whatever `expose` says; only `debug` lets it out.
+    name: 'SignError with a 5xx code and expose: true is masked all the same',
     thrown: () =>
       new SignError(Codes.SystemBusy, {
-        message: 'Maintenance until 02:00 UTC',
+        message: 'Replica db-7 lagging',
         expose: true,
-        details: { eta: 7200 },
+        details: { host: 'db-7' },
       }),
     expect: {
       status: 503,
+      body: { code: 89, name: 'SystemBusy', message: 'The system is busy', status: 503, retryable: true },
+    },
+    secret: 'db-7',
+  },
+  {
+    name: 'statusOverrides lifting an exposed 4xx to 5xx masks it',
+    thrown: () =>
+      new SignError(Codes.ParameterError, { message: 'dsn=postgres://app@db-9', details: { dsn: 'db-9' } }),
+    options: { statusOverrides: { 1: 500 } },
+    expect: {
+      status: 500,
       body: {
-        code: 89,
-        name: 'SystemBusy',
-        message: 'Maintenance until 02:00 UTC',
-        status: 503,
-        retryable: true,
-        details: { eta: 7200 },
+        code: 1,
+        name: 'ParameterError',
+        message: 'Parameter error, indicating that the number and type of parameters are incorrect',
+        status: 500,
+        retryable: false,
       },
     },
+    secret: 'db-9',
   },
   {
     name: 'SignError with a 4xx code and expose: false hides message and details',

@@ -6,7 +6,7 @@ import { errorHandler as koaErrorHandler } from 'esign-errors/koa'
 import express from 'express'
 import Koa from 'koa'
 import request from 'supertest'
-import { afterAll, beforeAll, expect, it, describe as suite } from 'vitest'
+import { afterAll, beforeAll, expect, it, describe as suite, vi } from 'vitest'
 
 // The registry is shared by the whole module graph: this file owns 48, 51 and 9100-9199.
 const AppCodes = defineCodes({
@@ -293,5 +293,23 @@ suite.each([
       status: 502,
       retryable: false,
     })
+  })
+})
+
+// Two copies of the module in one process (an ESM and a CommonJS build, or two installs) share one registry,
+// as they share SignError's brand: a code defined through one is known to a handler from the other.
+suite('a second copy of the module', () => {
+  it('knows the codes defined through the first, and the first knows its codes', async () => {
+    vi.resetModules()
+    const copy = await import('esign-errors')
+    expect(copy.defineCodes).not.toBe(defineCodes)
+    defineCodes({ SharedFromFirst: { code: 9180, message: 'Defined through the first copy', status: 409 } })
+    copy.defineCodes({
+      SharedFromSecond: { code: 9181, message: 'Defined through the second copy', status: 423 },
+    })
+    expect(copy.describe(9180)?.name).toBe('SharedFromFirst')
+    expect(describe(9181)?.name).toBe('SharedFromSecond')
+    expect(new copy.SignError(9180).status).toBe(409)
+    expect(new SignError(9181).codeName).toBe('SharedFromSecond')
   })
 })

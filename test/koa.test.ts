@@ -9,7 +9,7 @@ import createHttpError from 'http-errors'
 import Koa, { type Context } from 'koa'
 import Koa2 from 'koa2'
 import request from 'supertest'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createApp } from '../examples/koa.js'
 
 const JSON_TYPE = 'application/json; charset=utf-8'
@@ -376,6 +376,35 @@ describe.each([
     // Koa's own onerror reports it; the handler does not report it a second time.
     expect(emitted).toHaveLength(1)
     expect((emitted[0]!.err as Error).message).toBe('failed mid-stream')
+  })
+
+  it('once headers are sent, the log hook still hears of the error, once, and the connection ends', async () => {
+    const log = vi.fn()
+    const { server } = await serve(
+      route((ctx) => {
+        ctx.res.writeHead(200, { 'content-type': 'text/plain' })
+        ctx.res.write('partial')
+        throw new Error('failed mid-stream')
+      }),
+      { log },
+    )
+    const { port } = server.address() as AddressInfo
+    const ended = await new Promise<{ text: string; complete: boolean }>((resolve, reject) => {
+      const req = httpRequest({ host: '127.0.0.1', port, path: '/stream' }, (res) => {
+        let text = ''
+        res.setEncoding('utf8')
+        res.on('data', (chunk: string) => {
+          text += chunk
+        })
+        res.on('error', () => {})
+        res.on('close', () => resolve({ text, complete: res.complete }))
+      })
+      req.on('error', reject)
+      req.end()
+    })
+    expect(ended).toEqual({ text: 'partial', complete: false })
+    expect(log).toHaveBeenCalledTimes(1)
+    expect(log.mock.calls[0]?.[0]).toMatchObject({ level: 'error', status: 500, code: 4 })
   })
 
   it('HEAD gets the status and headers but no body', async () => {

@@ -9,7 +9,7 @@ import {
   toErrorResponse,
 } from 'esign-errors'
 import createError from 'http-errors'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 
 const JSON_TYPE = 'application/json; charset=utf-8'
 const PROBLEM_TYPE = 'application/problem+json; charset=utf-8'
@@ -337,5 +337,86 @@ describe('createResponder option checks', () => {
     [{ format: 'xml' }, "errorHandler: format must be 'negotiate', 'json' or 'problem', got xml"],
   ])('refuses %j', (options, message) => {
     expect(() => createResponder(options as ErrorHandlerOptions)).toThrow(new TypeError(message))
+  })
+})
+
+describe('option checks at build time', () => {
+  it.each([
+    [{ statusOverrides: { 22: 99 } }, 'errorHandler: statusOverrides[22] must be an integer from 400 to 599'],
+    [
+      { statusOverrides: { 22: 200 } },
+      'errorHandler: statusOverrides[22] must be an integer from 400 to 599',
+    ],
+    [{ fallbackCodes: { 400: 0 } }, 'errorHandler: fallbackCodes[400] must be a non-zero integer code'],
+    [{ fallbackCodes: { 200: 1 } }, 'errorHandler: fallbackCodes key 200 must be a status from 400 to 599'],
+    [{ log: {} }, 'errorHandler: log must be false, a function, or a logger with error() and warn()'],
+    [{ messages: { 'fr\r\nX': {} } }, 'errorHandler: messages key "fr\\r\\nX" is not a language tag'],
+    [{ requestId: 'x-id' }, 'errorHandler: requestId must be a function'],
+  ])('refuses %j', (options, message) => {
+    expect(() => createResponder(options as unknown as ErrorHandlerOptions)).toThrow(new TypeError(message))
+  })
+
+  it('accepts every documented option at once', () => {
+    const responder = createResponder({
+      format: 'negotiate',
+      problemBaseUrl: 'https://docs.example.com/errors/',
+      debug: false,
+      log: console,
+      requestId: () => undefined,
+      fallbackCodes: { 418: 1 },
+      statusOverrides: { 42: 404 },
+      authenticate: 'Bearer realm="esign"',
+      messages: { 'pt-BR': { 22: 'Senha incorreta' } },
+    })
+    expect(responder.respond(new SignError(Codes.DocumentNotOwned)).status).toBe(404)
+  })
+})
+
+describe('Retry-After is always a well-formed value', () => {
+  const retryAfter = (value: unknown) =>
+    toErrorResponse(Object.assign(createError(503), { retryAfter: value }), undefined).headers['retry-after']
+
+  it.each([
+    [30, '30'],
+    [0.2, '1'],
+    [-5, '0'],
+    [1e21, '2147483647'],
+    [12345678901, '2147483647'],
+    [Number.NaN, undefined],
+    [new Date(8.64e15), undefined],
+    [new Date(Date.UTC(2099, 0, 1)), 'Thu, 01 Jan 2099 00:00:00 GMT'],
+  ])('%s -> %s', (value, expected) => {
+    expect(retryAfter(value)).toBe(expected)
+  })
+
+  it('a Date that passed between throw and answer leaves no stale header', () => {
+    const soon = new Date(Date.now() + 1500)
+    const error = new SignError(Codes.SystemBusy, { retryAfter: soon })
+    expect(error.headers?.['Retry-After']).toBe(soon.toUTCString())
+    const later = Date.now() + 3000
+    vi.useFakeTimers({ now: later })
+    try {
+      expect(toErrorResponse(error, undefined).headers['retry-after']).toBeUndefined()
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+})
+
+describe('headers of foreign errors', () => {
+  it('are taken from an http-errors-shaped error (boolean expose)', () => {
+    const error = createError(429, { headers: { 'RateLimit-Policy': '10;w=60' } })
+    expect(toErrorResponse(error, undefined).headers['ratelimit-policy']).toBe('10;w=60')
+  })
+
+  it('are not taken from an SDK error that merely has a statusCode and the upstream headers', () => {
+    const sdkError = Object.assign(new Error('upstream said no'), {
+      statusCode: 402,
+      headers: { 'x-upstream-account': 'acct_42', server: 'upstream/1.2' },
+    })
+    const response = toErrorResponse(sdkError, undefined)
+    expect(response.status).toBe(402)
+    expect(response.headers['x-upstream-account']).toBeUndefined()
+    expect(response.headers.server).toBeUndefined()
   })
 })

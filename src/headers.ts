@@ -1,0 +1,78 @@
+/** HTTP header rules of the error path, in one place: what is valid, what an error may set, what goes. */
+
+/** An HTTP token (RFC 9110), at most 128 characters. */
+export const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$/
+
+/** Visible ASCII, space and tab only: no CR/LF (response splitting), nothing Node would refuse. */
+export const HEADER_VALUE = /^[\t\x20-\x7e]{0,4096}$/
+
+// Delay-seconds or an IMF-fixdate (RFC 9110). A Retry-After passes even a masked error, so it must be one
+// of these, never whatever text the error held.
+const RETRY_AFTER =
+  /^(?:\d{1,10}|(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT)$/
+
+/** Whether a header value is a well-formed `Retry-After`. */
+export function isRetryAfter(value: string): boolean {
+  return RETRY_AFTER.test(value)
+}
+
+// Longest delay sent; also keeps Number#toString away from exponent notation.
+const MAX_RETRY_SECONDS = 2_147_483_647
+// Past year 9999 an HTTP date no longer has four digits.
+const MAX_DATE = Date.UTC(9999, 11, 31, 23, 59, 59)
+
+/**
+ * `Retry-After` value: whole seconds for a number (negative becomes 0, capped at 2^31 - 1), an HTTP date
+ * for a future Date; `undefined` for anything else (NaN, Infinity, an invalid or past Date, a string).
+ */
+export function formatRetryAfter(value: unknown, now = Date.now()): string | undefined {
+  if (typeof value === 'number') {
+    return Number.isFinite(value)
+      ? String(Math.min(MAX_RETRY_SECONDS, Math.max(0, Math.ceil(value))))
+      : undefined
+  }
+  if (typeof value !== 'object' || value === null) return undefined
+  try {
+    // Date's own getTime reads the internal time slot (and throws for anything but a real Date), so
+    // neither a Proxy nor a subclass overriding toUTCString can put its own text into the header.
+    const time = Date.prototype.getTime.call(value)
+    return time > now && time <= MAX_DATE ? new Date(time).toUTCString() : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Headers the adapters remove from a response an error replaces: those describing the body the route had
+ * started (`Content-Disposition`, `ETag`, …) and hop-by-hop ones (a `Trailer` left behind makes Node throw
+ * when the error body is written). Everything else, CORS headers, `Vary` and `Set-Cookie` included, stays.
+ */
+export const REPLACED_HEADERS: ReadonlySet<string> = new Set([
+  'accept-ranges',
+  'content-disposition',
+  'content-encoding',
+  'content-language',
+  'content-length',
+  'content-location',
+  'content-md5',
+  'content-range',
+  'etag',
+  'expires',
+  'last-modified',
+  'connection',
+  'keep-alive',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+])
+
+/** Headers an error may not set: the replaced ones, and those the response builder owns. */
+export const RESERVED_HEADERS: ReadonlySet<string> = new Set([
+  ...REPLACED_HEADERS,
+  'cache-control',
+  'content-type',
+  'set-cookie',
+  'x-content-type-options',
+  'x-request-id',
+])
