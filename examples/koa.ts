@@ -64,6 +64,7 @@ export function createApp(): Koa {
   app.use(errorHandler())
   app.use(notFound())
   app.use(router.routes())
+  app.use(router.allowedMethods({ throw: true }))
   return app
 }
 
@@ -73,12 +74,16 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   createApp().listen(port, host, () => {
     const base = `http://${host}:${port}`
     console.log(`esign-errors demo (Koa) on ${base}. Try:
-  curl -i -X POST ${base}/login -H 'content-type: application/json' -d '{"password":"nope"}'
-  curl -i ${base}/documents/D-404
-  curl -i ${base}/documents/D-404 -H 'accept: application/problem+json'
-  curl -i -X POST ${base}/documents -H 'content-type: application/json' -d '{"title":'
-  curl -i -X POST ${base}/documents -H 'content-type: application/json' -d '{}'
-  curl -i -X POST ${base}/upload --data-binary "$(head -c 2048 /dev/zero | tr '\\0' x)"
-  curl -i ${base}/boom`)
+  curl -i -X POST ${base}/login -H 'content-type: application/json' -d '{"password":"secret"}'   # 200, code 0
+  curl -i -X POST ${base}/login -H 'content-type: application/json' -d '{"password":"nope"}'     # 401, code 22
+  curl -i ${base}/documents/D-1                                           # 200, code 0
+  curl -i ${base}/documents/D-404                                         # 404, code 41
+  curl -i ${base}/documents/D-404 -H 'accept: application/problem+json'   # 404, RFC 9457
+  curl -i -X POST ${base}/documents -H 'content-type: application/json' -d '{"title":'   # 400, code 3
+  curl -i -X POST ${base}/documents -H 'content-type: application/json' -d '{}'          # 400, code 1
+  curl -i -X POST ${base}/upload --data-binary "$(head -c 2048 /dev/zero | tr '\\0' x)"     # 413, code 93
+  curl -i ${base}/boom                                                    # 500, code 4, nothing leaked
+  curl -i ${base}/nowhere                                                 # 404, code 7
+  curl -i -X DELETE ${base}/login                                         # 405, code 7 (allowedMethods)`)
   })
 }
