@@ -1,3 +1,5 @@
+import type { CatalogEntry } from './types.js'
+
 /**
  * The return-code table of the e-signature platform: one entry per code, in code order.
  *
@@ -5,9 +7,7 @@
  * array, so a code is written exactly once. Messages are byte-for-byte those of the platform's
  * "Status Codes and Error Responses" page, typographic quotes included.
  */
-import type { CatalogEntry } from './types.js'
-
-export const catalog = [
+export const catalog = Object.freeze([
   { code: 0, name: 'Success', status: 200, category: 'success', retryable: false, message: 'Success' },
   {
     code: 1,
@@ -1116,4 +1116,4 @@ export const catalog = [
     retryable: false,
     message: 'eKYC credit is 0',
   },
-] as const satisfies readonly CatalogEntry[]
+] as const) satisfies readonly CatalogEntry[]

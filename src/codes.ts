@@ -15,7 +15,11 @@ export type EntryOf<C extends Code> = Extract<Entry, { code: C }>
  * The name of a code: `NameOf<22>` is `'WrongPassword'`. Any other number gives `string`: it may be a code
  * added with {@link defineCodes}, or `'UnknownCode'`.
  */
-export type NameOf<C extends number> = C extends Code ? EntryOf<C>['name'] : string
+export type NameOf<C extends number> = NamesByCode[C]
+
+// An indexed access rather than a conditional type: TypeScript can then see that the name follows the
+// code covariantly, so a SignError<22> is a SignError.
+type NamesByCode = { readonly [E in Entry as E['code']]: E['name'] } & { readonly [code: number]: string }
 
 /** Name -> code, for every entry of the catalog: `Codes.WrongPassword === 22`. */
 export type CodesMap = { readonly [E in Entry as E['name']]: E['code'] }

@@ -4,11 +4,10 @@
  * @module esign-errors/express
  */
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express'
-import { Codes } from './codes.js'
 import { REPLACED_HEADERS } from './headers.js'
 import type { ErrorHandlerOptions } from './response.js'
 import { createResponder } from './response.js'
-import { SignError } from './sign-error.js'
+import { notFoundError } from './sign-error.js'
 
 export type { ErrorHandlerOptions } from './response.js'
 
@@ -45,7 +44,7 @@ export function errorHandler(options?: ErrorHandlerOptions<Request>): ErrorReque
  */
 export function notFound(): RequestHandler {
   return function esignNotFound(_req: Request, _res: Response, next: NextFunction): void {
-    next(new SignError(Codes.InvalidRequestType, { status: 404, message: 'Not Found' }))
+    next(notFoundError())
   }
 }
 

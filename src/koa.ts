@@ -4,11 +4,10 @@
  * @module esign-errors/koa
  */
 import type { Context, Middleware, Next } from 'koa'
-import { Codes } from './codes.js'
 import { REPLACED_HEADERS } from './headers.js'
 import type { ErrorHandlerOptions } from './response.js'
 import { createResponder } from './response.js'
-import { SignError } from './sign-error.js'
+import { notFoundError } from './sign-error.js'
 
 export type { ErrorHandlerOptions } from './response.js'
 
@@ -68,7 +67,7 @@ export function notFound(): Middleware {
   return async function esignNotFound(ctx: Context, next: Next): Promise<void> {
     await next()
     if (ctx.status === 404 && ctx.body == null && !ctx.headerSent) {
-      throw new SignError(Codes.InvalidRequestType, { status: 404, message: 'Not Found' })
+      throw notFoundError()
     }
   }
 }

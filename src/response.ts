@@ -16,6 +16,8 @@ export interface RequestLike {
   readonly headers?: Readonly<Record<string, string | string[] | undefined>> | undefined
   /** A request id set by an earlier middleware (pino-http, express-request-id). */
   readonly id?: unknown
+  /** Koa's `ctx.req`, where koa-pino-logger and pino-http put their id. */
+  readonly req?: unknown
 }
 
 /** One link of an error's `cause` chain, as logged. */
@@ -58,7 +60,7 @@ export interface ErrorHandlerOptions<Req = RequestLike> {
    * A function gets every error; a pino-style logger gets `error` for >= 500 and `warn` for 4xx; `false` logs nothing.
    */
   log?: false | ((entry: LogEntry) => void) | LoggerLike | undefined
-  /** Reads the request id; default: `req.id`, else a well-formed `X-Request-Id` header. */
+  /** Reads the request id; default: `req.id` (Koa: `ctx.req.id`), else a well-formed `X-Request-Id` header. */
   requestId?: (req: Req) => string | undefined | undefined
   /** Status -> return code for errors that carry only a status (merged over the defaults). */
   fallbackCodes?: FallbackCodes | undefined
@@ -416,7 +418,7 @@ function findRequestId<Req>(
   try {
     if (read) return wellFormedId(read(req))
     const request = req as RequestLike
-    const id = request.id
+    const id = request.id ?? (request.req as { id?: unknown } | null | undefined)?.id
     if (id !== undefined) return wellFormedId(typeof id === 'number' ? String(id) : id)
     return wellFormedId(request.headers?.['x-request-id'])
   } catch {

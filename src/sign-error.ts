@@ -8,13 +8,13 @@ const BRAND: unique symbol = Symbol.for('esign-errors.SignError') as never
 /** Options of {@link SignError}; every one is optional. */
 export interface SignErrorOptions {
   /** Message for the client (sent only when `expose`); defaults to the catalog message. */
-  message?: string
+  message?: string | undefined
   /** Structured, client-safe data sent as `details` when the error is exposed. */
   details?: unknown
   /** The underlying error: logged with the whole chain, never sent. */
   cause?: unknown
   /** HTTP status (400-599) instead of the catalog one. */
-  status?: number
+  status?: number | undefined
   /** Response headers, e.g. `{ 'Retry-After': '30' }`; validated before they are sent. */
   headers?: Record<string, string>
   /** Whether `message` and `details` may reach the client; defaults to `status < 500`. */
@@ -58,7 +58,8 @@ export class SignError<C extends number = number> extends Error {
   /** Seconds or moment for `Retry-After`. */
   declare readonly retryAfter: number | Date | undefined
 
-  constructor(code: C, options?: SignErrorOptions) {
+  // `C extends 0 ? never : C`: code 0 (Success) is refused by the compiler as well as at run time.
+  constructor(code: C extends 0 ? never : C, options?: SignErrorOptions) {
     if (!Number.isSafeInteger(code)) {
       throw new TypeError(`SignError: code must be an integer, got ${describeValue(code)}`)
     }
@@ -72,7 +73,7 @@ export class SignError<C extends number = number> extends Error {
     }
     const message = options?.message ?? (entry ? entry.message : unknownCodeMessage(code))
     super(message, options?.cause === undefined ? undefined : { cause: options.cause })
-    this.code = code
+    this.code = code as C
     this.codeName = (entry ? entry.name : UNKNOWN_CODE_NAME) as NameOf<C>
     this.status = status
     this.statusCode = status
@@ -110,6 +111,11 @@ export class SignError<C extends number = number> extends Error {
 // On the prototype rather than an own field: keeps `Object.keys(err)` to the data, survives minifiers.
 Object.defineProperty(SignError.prototype, 'name', { value: 'SignError', writable: true, configurable: true })
 Object.defineProperty(SignError.prototype, BRAND, { value: true })
+
+/** The error `notFound()` of either adapter answers with: 404, code 7, the same body as `createError(404)`. */
+export function notFoundError(): SignError<7> {
+  return new SignError(7, { status: 404, message: 'Not Found' })
+}
 
 /**
  * Whether a value is a {@link SignError}, from this copy of the package or any other.

@@ -511,6 +511,20 @@ describe.each([
     })
   })
 
+  // koa-pino-logger and pino-http put their id on the Node request, which Koa exposes as ctx.req.
+  it('reads the request id a logger middleware put on ctx.req.id, before the header', async () => {
+    const { server } = await serve((app) => {
+      app.use(async (ctx, next) => {
+        ;(ctx.req as { id?: string }).id = 'pino-7'
+        await next()
+      })
+      app.use((ctx) => ctx.throw(409))
+    })
+    const res = await request(server).get('/').set('x-request-id', 'from-header')
+    expect(res.headers['x-request-id']).toBe('pino-7')
+    expect(res.body.requestId).toBe('pino-7')
+  })
+
   it('notFound() answers 404, code 7, for a path no route took', async () => {
     const { server, emitted } = await serve((app) => {
       const router = new Router()

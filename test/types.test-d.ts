@@ -96,3 +96,16 @@ test('defineCodes returns the new codes as literals, beside the catalog ones', (
   // @ts-expect-error a category outside the list
   defineCodes({ Odd: { code: 9101, message: 'Odd', status: 409, category: 'misc' } })
 })
+
+test('a SignError of a literal code is a SignError, and code 0 is refused by the compiler', () => {
+  const wrongPassword = new SignError(Codes.WrongPassword)
+  expectTypeOf(wrongPassword).toExtend<SignError>()
+  const asGeneral: SignError = wrongPassword
+  expectTypeOf(asGeneral.codeName).toEqualTypeOf<string>()
+  // @ts-expect-error 0 is Success, not an error
+  expectTypeOf(() => new SignError(Codes.Success)).toBeFunction()
+  // @ts-expect-error 0 is Success, not an error
+  expectTypeOf(() => new SignError(0)).toBeFunction()
+  const fromUpstream: number = 41
+  expectTypeOf(new SignError(fromUpstream).code).toEqualTypeOf<number>()
+})
