@@ -36,9 +36,9 @@ export interface SignErrorOptions {
  * throw new SignError(Codes.ParameterError, { message: 'email is required', details: { field: 'email' } })
  * throw new SignError(Codes.SigningFailed, { cause: hsmError })  // 500; the cause is logged, never sent
  */
-// Fields are `declare`d and assigned once in the constructor: emitted class fields would define each
-// property twice, a measurable cost on the error path.
 export class SignError<C extends number = number> extends Error {
+  // Fields are `declare`d and assigned once in the constructor: emitted class fields would define each
+  // property twice, a measurable cost on the error path.
   /** The platform return code. */
   declare readonly code: C
   /** The catalog name of the code, or `'UnknownCode'`. */
@@ -87,7 +87,10 @@ export class SignError<C extends number = number> extends Error {
     this.retryAfter = retryAfter
   }
 
-  /** The client-safe view (the error envelope without `requestId`): never the cause or the stack. */
+  /**
+   * The client-safe view, as `errorHandler()` would send it without `requestId`: masked at status >= 500,
+   * never the cause or the stack.
+   */
   toJSON(): {
     code: C
     name: NameOf<C>
@@ -97,14 +100,15 @@ export class SignError<C extends number = number> extends Error {
     details?: unknown
   } {
     const entry = describe(this.code)
+    const exposed = this.expose && this.status < 500
     const json = {
       code: this.code,
       name: this.codeName,
-      message: this.expose ? this.message : entry ? entry.message : unknownCodeMessage(this.code),
+      message: exposed ? this.message : entry ? entry.message : unknownCodeMessage(this.code),
       status: this.status,
       retryable: this.retryable,
     }
-    return this.expose && this.details !== undefined ? { ...json, details: this.details } : json
+    return exposed && this.details !== undefined ? { ...json, details: this.details } : json
   }
 }
 

@@ -309,3 +309,16 @@ describe.each([
     expect(res.text).toBe('Service Unavailable')
   })
 })
+
+describe('toJSON', () => {
+  it('masks a 5xx like the handler does, even with expose: true', () => {
+    const error = new SignError(89, {
+      message: 'replica db-7 lagging',
+      expose: true,
+      details: { host: 'db-7' },
+    })
+    expect(JSON.stringify(error)).toBe(
+      '{"code":89,"name":"SystemBusy","message":"The system is busy","status":503,"retryable":true}',
+    )
+  })
+})
