@@ -18,8 +18,8 @@ export type { ErrorHandlerOptions } from './response.js'
  *
  * @example
  * app.use(errorHandler())
- * app.use(router.routes())
  * app.use(notFound())
+ * app.use(router.routes())
  */
 export function errorHandler(options?: ErrorHandlerOptions<Context>): Middleware {
   // By default Koa's own 'error' event does the logging; a user's `log` adds to it.

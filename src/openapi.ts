@@ -1,6 +1,5 @@
-import statuses from 'statuses'
 import { describe, entries } from './codes.js'
-import { createResponder } from './response.js'
+import { createResponder, reasonPhrase } from './response.js'
 import { SignError } from './sign-error.js'
 import type { CatalogEntry } from './types.js'
 
@@ -97,7 +96,7 @@ export function openApiComponents(options: OpenApiOptions = {}): OpenApiComponen
       problem[entry.name] = { summary, value: JSON.parse(problems.respond(error).body) }
     }
     responses[`Error${status}`] = {
-      description: `${reason(status)}. Return codes:\n\n${list.map((e) => `- \`${e.code}\` ${e.name}: ${e.message}`).join('\n')}`,
+      description: `${reasonPhrase(status)}. Return codes:\n\n${list.map((e) => `- \`${e.code}\` ${e.name}: ${e.message}`).join('\n')}`,
       headers: headersFor(status),
       content: {
         'application/json': { schema: { $ref: `${SCHEMAS}ErrorEnvelope` }, examples: json },
@@ -200,8 +199,4 @@ function headersFor(status: number): Record<string, OpenApiHeader> {
     }
   }
   return headers
-}
-
-function reason(status: number): string {
-  return statuses.message[status] ?? (status < 500 ? 'Client Error' : 'Server Error')
 }

@@ -156,16 +156,11 @@ export function createResponder<Req = RequestLike>(
   options: ErrorHandlerOptions<Req> = {},
   defaultLog: 'console' | 'none' = 'console',
 ): Responder<Req> {
+  checkOptions(options)
   const format = options.format ?? 'negotiate'
-  if (format !== 'negotiate' && format !== 'json' && format !== 'problem') {
-    throw new TypeError(
-      `errorHandler: format must be 'negotiate', 'json' or 'problem', got ${String(format)}`,
-    )
-  }
   const normalizeOptions = { fallbackCodes: options.fallbackCodes, statusOverrides: options.statusOverrides }
   const debug = options.debug === true
   const baseUrl = options.problemBaseUrl
-  checkOptions(options)
   const authenticate = options.authenticate
   const readId = options.requestId
   const messages = options.messages
@@ -250,7 +245,11 @@ function checkOptions(options: ErrorHandlerOptions<never>): void {
   const fail = (message: string): never => {
     throw new TypeError(`errorHandler: ${message}`)
   }
-  const { authenticate, statusOverrides, fallbackCodes, log, messages, problemBaseUrl, requestId } = options
+  const { format, authenticate, statusOverrides, fallbackCodes, log, messages, problemBaseUrl, requestId } =
+    options
+  if (format !== undefined && format !== 'negotiate' && format !== 'json' && format !== 'problem') {
+    fail(`format must be 'negotiate', 'json' or 'problem', got ${String(format)}`)
+  }
   if (typeof authenticate === 'string' && !isHeaderValue(authenticate)) {
     fail('authenticate must be a header value of visible ASCII (no CR or LF)')
   }
@@ -360,7 +359,7 @@ function problemBody(
     type: baseUrl === undefined ? 'about:blank' : baseUrl + kebab(report.name),
     title:
       baseUrl === undefined
-        ? (statuses.message[report.status] ?? (report.status < 500 ? 'Client Error' : 'Server Error'))
+        ? reasonPhrase(report.status)
         : report.catalogMessage
           ? report.message
           : (entry?.message ?? report.name),
@@ -391,6 +390,11 @@ function close(
   }
   if (debug !== undefined) json += `,"debug":${JSON.stringify(debug)}`
   return `${json}}`
+}
+
+/** The HTTP reason phrase of a status (`statuses`), or a generic one for an unregistered status. */
+export function reasonPhrase(status: number): string {
+  return statuses.message[status] ?? (status < 500 ? 'Client Error' : 'Server Error')
 }
 
 function kebab(name: string): string {

@@ -80,6 +80,8 @@ export class SignError<C extends number = number> extends Error {
     this.expose = options?.expose ?? status < 500
     this.retryable = options?.retryable ?? (entry ? entry.retryable : false)
     const retryAfter = options?.retryAfter
+    // Also written into `headers` (http-errors contract) so that Express's and Koa's own handlers send it
+    // when ours is absent; errorHandler() recomputes it from `retryAfter` when it answers.
     const retryHeader = retryAfter === undefined ? undefined : formatRetryAfter(retryAfter)
     this.headers =
       retryHeader === undefined ? options?.headers : { ...options?.headers, 'Retry-After': retryHeader }
