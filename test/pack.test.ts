@@ -27,7 +27,11 @@ console.log(typeof viaExpress.errorHandler, typeof viaExpress.notFound, typeof v
 `
 const PRINTED = '22 401 WrongPassword true\nfunction function function function\n'
 
-/** A fresh project in the scratch folder with the packed tarball installed from the npm cache. */
+/**
+ * A fresh project in the scratch folder with the packed tarball installed. The npm cache is preferred, but
+ * `npm ci` caches tarballs only, not the package metadata that resolving the tarball's own ranges needs,
+ * so on a fresh machine the registry answers that.
+ */
 async function project(
   name: string,
   type: 'module' | 'commonjs',
@@ -38,7 +42,9 @@ async function project(
   mkdirSync(dir)
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name, private: true, type }))
   writeFileSync(join(dir, file), source)
-  await run('npm', ['install', '--no-audit', '--no-fund', '--offline', join(scratch, tarball)], { cwd: dir })
+  await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', join(scratch, tarball)], {
+    cwd: dir,
+  })
   return dir
 }
 
