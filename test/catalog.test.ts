@@ -1,13 +1,29 @@
+import { createHash } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { type CatalogEntry, Codes, catalog, defineCodes, describe, entries, SignError } from 'esign-errors'
 import { expect, it, describe as suite } from 'vitest'
 
-// The platform's own page, as saved: every table row is the code glued to its message ("22Wrong password").
-// It lives beside the repository, not in it; a clone elsewhere on the same machine finds it by its full path.
-const SEED = 'shared/seeds/000_e6c081a134adfc6b.txt'
-const seedCandidates = [fileURLToPath(new URL(`../../${SEED}`, import.meta.url)), `/work/${SEED}`]
-const seedPath = seedCandidates.find((path) => existsSync(path)) ?? seedCandidates[0]!
+// Copies of the two shared files the catalog is built from, so that a clone anywhere can run the tests. Each
+// is pinned by its SHA-256: a change to the shared file fails the first test below until the copy follows it.
+const FIXTURES = [
+  {
+    // The platform's own page, as saved: every table row is the code glued to its message ("22Wrong password").
+    copy: 'platform-page.txt',
+    shared: 'shared/seeds/000_e6c081a134adfc6b.txt',
+    sha256: 'cde70131bdc8bc825c132e2164477cce89a84c289b91c521dfb4cdd4c0ddd92d',
+  },
+  {
+    // The agreed name, HTTP status, category and retryability of every code.
+    copy: 'catalog.tsv',
+    shared: 'shared/catalog.tsv',
+    sha256: 'c3b28951115f862b40486d7aa49634a6b145bcf3373b25422089e96cda79509d',
+  },
+] as const
+
+const fixture = (name: string) => fileURLToPath(new URL(`fixtures/${name}`, import.meta.url))
+const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex')
+const seedPath = fixture('platform-page.txt')
 
 function seedRows(): Map<number, string> {
   const lines = readFileSync(seedPath, 'utf8').split('\n')
@@ -42,6 +58,17 @@ const CATEGORIES = [
   'certificate',
   'ekyc',
 ]
+
+suite('the fixtures', () => {
+  it.each(FIXTURES)('$copy is the pinned copy of $shared', ({ copy, shared, sha256: pinned }) => {
+    expect(sha256(fixture(copy))).toBe(pinned)
+    // Beside this checkout (or at its usual place on a development machine), the shared file itself.
+    const originals = [fileURLToPath(new URL(`../../${shared}`, import.meta.url)), `/work/${shared}`]
+    for (const original of originals.filter((path) => existsSync(path))) {
+      expect(sha256(original), original).toBe(pinned)
+    }
+  })
+})
 
 suite('the catalog against the platform page', () => {
   it('reads all 139 rows of the seed, from 1 to 2029', () => {
@@ -80,6 +107,40 @@ suite('the catalog against the platform page', () => {
     expect(new Set(codes).size).toBe(140)
     expect(new Set(catalog.map((e) => e.name)).size).toBe(140)
   })
+})
+
+function agreedRows(): CatalogEntry[] {
+  const [header, ...lines] = readFileSync(fixture('catalog.tsv'), 'utf8').trimEnd().split('\n')
+  if (header !== 'code\tname\tstatus\tcategory\tretryable\tmessage') throw new Error(`header: ${header}`)
+  return lines.map((line) => {
+    const [code, name, status, category, retryable, message, ...rest] = line.split('\t')
+    if (rest.length > 0 || message === undefined || (retryable !== 'yes' && retryable !== 'no')) {
+      throw new Error(`malformed row: ${line}`)
+    }
+    return {
+      code: Number(code),
+      name: name!,
+      status: Number(status),
+      category: category as CatalogEntry['category'],
+      retryable: retryable === 'yes',
+      message,
+    }
+  })
+}
+
+const agreed = agreedRows()
+
+suite('the catalog against the agreed table (catalog.tsv)', () => {
+  it('lists the same 140 codes in the same order', () => {
+    expect(agreed.map((row) => row.code)).toEqual(catalog.map((entry) => entry.code))
+  })
+
+  it.each(agreed.map((row) => [row.code, row] as const))(
+    'code %i has the agreed name, status, category, retryability and message',
+    (code, row) => {
+      expect(describe(code)).toEqual(row)
+    },
+  )
 })
 
 suite.each(catalog.map((entry) => [entry.code, entry] as const))('code %i', (code, entry: CatalogEntry) => {
