@@ -39,7 +39,11 @@ export function errorHandler(options?: ErrorHandlerOptions<Context>): Middleware
       const response = responder.respond(err, ctx)
       for (const name of ctx.res.getHeaderNames()) if (REPLACED_HEADERS.has(name)) ctx.remove(name)
       ctx.status = response.status
-      ctx.set(response.headers)
+      // Straight onto the Node response (Koa reads its headers from there). Content-Length is left to Koa,
+      // which sets it from the string body anyway: writing it twice cost about 4 % of req/s in the benchmark.
+      const headers = response.headers
+      const res = ctx.res
+      for (const name in headers) if (name !== 'content-length') res.setHeader(name, headers[name]!)
       ctx.body = response.body
       responder.log(response, err)
       if (emit && response.status >= 500) report(ctx, err)
