@@ -38,5 +38,11 @@ export { createResponder, success, toErrorResponse } from './response.js'
 export type { SignErrorOptions } from './sign-error.js'
 export { isSignError, SignError } from './sign-error.js'
 export type { CatalogEntry, Category } from './types.js'
-export type { CallUpstreamOptions, FromUpstreamOptions, UpstreamFacts, UpstreamFields } from './upstream.js'
+export type {
+  CallUpstreamOptions,
+  FromUpstreamOptions,
+  UpstreamFacts,
+  UpstreamFields,
+  UpstreamReadOptions,
+} from './upstream.js'
 export { assertUpstreamOk, callUpstream, fromUpstream, UpstreamError } from './upstream.js'

@@ -166,7 +166,8 @@ function clip(message: string): string {
   return message.length > MAX_MESSAGE_LENGTH ? `${message.slice(0, MAX_MESSAGE_LENGTH - 1)}…` : message
 }
 
-function validStatus(value: unknown): number | undefined {
+/** The value if it is an error status (an integer from 400 to 599), else `undefined`. */
+export function validStatus(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isInteger(value) && value >= 400 && value <= 599
     ? value
     : undefined

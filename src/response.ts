@@ -3,7 +3,7 @@ import statuses from 'statuses'
 import { describe } from './codes.js'
 import { formatRetryAfter, HEADER_VALUE } from './headers.js'
 import type { ErrorReport, FallbackCodes, StatusOverrides } from './normalize.js'
-import { normalize } from './normalize.js'
+import { normalize, validStatus } from './normalize.js'
 
 /** How error bodies are written: chosen on `Accept`, always the JSON envelope, or always RFC 9457. */
 export type Format = 'negotiate' | 'json' | 'problem'
@@ -257,10 +257,11 @@ function checkOptions(options: ErrorHandlerOptions<never>): void {
     fail('authenticate must be a string or a function')
   }
   for (const [code, status] of Object.entries(statusOverrides ?? {})) {
-    if (!isErrorStatus(status)) fail(`statusOverrides[${code}] must be an integer from 400 to 599`)
+    if (validStatus(status) === undefined) fail(`statusOverrides[${code}] must be an integer from 400 to 599`)
   }
   for (const [status, code] of Object.entries(fallbackCodes ?? {})) {
-    if (!isErrorStatus(Number(status))) fail(`fallbackCodes key ${status} must be a status from 400 to 599`)
+    if (validStatus(Number(status)) === undefined)
+      fail(`fallbackCodes key ${status} must be a status from 400 to 599`)
     if (!Number.isSafeInteger(code) || code === 0)
       fail(`fallbackCodes[${status}] must be a non-zero integer code`)
   }
@@ -282,10 +283,6 @@ function checkOptions(options: ErrorHandlerOptions<never>): void {
 
 function isHeaderValue(value: string): boolean {
   return value !== '' && HEADER_VALUE.test(value)
-}
-
-function isErrorStatus(value: unknown): boolean {
-  return typeof value === 'number' && Number.isInteger(value) && value >= 400 && value <= 599
 }
 
 const compiled = new WeakMap<object, Responder<never>>()

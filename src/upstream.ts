@@ -1,4 +1,6 @@
 import { Codes } from './codes.js'
+import type { StatusOverrides } from './normalize.js'
+import { validStatus } from './normalize.js'
 import { SignError } from './sign-error.js'
 
 /** Names of the fields of a platform answer; change them for a sibling protocol. */
@@ -11,22 +13,33 @@ export interface UpstreamFields {
   data?: string
 }
 
-/** Options of {@link fromUpstream} and {@link assertUpstreamOk}. */
-export interface FromUpstreamOptions {
-  /** The HTTP status the platform answered with; kept on the cause for logs, never decides the code. */
-  status?: number
+/** What {@link fromUpstream}, {@link assertUpstreamOk} and {@link callUpstream} share. */
+export interface UpstreamReadOptions {
   /** Field names, when the answer does not use `result` / `message` / `data`. */
   fields?: UpstreamFields
+  /**
+   * Return code -> HTTP status for the codes the platform answers with, e.g. `{ 53: 502 }`.
+   *
+   * The catalog answers the credential codes (2 MacMismatch, 5 InvalidAccessToken, 6 AccessTokenExpired,
+   * 53 IntegrationKeyNotFound) with 401, which is right when the credential is your client's. When it is your
+   * service's own, the client can do nothing about it and a 401 would tell it to sign in again: map those
+   * codes to 502 for that call.
+   */
+  statusOverrides?: StatusOverrides
+}
+
+/** Options of {@link fromUpstream} and {@link assertUpstreamOk}. */
+export interface FromUpstreamOptions extends UpstreamReadOptions {
+  /** The HTTP status the platform answered with; kept on the cause for logs, never decides the code. */
+  status?: number
 }
 
 /** Options of {@link callUpstream}. */
-export interface CallUpstreamOptions {
+export interface CallUpstreamOptions extends UpstreamReadOptions {
   /** Time for the whole exchange, headers and body, in milliseconds; defaults to 10 000. */
   timeoutMs?: number
   /** Largest body read, in bytes; defaults to 10 MiB. A longer body is cancelled, not buffered. */
   maxBytes?: number
-  /** Field names, when the answer does not use `result` / `message` / `data`. */
-  fields?: UpstreamFields
   /** The `fetch` to use instead of the global one (tests, instrumentation). */
   fetch?: typeof fetch
 }
@@ -90,8 +103,11 @@ type Read =
  * // SignError 22 WrongPassword, status 401; err.cause is an UpstreamError
  */
 export function fromUpstream(body: unknown, options?: FromUpstreamOptions): SignError | undefined {
+  checkOverrides('fromUpstream', options?.statusOverrides)
   const read = readAnswer(body, options?.fields)
-  return read.ok && read.result === 0 ? undefined : toSignError(read, options?.status)
+  return read.ok && read.result === 0
+    ? undefined
+    : toSignError(read, options?.status, options?.statusOverrides)
 }
 
 /**
@@ -102,9 +118,10 @@ export function fromUpstream(body: unknown, options?: FromUpstreamOptions): Sign
  * const token = assertUpstreamOk(await response.json(), { status: response.status })
  */
 export function assertUpstreamOk(body: unknown, options?: FromUpstreamOptions): unknown {
+  checkOverrides('assertUpstreamOk', options?.statusOverrides)
   const read = readAnswer(body, options?.fields)
   if (read.ok && read.result === 0) return read.data
-  throw toSignError(read, options?.status)
+  throw toSignError(read, options?.status, options?.statusOverrides)
 }
 
 /**
@@ -127,6 +144,8 @@ export async function callUpstream(
 ): Promise<unknown> {
   const maxBytes = options?.maxBytes ?? DEFAULT_MAX_BYTES
   if (!(maxBytes >= 0)) throw new RangeError(`callUpstream: maxBytes must be 0 or more, got ${maxBytes}`)
+  const overrides = options?.statusOverrides
+  checkOverrides('callUpstream', overrides)
   const timeout = AbortSignal.timeout(options?.timeoutMs ?? DEFAULT_TIMEOUT_MS)
   const callerSignal = init?.signal ?? undefined
   const signal = callerSignal ? AbortSignal.any([callerSignal, timeout]) : timeout
@@ -150,10 +169,10 @@ export async function callUpstream(
   const read = readAnswer(text, options?.fields)
   if (response.ok) {
     if (read.ok && read.result === 0) return read.data
-    throw toSignError(read, response.status)
+    throw toSignError(read, response.status, overrides)
   }
   // A platform that explains its failure in its own format is believed; a proxy's page is not.
-  if (read.ok && read.result !== 0) throw toSignError(read, response.status)
+  if (read.ok && read.result !== 0) throw toSignError(read, response.status, overrides)
   const what =
     text.length === 0 ? 'an empty body' : read.ok ? 'result 0' : 'a body that is not a platform answer'
   const cause = new UpstreamError(`upstream answered HTTP ${response.status} with ${what}`, {
@@ -162,7 +181,11 @@ export async function callUpstream(
   throw new SignError(Codes.ProcessingFailed, { status: 502, retryable: true, cause })
 }
 
-function toSignError(read: Read, httpStatus: number | undefined): SignError {
+function toSignError(
+  read: Read,
+  httpStatus: number | undefined,
+  overrides: StatusOverrides | undefined,
+): SignError {
   if (!read.ok) {
     const cause = new UpstreamError(`${read.why}${withStatus(httpStatus)}`, { httpStatus, cause: read.cause })
     return new SignError<number>(Codes.DataFormatError, { status: 502, cause })
@@ -176,7 +199,17 @@ function toSignError(read: Read, httpStatus: number | undefined): SignError {
       httpStatus,
     },
   )
-  return new SignError(read.result, { cause })
+  return new SignError(read.result, { cause, status: overrides?.[read.result] })
+}
+
+// A bad status is the caller's mistake: said at once, not as a SignError constructor failing mid-request.
+function checkOverrides(caller: string, overrides: StatusOverrides | undefined): void {
+  if (overrides === undefined) return
+  for (const [code, status] of Object.entries(overrides)) {
+    if (status !== undefined && validStatus(status) === undefined) {
+      throw new TypeError(`${caller}: statusOverrides[${code}] must be an integer from 400 to 599`)
+    }
+  }
 }
 
 function readAnswer(body: unknown, fields: UpstreamFields | undefined): Read {

@@ -1,6 +1,9 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { assertUpstreamOk, callUpstream, fromUpstream, SignError, UpstreamError } from 'esign-errors'
+import { errorHandler } from 'esign-errors/express'
+import express from 'express'
+import request from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type FakePlatform, HUGE_BYTES, startFakePlatform } from './helpers/fake-platform.js'
 
@@ -187,6 +190,40 @@ describe('fromUpstream', () => {
     expect(fromUpstream({ code: 0 })?.code).toBe(3)
   })
 
+  it('applies statusOverrides to the code the platform answered, and to no other', () => {
+    const statusOverrides = { 2: 502, 53: 502 }
+    const err = fromUpstream({ result: 53, message: 'Integration key does not exist' }, { statusOverrides })!
+    expect([err.code, err.codeName, err.status, err.statusCode, err.expose, err.retryable]).toEqual([
+      53,
+      'IntegrationKeyNotFound',
+      502,
+      502,
+      false,
+      false,
+    ])
+    expect((err.cause as UpstreamError).result).toBe(53)
+    expect(fromUpstream({ result: 22 }, { statusOverrides })!.status).toBe(401)
+    expect(fromUpstream({ result: 0 }, { statusOverrides })).toBeUndefined()
+    // An unreadable answer is this library's finding, not a code the platform sent: a key 3 leaves it alone.
+    expect(fromUpstream('not JSON', { statusOverrides: { 3: 500 } })!.status).toBe(502)
+  })
+
+  it.each([
+    ['a status under 400', { 53: 302 }],
+    ['a status over 599', { 53: 600 }],
+    ['a fraction', { 53: 502.5 }],
+    ['a string', { 53: '502' }],
+    ['null', { 53: null }],
+  ])('refuses statusOverrides with %s, whatever the answer', (_label, overrides) => {
+    const statusOverrides = overrides as never
+    expect(() => fromUpstream({ result: 0 }, { statusOverrides })).toThrow(
+      new TypeError('fromUpstream: statusOverrides[53] must be an integer from 400 to 599'),
+    )
+    expect(() => assertUpstreamOk({ result: 0 }, { statusOverrides })).toThrow(
+      new TypeError('assertUpstreamOk: statusOverrides[53] must be an integer from 400 to 599'),
+    )
+  })
+
   it('never writes to Object.prototype, whatever the body holds', () => {
     const before = prototypeSnapshot()
     const parsed = JSON.parse('{"__proto__":{"polluted":1},"result":22}')
@@ -275,6 +312,37 @@ describe('callUpstream against a real server', () => {
     expect(cause.result).toBe(22)
     expect(cause.upstreamMessage).toBe('Password incorrect')
     expect(cause.httpStatus).toBe(200)
+  })
+
+  it('answers the service credential codes with 502 when told to, end to end through errorHandler()', async () => {
+    const app = express()
+    app.get('/session', async (req, res, next) => {
+      try {
+        const overrides = req.query.mapped === 'yes' ? { statusOverrides: { 53: 502 } } : undefined
+        res.json(await callUpstream(`${platform.url}/integration-key`, undefined, overrides))
+      } catch (error) {
+        next(error)
+      }
+    })
+    app.use(errorHandler({ log: false }))
+
+    const plain = await request(app).get('/session')
+    expect(plain.status).toBe(401)
+    expect(plain.headers['www-authenticate']).toBe('Bearer')
+
+    const mapped = await request(app).get('/session?mapped=yes')
+    expect(mapped.status).toBe(502)
+    expect(mapped.headers['www-authenticate']).toBeUndefined()
+    expect(mapped.text).toBe(
+      '{"code":53,"name":"IntegrationKeyNotFound","message":"Integration key does not exist",' +
+        '"status":502,"retryable":false}',
+    )
+  })
+
+  it('refuses bad statusOverrides before making the call', async () => {
+    await expect(
+      callUpstream(`${platform.url}/ok`, undefined, { statusOverrides: { 53: 200 } }),
+    ).rejects.toThrow(new TypeError('callUpstream: statusOverrides[53] must be an integer from 400 to 599'))
   })
 
   it('turns a code outside the catalog into a 502 UnknownCode', async () => {

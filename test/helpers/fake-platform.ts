@@ -43,6 +43,9 @@ export async function startFakePlatform(): Promise<FakePlatform> {
     // The platform's text differs from the catalog's on purpose: the catalog must win.
     '/wrong-password': (_req, res) =>
       answer(res, 200, '{"result":22,"message":"Password incorrect","data":"","mac":"77aa"}'),
+    // The platform refusing the service's own integration key: the catalog says 401.
+    '/integration-key': (_req, res) =>
+      answer(res, 200, '{"result":53,"message":"Integration key does not exist","data":""}'),
     '/unknown': (_req, res) => answer(res, 200, '{"result":9999,"message":"Something new","data":""}'),
     '/busy-503': (_req, res) => answer(res, 503, '{"result":89,"message":"The system is busy","data":""}'),
     '/empty-404': (_req, res) => {
