@@ -1,4 +1,5 @@
 import { describe, entries } from './codes.js'
+import type { StatusOverrides } from './normalize.js'
 import { createResponder, reasonPhrase } from './response.js'
 import { SignError } from './sign-error.js'
 import type { CatalogEntry } from './types.js'
@@ -49,6 +50,8 @@ export interface OpenApiComponents {
 export interface OpenApiOptions {
   /** The same `problemBaseUrl` the error handler gets, so problem examples show the same `type` and `title`. */
   problemBaseUrl?: string
+  /** The same `statusOverrides` the error handler gets, so each code is listed under the status it is answered with. */
+  statusOverrides?: StatusOverrides
 }
 
 const SCHEMAS = '#/components/schemas/'
@@ -70,20 +73,25 @@ const SCHEMAS = '#/components/schemas/'
  * }
  */
 export function openApiComponents(options: OpenApiOptions = {}): OpenApiComponents {
-  const errors = entries().filter((entry) => entry.status >= 400)
+  // The examples come from the response builder itself, with the handler's options: the documented bodies
+  // are the sent ones. It also checks the options, as errorHandler() does.
+  const handler = {
+    log: false,
+    problemBaseUrl: options.problemBaseUrl,
+    statusOverrides: options.statusOverrides,
+  } as const
+  const envelopes = createResponder({ ...handler, format: 'json' })
+  const problems = createResponder({ ...handler, format: 'problem' })
+
+  const errors = entries().filter((entry) => entry.code !== 0)
   const byStatus = new Map<number, CatalogEntry[]>()
   for (const entry of errors) {
-    const list = byStatus.get(entry.status)
+    const status = options.statusOverrides?.[entry.code] ?? entry.status
+    const list = byStatus.get(status)
     if (list) list.push(entry)
-    else byStatus.set(entry.status, [entry])
+    else byStatus.set(status, [entry])
   }
 
-  // The problem examples come from the response builder itself: `type` and `title` are its rules.
-  const problems = createResponder({
-    format: 'problem',
-    log: false,
-    ...(options.problemBaseUrl === undefined ? {} : { problemBaseUrl: options.problemBaseUrl }),
-  })
   const responses: Record<string, OpenApiResponse> = {}
   for (const status of [...byStatus.keys()].sort((a, b) => a - b)) {
     const list = byStatus.get(status)!
@@ -92,7 +100,7 @@ export function openApiComponents(options: OpenApiOptions = {}): OpenApiComponen
     for (const entry of list) {
       const error = new SignError(entry.code)
       const summary = `${entry.code} ${entry.name}`
-      json[entry.name] = { summary, value: error.toJSON() }
+      json[entry.name] = { summary, value: JSON.parse(envelopes.respond(error).body) }
       problem[entry.name] = { summary, value: JSON.parse(problems.respond(error).body) }
     }
     responses[`Error${status}`] = {

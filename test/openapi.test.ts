@@ -200,6 +200,42 @@ describe('responses', () => {
     expect(Object.keys(components.responses.Error404!.headers)).toEqual(['X-Request-Id'])
   })
 
+  it('lists a code under the status statusOverrides gives it, with the body the handler sends', () => {
+    const statusOverrides = { 42: 404, 53: 502 }
+    const mapped = openApiComponents({ statusOverrides })
+    const names = (status: number) =>
+      Object.keys(mapped.responses[`Error${status}`]!.content['application/json'].examples)
+    expect(names(404)).toContain('DocumentNotOwned')
+    expect(names(403)).not.toContain('DocumentNotOwned')
+    expect(names(502)).toContain('IntegrationKeyNotFound')
+    expect(names(401)).not.toContain('IntegrationKeyNotFound')
+    expect(mapped.responses.Error404!.description).toContain(
+      '- `42` DocumentNotOwned: Document does not belong to this user',
+    )
+    const example = mapped.responses.Error404!.content['application/json'].examples.DocumentNotOwned!.value
+    expect(example).toEqual({
+      code: 42,
+      name: 'DocumentNotOwned',
+      message: 'Document does not belong to this user',
+      status: 404,
+      retryable: false,
+    })
+    const sent = toErrorResponse(new SignError(42), undefined, { format: 'json', statusOverrides })
+    expect(example).toEqual(JSON.parse(sent.body))
+    const problem = mapped.responses.Error502!.content['application/problem+json'].examples
+    expect(problem.IntegrationKeyNotFound!.value).toMatchObject({
+      title: 'Bad Gateway',
+      status: 502,
+      code: 53,
+    })
+  })
+
+  it('refuses statusOverrides that the error handler would refuse', () => {
+    expect(() => openApiComponents({ statusOverrides: { 42: 200 } })).toThrow(
+      /statusOverrides\[42\] must be an integer from 400 to 599/,
+    )
+  })
+
   it('includes codes added with defineCodes', () => {
     expect(AppCodes.FrozenForAudit).toBe(9150)
     expect(components.responses.Error451).toEqual({
