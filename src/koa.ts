@@ -14,7 +14,8 @@ export type { ErrorHandlerOptions } from './response.js'
 /**
  * The error-handling middleware: any value thrown downstream becomes the standard status, headers and
  * JSON body. Mount it first. Errors >= 500 are also emitted as `app.emit('error', err, ctx)`, so Koa's
- * own logging keeps working, unless `log: false`.
+ * own logging keeps working, unless `log: false`. With a `log` of your own, the event reaches only the
+ * listeners you added (`app.on('error')`), not Koa's default printer, so nothing is logged twice.
  *
  * @example
  * app.use(errorHandler())
@@ -22,9 +23,11 @@ export type { ErrorHandlerOptions } from './response.js'
  * app.use(router.routes())
  */
 export function errorHandler(options?: ErrorHandlerOptions<Context>): Middleware {
-  // By default Koa's own 'error' event does the logging; a user's `log` adds to it.
+  // By default Koa's own 'error' event does the logging. With a `log` of the user's own, Koa's default
+  // listener would print every 5xx a second time: the event then goes only to listeners the app added.
   const responder = createResponder(options, 'none')
   const emit = options?.log !== false
+  const ownLog = options?.log !== undefined && options.log !== false
   return async function esignErrorHandler(ctx: Context, next: Next): Promise<void> {
     try {
       await next()
@@ -46,16 +49,19 @@ export function errorHandler(options?: ErrorHandlerOptions<Context>): Middleware
       for (const name in headers) if (name !== 'content-length') res.setHeader(name, headers[name]!)
       ctx.body = response.body
       responder.log(response, err)
-      if (emit && response.status >= 500) report(ctx, err)
+      if (emit && response.status >= 500) report(ctx, err, ownLog)
     }
   }
 }
 
 // Koa's default listener throws on anything that is not an Error, and a user's listener may throw too:
 // neither may undo a response already built.
-function report(ctx: Context, err: unknown): void {
+function report(ctx: Context, err: unknown, ownLog: boolean): void {
   try {
-    ctx.app.emit('error', err instanceof Error ? err : new Error('Non-error thrown', { cause: err }), ctx)
+    const app = ctx.app
+    // Koa registers its `onerror` method as the listener when the app has none of its own.
+    if (ownLog && app.listeners('error').every((listener) => listener === app.onerror)) return
+    app.emit('error', err instanceof Error ? err : new Error('Non-error thrown', { cause: err }), ctx)
   } catch {
     // The response stands.
   }

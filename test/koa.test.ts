@@ -315,6 +315,37 @@ describe.each([
     expect(entries[0]!.level).toBe('error')
   })
 
+  it("with a log of its own, a 5xx is not printed again by Koa's default listener", async () => {
+    const printed = vi.spyOn(console, 'error').mockImplementation(() => {})
+    try {
+      const boom = route(() => {
+        throw new Error('loud')
+      })
+      // No app.on('error') here: Koa falls back to its own onerror, which prints to console.error.
+      const bare = async (options?: ErrorHandlerOptions<Context>) => {
+        const app = new App()
+        app.use(errorHandler(options))
+        boom(app as Koa)
+        const server = app.listen(0, '127.0.0.1')
+        servers.push(server)
+        await once(server, 'listening')
+        return server
+      }
+
+      const entries: LogEntry[] = []
+      expect((await request(await bare({ log: (entry) => entries.push(entry) })).get('/')).status).toBe(500)
+      expect(entries.map((entry) => [entry.status, entry.code])).toEqual([[500, 4]])
+      expect(printed).not.toHaveBeenCalled()
+
+      // Without a log option Koa's default listener is the logging, as before.
+      expect((await request(await bare()).get('/')).status).toBe(500)
+      expect(printed).toHaveBeenCalled()
+      expect(String(printed.mock.calls.flat().join(' '))).toContain('loud')
+    } finally {
+      printed.mockRestore()
+    }
+  })
+
   it('a thrown string or null becomes 500, code 4, and an Error is emitted', async () => {
     const { server, emitted } = await serve(
       route((ctx) => {
