@@ -11,6 +11,8 @@ import { pathToFileURL } from 'node:url'
 
 /** The only password the fake platform accepts. */
 export const GOOD_PASSWORD = 'correct horse'
+/** The only integration key the fake platform knows; a service sends it in `x-integration-key`. */
+export const INTEGRATION_KEY = 'demo-integration-key'
 
 const documents: Record<string, { id: string; title: string; status: string }> = {
   'doc-1': { id: 'doc-1', title: 'Lease agreement', status: 'waiting for signature' },
@@ -50,6 +52,13 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   if (req.method === 'GET' && document) {
     const found = documents[decodeURIComponent(document[1]!)]
     return found ? reply(res, 0, 'Success', found) : reply(res, 41, 'Document does not exist')
+  }
+  if (req.method === 'GET' && pathname === '/api/templates') {
+    // Read with the calling service's own credential, not an end user's.
+    if (req.headers['x-integration-key'] !== INTEGRATION_KEY) {
+      return reply(res, 53, 'Integration key does not exist')
+    }
+    return reply(res, 0, 'Success', [{ id: 'tpl-1', title: 'Non-disclosure agreement' }])
   }
   if (pathname === '/api/maintenance') {
     // What a load balancer in front of the platform answers during maintenance: no platform JSON at all.

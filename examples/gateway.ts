@@ -13,6 +13,11 @@ import { GOOD_PASSWORD, startPlatform } from './fake-platform.js'
 
 const platform = await startPlatform()
 const upstream = { timeoutMs: 5000 }
+// Calls made with the service's own credentials: when the platform refuses those, the fault is ours, not
+// the client's, so the credential codes answer 502 instead of the catalog's 401.
+const asService = { ...upstream, statusOverrides: { 2: 502, 5: 502, 6: 502, 53: 502 } }
+// Set INTEGRATION_KEY=demo-integration-key to see /templates succeed; the default is a key the platform lacks.
+const integrationKey = process.env.INTEGRATION_KEY ?? 'revoked-key'
 
 const app = express()
 app.use(express.json())
@@ -40,6 +45,11 @@ app.get('/documents/:id', async (req, res) => {
   res.json(success(data))
 })
 
+app.get('/templates', async (_req, res) => {
+  const init = { headers: { 'x-integration-key': integrationKey } }
+  res.json(success(await callUpstream(`${platform.url}/api/templates`, init, asService)))
+})
+
 // The platform is behind a load balancer that answers HTML while it is down: a 502 for our clients.
 app.get('/maintenance', async (_req, res) => {
   res.json(success(await callUpstream(`${platform.url}/api/maintenance`, undefined, upstream)))
@@ -58,6 +68,7 @@ const server = app.listen(port, '127.0.0.1', () => {
   console.log(`  ${login('nope')}   # 401, code 22`)
   console.log(`  curl -s ${base}/documents/doc-1   # 200, code 0`)
   console.log(`  curl -s ${base}/documents/doc-404   # 404, code 41`)
+  console.log(`  curl -s ${base}/templates   # 502, code 53: the service's key, not the client's`)
   console.log(`  curl -s ${base}/maintenance   # 502, code 4`)
 })
 
