@@ -140,12 +140,24 @@ export function notFoundError(): SignError<7> {
 }
 
 /**
- * Whether a value is a {@link SignError}, from this copy of the package or any other.
- * Never throws, even on a Proxy whose traps throw.
+ * Whether a value is a {@link SignError}, from this copy of the package or any other; with `code`, one
+ * that carries that code, narrowed to it. Never throws, even on a Proxy whose traps throw.
+ *
+ * @example
+ * try {
+ *   await callUpstream(url)
+ * } catch (err) {
+ *   if (isSignError(err, Codes.DocumentNotFound)) return null // err: SignError<41>
+ *   throw err
+ * }
  */
-export function isSignError(value: unknown): value is SignError {
+export function isSignError<C extends number>(value: unknown, code: C): value is SignError<C>
+export function isSignError(value: unknown): value is SignError
+export function isSignError(value: unknown, code?: number): boolean {
   try {
-    return typeof value === 'object' && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true
+    if (typeof value !== 'object' || value === null) return false
+    const error = value as { [BRAND]?: unknown; code?: unknown }
+    return error[BRAND] === true && (code === undefined || error.code === code)
   } catch {
     return false
   }

@@ -227,6 +227,40 @@ describe('isSignError', () => {
     expect(isSignError(new SignError(22))).toBe(true)
   })
 
+  it.each([
+    ['its own code', new SignError(22), 22, true],
+    ['another code', new SignError(22), 41, false],
+    ['a code outside the catalog', new SignError(9999), 9999, true],
+    ['a status instead of a code', new SignError(22), 401, false],
+    ['an http-errors error with that status', createError(401), 401, false],
+    ['a look-alike object with that code', { name: 'SignError', code: 22, status: 401 }, 22, false],
+    ['the Proxy whose traps all throw', hostile, 22, false],
+  ])('with a code, tells %s', (_, value, code, expected) => {
+    expect(isSignError(value, code)).toBe(expected)
+  })
+
+  it('with a code, reads a getter of a branded value once and survives it throwing', () => {
+    const brand = Symbol.for('esign-errors.SignError')
+    let reads = 0
+    const counted = {
+      [brand]: true,
+      get code() {
+        reads++
+        return 22
+      },
+    }
+    expect(isSignError(counted, 22)).toBe(true)
+    expect(reads).toBe(1)
+    const throwing = {
+      [brand]: true,
+      get code(): number {
+        throw new Error('getter')
+      },
+    }
+    expect(isSignError(throwing, 22)).toBe(false)
+    expect(isSignError(throwing)).toBe(true)
+  })
+
   it('holds across two copies of the module', async () => {
     vi.resetModules()
     const copy = await import('esign-errors')

@@ -55,6 +55,19 @@ test('isSignError narrows unknown', () => {
   }
 })
 
+test('isSignError with a code narrows to that code and its name', () => {
+  const value: unknown = undefined
+  if (isSignError(value, Codes.DocumentNotFound)) {
+    expectTypeOf(value).toEqualTypeOf<SignError<41>>()
+    expectTypeOf(value.code).toEqualTypeOf<41>()
+    expectTypeOf(value.codeName).toEqualTypeOf<'DocumentNotFound'>()
+  }
+  const code: number = Number('41')
+  if (isSignError(value, code)) expectTypeOf(value).toEqualTypeOf<SignError<number>>()
+  // @ts-expect-error a code is a number
+  isSignError(value, 'DocumentNotFound')
+})
+
 test('describe() of a literal code returns its literal entry', () => {
   const entry = describe(22)
   expectTypeOf(entry).toEqualTypeOf<{
