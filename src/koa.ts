@@ -14,8 +14,9 @@ export type { ErrorHandlerOptions } from './response.js'
 /**
  * The error-handling middleware: any value thrown downstream becomes the standard status, headers and
  * JSON body. Mount it first. Errors >= 500 are also emitted as `app.emit('error', err, ctx)`, so Koa's
- * own logging keeps working, unless `log: false`. With a `log` of your own, the event reaches only the
- * listeners you added (`app.on('error')`), not Koa's default printer, so nothing is logged twice.
+ * own logging keeps working, unless `log: false`. With a `log` of your own, the event is emitted only when
+ * the app has an 'error' listener of its own (`app.on('error')`, or an `app.onerror`), so Koa's default
+ * printer does not log each 5xx a second time.
  *
  * @example
  * app.use(errorHandler())
@@ -24,7 +25,8 @@ export type { ErrorHandlerOptions } from './response.js'
  */
 export function errorHandler(options?: ErrorHandlerOptions<Context>): Middleware {
   // By default Koa's own 'error' event does the logging. With a `log` of the user's own, Koa's default
-  // listener would print every 5xx a second time: the event then goes only to listeners the app added.
+  // listener would print every 5xx a second time: the event is then not emitted while that listener is
+  // the app's only one.
   const responder = createResponder(options, 'none')
   const emit = options?.log !== false
   const ownLog = options?.log !== undefined && options.log !== false
@@ -59,12 +61,25 @@ export function errorHandler(options?: ErrorHandlerOptions<Context>): Middleware
 function report(ctx: Context, err: unknown, ownLog: boolean): void {
   try {
     const app = ctx.app
-    // Koa registers its `onerror` method as the listener when the app has none of its own.
-    if (ownLog && app.listeners('error').every((listener) => listener === app.onerror)) return
+    if (ownLog) {
+      // When the app has no 'error' listener of its own, Koa registers its default `onerror` method, which
+      // prints. An `onerror` assigned on the app or overridden in a subclass is the user's: only the one
+      // furthest down the prototype chain is Koa's.
+      const printer = koaOnerror(app)
+      if (app.listeners('error').every((listener) => listener === printer)) return
+    }
     app.emit('error', err instanceof Error ? err : new Error('Non-error thrown', { cause: err }), ctx)
   } catch {
     // The response stands.
   }
+}
+
+function koaOnerror(app: object): unknown {
+  let found: unknown
+  for (let proto = Object.getPrototypeOf(app); proto !== null; proto = Object.getPrototypeOf(proto)) {
+    if (Object.hasOwn(proto, 'onerror')) found = proto.onerror
+  }
+  return found
 }
 
 /**

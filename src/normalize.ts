@@ -92,7 +92,7 @@ function fromSignError(error: SignError, code: number, options: NormalizeOptions
   // Only errors that name a code are remapped: a foreign error's status is its own fact. Masking follows
   // the final status, so an override to 5xx also hides what a 4xx would have shown.
   const status =
-    options.statusOverrides?.[code] ??
+    overrideFor(options.statusOverrides, code) ??
     validStatus(error.status) ??
     describe(code)?.status ??
     UNKNOWN_CODE_STATUS
@@ -164,6 +164,24 @@ function internal(): ErrorReport {
 
 function clip(message: string): string {
   return message.length > MAX_MESSAGE_LENGTH ? `${message.slice(0, MAX_MESSAGE_LENGTH - 1)}…` : message
+}
+
+/**
+ * The status `overrides` gives `code`. Own entries only: an inherited one would skip
+ * {@link checkStatusOverrides}.
+ */
+export function overrideFor(overrides: StatusOverrides | undefined, code: number): number | undefined {
+  return overrides !== undefined && Object.hasOwn(overrides, code) ? overrides[code] : undefined
+}
+
+/** Throws a `TypeError` that names `caller` unless every entry of `overrides` is a status from 400 to 599. */
+export function checkStatusOverrides(caller: string, overrides: StatusOverrides | undefined): void {
+  if (overrides === undefined) return
+  for (const [code, status] of Object.entries(overrides)) {
+    if (validStatus(status) === undefined) {
+      throw new TypeError(`${caller}: statusOverrides[${code}] must be an integer from 400 to 599`)
+    }
+  }
 }
 
 /** The value if it is an error status (an integer from 400 to 599), else `undefined`. */

@@ -1,5 +1,6 @@
 import { describe, entries } from './codes.js'
 import type { StatusOverrides } from './normalize.js'
+import { checkStatusOverrides, overrideFor } from './normalize.js'
 import { createResponder, reasonPhrase } from './response.js'
 import { SignError } from './sign-error.js'
 import type { CatalogEntry } from './types.js'
@@ -49,9 +50,9 @@ export interface OpenApiComponents {
 /** Options of {@link openApiComponents}. */
 export interface OpenApiOptions {
   /** The same `problemBaseUrl` the error handler gets, so problem examples show the same `type` and `title`. */
-  problemBaseUrl?: string
+  problemBaseUrl?: string | undefined
   /** The same `statusOverrides` the error handler gets, so each code is listed under the status it is answered with. */
-  statusOverrides?: StatusOverrides
+  statusOverrides?: StatusOverrides | undefined
 }
 
 const SCHEMAS = '#/components/schemas/'
@@ -73,8 +74,9 @@ const SCHEMAS = '#/components/schemas/'
  * }
  */
 export function openApiComponents(options: OpenApiOptions = {}): OpenApiComponents {
+  checkStatusOverrides('openApiComponents', options.statusOverrides)
   // The examples come from the response builder itself, with the handler's options: the documented bodies
-  // are the sent ones. It also checks the options, as errorHandler() does.
+  // are the sent ones.
   const handler = {
     log: false,
     problemBaseUrl: options.problemBaseUrl,
@@ -86,7 +88,7 @@ export function openApiComponents(options: OpenApiOptions = {}): OpenApiComponen
   const errors = entries().filter((entry) => entry.code !== 0)
   const byStatus = new Map<number, CatalogEntry[]>()
   for (const entry of errors) {
-    const status = options.statusOverrides?.[entry.code] ?? entry.status
+    const status = overrideFor(options.statusOverrides, entry.code) ?? entry.status
     const list = byStatus.get(status)
     if (list) list.push(entry)
     else byStatus.set(status, [entry])

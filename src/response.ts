@@ -3,7 +3,7 @@ import statuses from 'statuses'
 import { describe } from './codes.js'
 import { formatRetryAfter, HEADER_VALUE } from './headers.js'
 import type { ErrorReport, FallbackCodes, StatusOverrides } from './normalize.js'
-import { normalize, validStatus } from './normalize.js'
+import { checkStatusOverrides, normalize, validStatus } from './normalize.js'
 
 /** How error bodies are written: chosen on `Accept`, always the JSON envelope, or always RFC 9457. */
 export type Format = 'negotiate' | 'json' | 'problem'
@@ -256,9 +256,7 @@ function checkOptions(options: ErrorHandlerOptions<never>): void {
   if (authenticate !== undefined && typeof authenticate !== 'string' && typeof authenticate !== 'function') {
     fail('authenticate must be a string or a function')
   }
-  for (const [code, status] of Object.entries(statusOverrides ?? {})) {
-    if (validStatus(status) === undefined) fail(`statusOverrides[${code}] must be an integer from 400 to 599`)
-  }
+  checkStatusOverrides('errorHandler', statusOverrides)
   for (const [status, code] of Object.entries(fallbackCodes ?? {})) {
     if (validStatus(Number(status)) === undefined)
       fail(`fallbackCodes key ${status} must be a status from 400 to 599`)

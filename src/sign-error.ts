@@ -61,9 +61,9 @@ export class SignError<C extends number = number> extends Error {
   // `C extends 0 ? never : C`: code 0 (Success) is refused by the compiler as well as at run time.
   constructor(code: C extends 0 ? never : C, options?: SignErrorOptions) {
     const entry = typeof code === 'number' && code !== 0 ? describe(code) : undefined
-    // The common throw, a known code without options, needs no checks and nothing merged. Its own path
-    // roughly halves the constructor's work in unoptimised code, where most throw sites run. The stores are
-    // those of the general path in the same order, so every SignError shares one hidden class.
+    // The common throw, a known code without options, needs no checks and nothing merged. Its own path cuts
+    // the constructor's own work by more than half in unoptimised code, where most throw sites run. The
+    // stores are the general path's, in its order, so the hidden class is the same whichever path ran.
     if (options === undefined && entry !== undefined) {
       super(entry.message)
       this.code = code as C

@@ -1,6 +1,6 @@
 import { Codes } from './codes.js'
 import type { StatusOverrides } from './normalize.js'
-import { validStatus } from './normalize.js'
+import { checkStatusOverrides, overrideFor } from './normalize.js'
 import { SignError } from './sign-error.js'
 
 /** Names of the fields of a platform answer; change them for a sibling protocol. */
@@ -16,7 +16,7 @@ export interface UpstreamFields {
 /** What {@link fromUpstream}, {@link assertUpstreamOk} and {@link callUpstream} share. */
 export interface UpstreamReadOptions {
   /** Field names, when the answer does not use `result` / `message` / `data`. */
-  fields?: UpstreamFields
+  fields?: UpstreamFields | undefined
   /**
    * Return code -> HTTP status for the codes the platform answers with, e.g. `{ 53: 502 }`.
    *
@@ -25,23 +25,23 @@ export interface UpstreamReadOptions {
    * service's own, the client can do nothing about it and a 401 would tell it to sign in again: map those
    * codes to 502 for that call.
    */
-  statusOverrides?: StatusOverrides
+  statusOverrides?: StatusOverrides | undefined
 }
 
 /** Options of {@link fromUpstream} and {@link assertUpstreamOk}. */
 export interface FromUpstreamOptions extends UpstreamReadOptions {
   /** The HTTP status the platform answered with; kept on the cause for logs, never decides the code. */
-  status?: number
+  status?: number | undefined
 }
 
 /** Options of {@link callUpstream}. */
 export interface CallUpstreamOptions extends UpstreamReadOptions {
   /** Time for the whole exchange, headers and body, in milliseconds; defaults to 10 000. */
-  timeoutMs?: number
+  timeoutMs?: number | undefined
   /** Largest body read, in bytes; defaults to 10 MiB. A longer body is cancelled, not buffered. */
-  maxBytes?: number
+  maxBytes?: number | undefined
   /** The `fetch` to use instead of the global one (tests, instrumentation). */
-  fetch?: typeof fetch
+  fetch?: typeof fetch | undefined
 }
 
 /** What the platform said, as far as it could be read; the {@link UpstreamError} constructor takes it. */
@@ -103,7 +103,7 @@ type Read =
  * // SignError 22 WrongPassword, status 401; err.cause is an UpstreamError
  */
 export function fromUpstream(body: unknown, options?: FromUpstreamOptions): SignError | undefined {
-  checkOverrides('fromUpstream', options?.statusOverrides)
+  checkStatusOverrides('fromUpstream', options?.statusOverrides)
   const read = readAnswer(body, options?.fields)
   return read.ok && read.result === 0
     ? undefined
@@ -118,7 +118,7 @@ export function fromUpstream(body: unknown, options?: FromUpstreamOptions): Sign
  * const token = assertUpstreamOk(await response.json(), { status: response.status })
  */
 export function assertUpstreamOk(body: unknown, options?: FromUpstreamOptions): unknown {
-  checkOverrides('assertUpstreamOk', options?.statusOverrides)
+  checkStatusOverrides('assertUpstreamOk', options?.statusOverrides)
   const read = readAnswer(body, options?.fields)
   if (read.ok && read.result === 0) return read.data
   throw toSignError(read, options?.status, options?.statusOverrides)
@@ -145,7 +145,7 @@ export async function callUpstream(
   const maxBytes = options?.maxBytes ?? DEFAULT_MAX_BYTES
   if (!(maxBytes >= 0)) throw new RangeError(`callUpstream: maxBytes must be 0 or more, got ${maxBytes}`)
   const overrides = options?.statusOverrides
-  checkOverrides('callUpstream', overrides)
+  checkStatusOverrides('callUpstream', overrides)
   const timeout = AbortSignal.timeout(options?.timeoutMs ?? DEFAULT_TIMEOUT_MS)
   const callerSignal = init?.signal ?? undefined
   const signal = callerSignal ? AbortSignal.any([callerSignal, timeout]) : timeout
@@ -199,17 +199,7 @@ function toSignError(
       httpStatus,
     },
   )
-  return new SignError(read.result, { cause, status: overrides?.[read.result] })
-}
-
-// A bad status is the caller's mistake: said at once, not as a SignError constructor failing mid-request.
-function checkOverrides(caller: string, overrides: StatusOverrides | undefined): void {
-  if (overrides === undefined) return
-  for (const [code, status] of Object.entries(overrides)) {
-    if (status !== undefined && validStatus(status) === undefined) {
-      throw new TypeError(`${caller}: statusOverrides[${code}] must be an integer from 400 to 599`)
-    }
-  }
+  return new SignError(read.result, { cause, status: overrideFor(overrides, read.result) })
 }
 
 function readAnswer(body: unknown, fields: UpstreamFields | undefined): Read {

@@ -346,6 +346,53 @@ describe.each([
     }
   })
 
+  it("with a log of its own, an app.onerror of the user's is still called, and nothing is printed", async () => {
+    const printed = vi.spyOn(console, 'error').mockImplementation(() => {})
+    try {
+      const app = new App()
+      const reported: unknown[] = []
+      // Koa registers this as the app's 'error' listener, in place of its own printer.
+      app.onerror = (err: Error) => {
+        reported.push(err)
+      }
+      app.use(errorHandler({ log: () => {} }))
+      app.use(() => {
+        throw new SignError(Codes.SigningFailed)
+      })
+      const server = app.listen(0, '127.0.0.1')
+      servers.push(server)
+      await once(server, 'listening')
+      expect((await request(server).get('/')).status).toBe(500)
+      expect(reported).toHaveLength(1)
+      expect((reported[0] as SignError).code).toBe(Codes.SigningFailed)
+      expect(printed).not.toHaveBeenCalled()
+    } finally {
+      printed.mockRestore()
+    }
+  })
+
+  it('a route that set Content-Length and Transfer-Encoding still gets the exact length of the error', async () => {
+    const { server } = await serve(
+      route((ctx) => {
+        ctx.set('Content-Length', '12345')
+        ctx.set('Transfer-Encoding', 'chunked')
+        throw new SignError(Codes.DocumentNotFound)
+      }),
+      { log: false },
+    )
+    for (const method of ['get', 'head'] as const) {
+      const res = await request(server)[method]('/')
+      expect(res.status).toBe(404)
+      expect(res.headers['content-length']).toBe('104')
+      expect(res.headers['transfer-encoding']).toBeUndefined()
+      if (method === 'get') {
+        expect(res.text).toBe(
+          '{"code":41,"name":"DocumentNotFound","message":"Document does not exist","status":404,"retryable":false}',
+        )
+      }
+    }
+  })
+
   it('a thrown string or null becomes 500, code 4, and an Error is emitted', async () => {
     const { server, emitted } = await serve(
       route((ctx) => {

@@ -1,4 +1,4 @@
-import { isSignError, SignError } from 'esign-errors'
+import { catalog, isSignError, SignError } from 'esign-errors'
 import express from 'express'
 import express4 from 'express4'
 import createError from 'http-errors'
@@ -191,6 +191,25 @@ describe('retryAfter', () => {
     })
   })
 })
+
+// A known code without options takes the constructor's short path; `{}` forces the general one.
+describe.each(catalog.filter((entry) => entry.code !== 0).map((entry) => [entry.code, entry.name] as const))(
+  'code %i %s, built with and without an options object',
+  (code) => {
+    it('gives the same error', () => {
+      const short = new SignError(code)
+      const general = new SignError(code, {})
+      expect(Object.getOwnPropertyNames(short)).toEqual(Object.getOwnPropertyNames(general))
+      for (const key of Object.getOwnPropertyNames(short).filter((name) => name !== 'stack')) {
+        expect((short as unknown as Record<string, unknown>)[key], key).toEqual(
+          (general as unknown as Record<string, unknown>)[key],
+        )
+      }
+      expect(short.name).toBe('SignError')
+      expect(JSON.stringify(short)).toBe(JSON.stringify(general))
+    })
+  },
+)
 
 describe('isSignError', () => {
   // Every trap of this handler throws, whichever the runtime calls first.

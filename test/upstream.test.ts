@@ -208,12 +208,18 @@ describe('fromUpstream', () => {
     expect(fromUpstream('not JSON', { statusOverrides: { 3: 500 } })!.status).toBe(502)
   })
 
+  it('reads only the own entries of statusOverrides, which are the ones checked', () => {
+    const inherited = Object.create({ 53: 200 }) as Record<number, number>
+    expect(fromUpstream({ result: 53 }, { statusOverrides: inherited })!.status).toBe(401)
+  })
+
   it.each([
     ['a status under 400', { 53: 302 }],
     ['a status over 599', { 53: 600 }],
     ['a fraction', { 53: 502.5 }],
     ['a string', { 53: '502' }],
     ['null', { 53: null }],
+    ['undefined', { 53: undefined }],
   ])('refuses statusOverrides with %s, whatever the answer', (_label, overrides) => {
     const statusOverrides = overrides as never
     expect(() => fromUpstream({ result: 0 }, { statusOverrides })).toThrow(
