@@ -20,6 +20,7 @@ const asService = { ...upstream, statusOverrides: { 2: 502, 5: 502, 6: 502, 53: 
 const integrationKey = process.env.INTEGRATION_KEY ?? 'revoked-key'
 
 const app = express()
+app.disable('x-powered-by')
 app.use(express.json())
 
 app.post('/login', async (req, res) => {
@@ -63,13 +64,13 @@ const server = app.listen(port, '127.0.0.1', () => {
   const base = `http://127.0.0.1:${port}`
   console.log(`gateway on ${base}, fake platform on ${platform.url}`)
   const login = (password: string) =>
-    `curl -s -X POST ${base}/login -H 'content-type: application/json' -d '{"email":"a@example.com","password":"${password}"}'`
+    `curl -i -X POST ${base}/login -H 'content-type: application/json' -d '{"email":"a@example.com","password":"${password}"}'`
   console.log(`  ${login(GOOD_PASSWORD)}   # 200, code 0`)
   console.log(`  ${login('nope')}   # 401, code 22`)
-  console.log(`  curl -s ${base}/documents/doc-1   # 200, code 0`)
-  console.log(`  curl -s ${base}/documents/doc-404   # 404, code 41`)
-  console.log(`  curl -s ${base}/templates   # 502, code 53: the service's key, not the client's`)
-  console.log(`  curl -s ${base}/maintenance   # 502, code 4`)
+  console.log(`  curl -i ${base}/documents/doc-1   # 200, code 0`)
+  console.log(`  curl -i ${base}/documents/doc-404   # 404, code 41`)
+  console.log(`  curl -i ${base}/templates   # 502, code 53: the service's key, not the client's`)
+  console.log(`  curl -i ${base}/maintenance   # 502, code 4`)
 })
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

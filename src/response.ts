@@ -64,7 +64,7 @@ export interface ErrorHandlerOptions<Req = RequestLike> {
   requestId?: (req: Req) => string | undefined | undefined
   /** Status -> return code for errors that carry only a status (merged over the defaults). */
   fallbackCodes?: FallbackCodes | undefined
-  /** Return code -> status, e.g. `{ 42: 404 }` to hide whether a document exists. */
+  /** Return code -> status, e.g. `{ 42: 404 }` to answer "not yours" with the status of "not found" (the body keeps code 42). */
   statusOverrides?: StatusOverrides | undefined
   /** `WWW-Authenticate` value for 401s. Default `Bearer`, `Bearer error="invalid_token"` for codes 5 and 6. */
   authenticate?: string | ((code: number) => string) | undefined
