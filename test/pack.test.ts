@@ -64,11 +64,12 @@ describe('the packed tarball', { timeout: 180_000 }, () => {
     rmSync(scratch, { recursive: true, force: true })
   })
 
-  it('holds the build and the docs, and no sources', async () => {
+  it('holds the build, the docs and the changelog, and no sources', async () => {
     const { stdout } = await run('tar', ['-tzf', join(scratch, tarball)])
     const files = stdout.split('\n').filter(Boolean)
     expect(files).toContain('package/package.json')
     expect(files).toContain('package/docs/codes.md')
+    expect(files).toContain('package/CHANGELOG.md')
     for (const entry of ['index', 'express', 'koa', 'cli']) {
       expect(files).toContain(`package/dist/${entry}.js`)
       expect(files).toContain(`package/dist/${entry}.cjs`)
