@@ -1,7 +1,13 @@
 import { defineConfig } from 'tsup'
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', express: 'src/express.ts', koa: 'src/koa.ts', cli: 'src/cli.ts' },
+  entry: {
+    index: 'src/index.ts',
+    express: 'src/express.ts',
+    koa: 'src/koa.ts',
+    fastify: 'src/fastify.ts',
+    cli: 'src/cli.ts',
+  },
   format: ['esm', 'cjs'],
   dts: true,
   clean: true,

@@ -10,6 +10,7 @@ export default defineConfig({
       { find: /^esign-errors$/, replacement: src('index.ts') },
       { find: /^esign-errors\/express$/, replacement: src('express.ts') },
       { find: /^esign-errors\/koa$/, replacement: src('koa.ts') },
+      { find: /^esign-errors\/fastify$/, replacement: src('fastify.ts') },
     ],
   },
   test: {

@@ -62,6 +62,15 @@ const BODY_ERRORS: Readonly<Record<string, readonly [status: number, code: numbe
   'charset.unsupported': [415, Codes.DataFormatError],
 }
 
+// Errors of Fastify's body parsers, keyed by their `code`: the same answers as body-parser's above.
+const FASTIFY_ERRORS: Readonly<Record<string, readonly [status: number, code: number]>> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: [400, Codes.DataFormatError],
+  FST_ERR_CTP_EMPTY_JSON_BODY: [400, Codes.DataFormatError],
+  FST_ERR_CTP_BODY_TOO_LARGE: [413, Codes.FileTooLarge],
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, Codes.DataFormatError],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, Codes.DataLengthMismatch],
+}
+
 // Longest message sent to a client; a longer exposed message is cut, so a 10 MB message stays in the log.
 const MAX_MESSAGE_LENGTH = 1024
 
@@ -121,6 +130,18 @@ function fromForeign(thrown: unknown, options: NormalizeOptions): ErrorReport {
   const bodyError =
     typeof type === 'string' && Object.hasOwn(BODY_ERRORS, type) ? BODY_ERRORS[type] : undefined
   if (bodyError) return report(bodyError[1], bodyError[0])
+
+  const errorCode = get(error, 'code')
+  if (typeof errorCode === 'string' && errorCode.startsWith('FST_ERR_')) {
+    const fastifyError = Object.hasOwn(FASTIFY_ERRORS, errorCode) ? FASTIFY_ERRORS[errorCode] : undefined
+    if (fastifyError) return report(fastifyError[1], fastifyError[0])
+    const issues = errorCode === 'FST_ERR_VALIDATION' ? validationIssuesOf(error) : undefined
+    if (issues) {
+      const result = report(Codes.ParameterError, 400)
+      result.details = issues
+      return result
+    }
+  }
 
   const status = validStatus(get(error, 'status')) ?? validStatus(get(error, 'statusCode'))
   if (status === undefined) return internal()
@@ -232,9 +253,42 @@ interface ZodIssueLike {
 }
 
 /** Zod 3 and 4 errors, recognised by shape so zod is never imported. */
-function zodIssuesOf(
-  error: Record<string, unknown>,
-): { path: (string | number)[]; message: string; code: string }[] | undefined {
+interface AjvErrorLike {
+  instancePath?: unknown
+  keyword?: unknown
+  message?: unknown
+  params?: { missingProperty?: unknown } | null
+}
+
+/**
+ * The issues of a Fastify schema validation error (Ajv's errors), in the shape of Zod's: `path` starts with
+ * where the value was (`body`, `querystring`, `params`, `headers`) and ends with a missing property's name.
+ */
+function validationIssuesOf(error: Record<string, unknown>): Issue[] | undefined {
+  const validation = get(error, 'validation')
+  if (!Array.isArray(validation)) return undefined
+  const context = get(error, 'validationContext')
+  return validation.slice(0, 100).map((item: AjvErrorLike) => {
+    const path: (string | number)[] = typeof context === 'string' ? [context] : []
+    if (typeof item?.instancePath === 'string') {
+      for (const part of item.instancePath.split('/').slice(1)) {
+        const key = part.replaceAll('~1', '/').replaceAll('~0', '~')
+        path.push(/^(?:0|[1-9]\d{0,8})$/.test(key) ? Number(key) : key)
+      }
+    }
+    const missing = item?.params?.missingProperty
+    if (item?.keyword === 'required' && typeof missing === 'string') path.push(missing)
+    return {
+      path,
+      message: typeof item?.message === 'string' ? clip(item.message) : 'Invalid value',
+      code: typeof item?.keyword === 'string' ? item.keyword : 'custom',
+    }
+  })
+}
+
+type Issue = { path: (string | number)[]; message: string; code: string }
+
+function zodIssuesOf(error: Record<string, unknown>): Issue[] | undefined {
   if (get(error, 'name') !== 'ZodError') return undefined
   const issues = get(error, 'issues')
   if (!Array.isArray(issues)) return undefined

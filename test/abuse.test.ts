@@ -2,10 +2,12 @@ import http from 'node:http'
 import net from 'node:net'
 import { Codes, SignError } from 'esign-errors'
 import { errorHandler as expressErrorHandler } from 'esign-errors/express'
+import { errorHandler as fastifyErrorHandler } from 'esign-errors/fastify'
 import { errorHandler as koaErrorHandler } from 'esign-errors/koa'
 import express from 'express'
 import Koa from 'koa'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { fastifyListener } from './helpers/apps.js'
 
 // Oversized and malformed request headers: each is answered quickly, with the contract's body, and
 // nothing the client sent is echoed unless it is a well-formed request id.
@@ -88,7 +90,7 @@ function rawRequest(port: number, head: string): Promise<{ text: string; ms: num
 
 const options = { log: false as const, messages: { fr: { [Codes.DocumentNotFound]: FRENCH } } }
 const servers: http.Server[] = []
-const ports = { express: 0, koa: 0 }
+const ports = { express: 0, koa: 0, fastify: 0 }
 
 // Node refuses request headers over 16 KB by itself; a larger limit lets the big ones reach the handler.
 async function listen(handler: http.RequestListener): Promise<number> {
@@ -112,13 +114,22 @@ beforeAll(async () => {
     throw new SignError(Codes.DocumentNotFound)
   })
   ports.koa = await listen(koa.callback())
+
+  ports.fastify = await listen(
+    fastifyListener((app) => {
+      app.setErrorHandler(fastifyErrorHandler(options))
+      app.get('/doc', async () => {
+        throw new SignError(Codes.DocumentNotFound)
+      })
+    }),
+  )
 })
 
 afterAll(async () => {
   await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))))
 })
 
-describe.each(['express', 'koa'] as const)('abusive request headers, through %s', (adapter) => {
+describe.each(['express', 'koa', 'fastify'] as const)('abusive request headers, through %s', (adapter) => {
   const send = (headers: Record<string, string>) => get(ports[adapter], headers)
 
   it('answers a 100 KB Accept quickly; JSON stays preferred', async () => {

@@ -2,11 +2,13 @@ import http from 'node:http'
 import net from 'node:net'
 import { Codes, SignError } from 'esign-errors'
 import { errorHandler as expressErrorHandler } from 'esign-errors/express'
+import { errorHandler as fastifyErrorHandler } from 'esign-errors/fastify'
 import { errorHandler as koaErrorHandler } from 'esign-errors/koa'
 import express from 'express'
 import createError from 'http-errors'
 import Koa from 'koa'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { fastifyListener } from './helpers/apps.js'
 
 // Header safety: whatever headers an error carries, the answer is one well-formed HTTP response with the
 // expected status and body. Responses are read as raw bytes, so a split response cannot hide.
@@ -107,7 +109,7 @@ function expectOneResponse(reply: Raw, status: string, body: string): void {
 }
 
 const servers: http.Server[] = []
-const ports = { express: 0, koa: 0 }
+const ports = { express: 0, koa: 0, fastify: 0 }
 
 async function listen(handler: http.RequestListener): Promise<number> {
   const server = http.createServer(handler)
@@ -130,13 +132,22 @@ beforeAll(async () => {
     throw (CASES[ctx.path.slice('/case/'.length)] as () => unknown)()
   })
   ports.koa = await listen(koa.callback())
+
+  ports.fastify = await listen(
+    fastifyListener((app) => {
+      app.setErrorHandler(fastifyErrorHandler({ log: false }))
+      app.get<{ Params: { name: string } }>('/case/:name', async (request) => {
+        throw (CASES[request.params.name] as () => unknown)()
+      })
+    }),
+  )
 })
 
 afterAll(async () => {
   await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))))
 })
 
-describe.each(['express', 'koa'] as const)('headers carried by errors, through %s', (adapter) => {
+describe.each(['express', 'koa', 'fastify'] as const)('headers carried by errors, through %s', (adapter) => {
   const get = (name: string) => raw(ports[adapter], `/case/${name}`)
 
   it('drops values with CR or LF, keeps the good one, and never splits the response', async () => {
@@ -189,7 +200,7 @@ describe.each(['express', 'koa'] as const)('headers carried by errors, through %
   })
 })
 
-describe.each(['express', 'koa'] as const)('Retry-After, through %s', (adapter) => {
+describe.each(['express', 'koa', 'fastify'] as const)('Retry-After, through %s', (adapter) => {
   const get = (name: string) => raw(ports[adapter], `/case/${name}`)
 
   it.each([

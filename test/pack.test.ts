@@ -70,7 +70,7 @@ describe('the packed tarball', { timeout: 180_000 }, () => {
     expect(files).toContain('package/package.json')
     expect(files).toContain('package/docs/codes.md')
     expect(files).toContain('package/CHANGELOG.md')
-    for (const entry of ['index', 'express', 'koa', 'cli']) {
+    for (const entry of ['index', 'express', 'koa', 'fastify', 'cli']) {
       expect(files).toContain(`package/dist/${entry}.js`)
       expect(files).toContain(`package/dist/${entry}.cjs`)
     }

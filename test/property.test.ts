@@ -4,12 +4,14 @@ import { Ajv } from 'ajv'
 import type { SignErrorOptions } from 'esign-errors'
 import { Codes, describe as describeCode, SignError } from 'esign-errors'
 import { errorHandler as expressErrorHandler, notFound as expressNotFound } from 'esign-errors/express'
+import { errorHandler as fastifyErrorHandler, notFound as fastifyNotFound } from 'esign-errors/fastify'
 import { errorHandler as koaErrorHandler } from 'esign-errors/koa'
 import express from 'express'
 import fc from 'fast-check'
 import createError from 'http-errors'
 import Koa from 'koa'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { fastifyListener } from './helpers/apps.js'
 import { envelopeSchema, problemSchema } from './schemas.js'
 
 // Runs per adapter; CI keeps the default, a local hunt can raise it.
@@ -725,10 +727,21 @@ function koaApp(): Koa {
   return app
 }
 
-type Adapter = 'express' | 'koa'
+function fastifyApp(): http.RequestListener {
+  return fastifyListener((app) => {
+    app.setErrorHandler(fastifyErrorHandler({ log }))
+    app.setNotFoundHandler(fastifyNotFound())
+    app.get<{ Params: { key: string } }>('/t/:key', async (request) => {
+      throw take(Number(request.params.key))
+    })
+  })
+}
+
+type Adapter = 'express' | 'koa' | 'fastify'
+const ADAPTERS: readonly Adapter[] = ['express', 'koa', 'fastify']
 
 const servers: http.Server[] = []
-const ports: Record<Adapter, number> = { express: 0, koa: 0 }
+const ports: Record<Adapter, number> = { express: 0, koa: 0, fastify: 0 }
 const agent = new http.Agent({ keepAlive: true, maxSockets: 4 })
 const faults: unknown[] = []
 const onFault = (fault: unknown) => {
@@ -767,6 +780,7 @@ beforeAll(async () => {
   process.on('uncaughtException', onFault)
   ports.express = await listen(expressApp())
   ports.koa = await listen(koaApp().callback())
+  ports.fastify = await listen(fastifyApp())
 })
 
 afterAll(async () => {
@@ -776,7 +790,7 @@ afterAll(async () => {
   await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))))
 })
 
-describe.each(['express', 'koa'] as const)('any thrown value through %s', (adapter) => {
+describe.each(ADAPTERS)('any thrown value through %s', (adapter) => {
   it(`answers with a well-formed, masked error (${RUNS} runs)`, async () => {
     await fc.assert(
       fc.asyncProperty(
@@ -808,23 +822,20 @@ describe.each(['express', 'koa'] as const)('any thrown value through %s', (adapt
 
 // A value may carry the SignError brand without being one: the brand is a global symbol, so any copy of
 // any module can set it. Whatever such a value holds, the answer must stay within the contract.
-describe.each(['express', 'koa'] as const)(
-  'values that only claim to be a SignError, through %s',
-  (adapter) => {
-    const brand = Symbol.for('esign-errors.SignError')
-    it.each([
-      ['a BigInt code', { [brand]: true, code: 10n, status: 500 }],
-      ['a string code', { [brand]: true, code: 'x', status: 500 }],
-      ['a NaN code', { [brand]: true, code: NaN, status: 500 }],
-    ])('with %s is answered 500 ProcessingFailed', async (_label, value) => {
-      const key = nextKey++
-      pending.set(key, value)
-      const reply = await get(ports[adapter], `/t/${key}`, {})
-      expect(reply.status).toBe(500)
-      expect(reply.headers['content-type']).toBe('application/json; charset=utf-8')
-      expect(reply.body).toBe(
-        '{"code":4,"name":"ProcessingFailed","message":"Processing failed","status":500,"retryable":true}',
-      )
-    })
-  },
-)
+describe.each(ADAPTERS)('values that only claim to be a SignError, through %s', (adapter) => {
+  const brand = Symbol.for('esign-errors.SignError')
+  it.each([
+    ['a BigInt code', { [brand]: true, code: 10n, status: 500 }],
+    ['a string code', { [brand]: true, code: 'x', status: 500 }],
+    ['a NaN code', { [brand]: true, code: NaN, status: 500 }],
+  ])('with %s is answered 500 ProcessingFailed', async (_label, value) => {
+    const key = nextKey++
+    pending.set(key, value)
+    const reply = await get(ports[adapter], `/t/${key}`, {})
+    expect(reply.status).toBe(500)
+    expect(reply.headers['content-type']).toBe('application/json; charset=utf-8')
+    expect(reply.body).toBe(
+      '{"code":4,"name":"ProcessingFailed","message":"Processing failed","status":500,"retryable":true}',
+    )
+  })
+})

@@ -1,23 +1,25 @@
 /**
- * Real Express 4/5 and Koa 2/3 apps, each with its framework's JSON body parser, whose only route throws
- * a given value, with `errorHandler()` mounted the way the README says.
+ * Real Express 4/5, Koa 2/3 and Fastify 5 apps, each with its framework's JSON body parser, whose only route
+ * throws a given value, with `errorHandler()` mounted the way the README says.
  */
 import { once } from 'node:events'
 import { createServer, type RequestListener, type Server } from 'node:http'
 import { bodyParser } from '@koa/bodyparser'
 import type { ErrorHandlerOptions } from 'esign-errors'
 import { asyncHandler, errorHandler as expressErrorHandler } from 'esign-errors/express'
+import { errorHandler as fastifyErrorHandler } from 'esign-errors/fastify'
 import { errorHandler as koaErrorHandler } from 'esign-errors/koa'
 import express from 'express'
 import express4 from 'express4'
+import Fastify, { type FastifyInstance } from 'fastify'
 import Koa from 'koa'
 import Koa2 from 'koa2'
 
-/** The four framework majors the adapters support. */
-export type AppKind = 'express5' | 'express4' | 'koa3' | 'koa2'
+/** The framework majors the adapters support. */
+export type AppKind = 'express5' | 'express4' | 'koa3' | 'koa2' | 'fastify5'
 
 /** Every kind, in the order the tests run them. */
-export const APP_KINDS: readonly AppKind[] = ['express5', 'express4', 'koa3', 'koa2']
+export const APP_KINDS: readonly AppKind[] = ['express5', 'express4', 'koa3', 'koa2', 'fastify5']
 
 /**
  * An app whose single route throws `thrown()` (a fresh value per request). Logging is off unless the
@@ -63,6 +65,27 @@ export function buildApp(
       })
       return app.callback()
     }
+    case 'fastify5':
+      return fastifyListener((app) => {
+        app.setErrorHandler(fastifyErrorHandler(merged))
+        app.all('*', async () => {
+          throw thrown()
+        })
+      })
+  }
+}
+
+/**
+ * A Fastify 5 app as a plain request listener, so it can be served like the others. Fastify numbers every
+ * request (`req-1`, …) and the handler echoes that id; here, as in the other apps, the id is the client's
+ * X-Request-Id or none.
+ */
+export function fastifyListener(configure: (app: FastifyInstance) => void): RequestListener {
+  const app = Fastify({ requestIdHeader: 'x-request-id', genReqId: () => '' })
+  configure(app)
+  const ready = app.ready()
+  return (req, res) => {
+    void ready.then(() => app.routing(req, res))
   }
 }
 
