@@ -134,7 +134,7 @@ export class SignError<C extends number = number> extends Error {
 Object.defineProperty(SignError.prototype, 'name', { value: 'SignError', writable: true, configurable: true })
 Object.defineProperty(SignError.prototype, BRAND, { value: true })
 
-/** The error `notFound()` of either adapter answers with: 404, code 7, the same body as `createError(404)`. */
+/** The error `notFound()` of every adapter answers with: 404, code 7, the same body as `createError(404)`. */
 export function notFoundError(): SignError<7> {
   return new SignError(7, { status: 404, message: 'Not Found' })
 }
