@@ -13,9 +13,10 @@ const documents = new Map([['D-1', { id: 'D-1', title: 'Lease agreement', status
 
 /** Builds the demo app; tests start it on a port of their own. */
 export function createApp(): FastifyInstance {
-  // One limit for every body, so /upload shows a 413.
-  const app = Fastify({ bodyLimit: 1024 })
-  app.setErrorHandler(errorHandler())
+  const onError = errorHandler()
+  // One limit for every body, so /upload shows a 413; frameworkErrors covers malformed URLs.
+  const app = Fastify({ bodyLimit: 1024, frameworkErrors: onError })
+  app.setErrorHandler(onError)
   app.setNotFoundHandler(notFound())
 
   app.post('/login', async (request) => {

@@ -137,7 +137,9 @@ function fromForeign(thrown: unknown, options: NormalizeOptions): ErrorReport {
     if (fastifyError) return report(fastifyError[1], fastifyError[0])
     const issues = errorCode === 'FST_ERR_VALIDATION' ? validationIssuesOf(error) : undefined
     if (issues) {
-      const result = report(Codes.ParameterError, 400)
+      // A schemaErrorFormatter may have chosen another client status, such as 422.
+      const given = validStatus(get(error, 'statusCode'))
+      const result = report(Codes.ParameterError, given !== undefined && given < 500 ? given : 400)
       result.details = issues
       return result
     }
@@ -257,31 +259,45 @@ interface AjvErrorLike {
   instancePath?: unknown
   keyword?: unknown
   message?: unknown
-  params?: { missingProperty?: unknown } | null
+  params?: { missingProperty?: unknown; additionalProperty?: unknown } | null
 }
 
 /**
  * The issues of a Fastify schema validation error (Ajv's errors), in the shape of Zod's: `path` starts with
- * where the value was (`body`, `querystring`, `params`, `headers`) and ends with a missing property's name.
+ * where the value was (`body`, `querystring`, `params`, `headers`) and ends with the name of a missing or
+ * unexpected property. An entry that cannot be read counts as one unnamed issue.
  */
 function validationIssuesOf(error: Record<string, unknown>): Issue[] | undefined {
   const validation = get(error, 'validation')
   if (!Array.isArray(validation)) return undefined
   const context = get(error, 'validationContext')
-  return validation.slice(0, 100).map((item: AjvErrorLike) => {
-    const path: (string | number)[] = typeof context === 'string' ? [context] : []
-    if (typeof item?.instancePath === 'string') {
-      for (const part of item.instancePath.split('/').slice(1)) {
-        const key = part.replaceAll('~1', '/').replaceAll('~0', '~')
-        path.push(/^(?:0|[1-9]\d{0,8})$/.test(key) ? Number(key) : key)
+  const base: (string | number)[] = typeof context === 'string' ? [context] : []
+  return validation.slice(0, 100).map((item: AjvErrorLike): Issue => {
+    try {
+      const path = [...base]
+      const pointer = item?.instancePath
+      if (typeof pointer === 'string') {
+        for (const part of pointer.split('/').slice(1)) {
+          const key = part.replaceAll('~1', '/').replaceAll('~0', '~')
+          path.push(/^(?:0|[1-9]\d{0,8})$/.test(key) ? Number(key) : key)
+        }
       }
-    }
-    const missing = item?.params?.missingProperty
-    if (item?.keyword === 'required' && typeof missing === 'string') path.push(missing)
-    return {
-      path,
-      message: typeof item?.message === 'string' ? clip(item.message) : 'Invalid value',
-      code: typeof item?.keyword === 'string' ? item.keyword : 'custom',
+      const keyword = item?.keyword
+      const named =
+        keyword === 'required'
+          ? item?.params?.missingProperty
+          : keyword === 'additionalProperties'
+            ? item?.params?.additionalProperty
+            : undefined
+      if (typeof named === 'string') path.push(named)
+      const message = item?.message
+      return {
+        path,
+        message: typeof message === 'string' ? clip(message) : 'Invalid value',
+        code: typeof keyword === 'string' ? keyword : 'custom',
+      }
+    } catch {
+      return { path: [...base], message: 'Invalid value', code: 'custom' }
     }
   })
 }

@@ -1,8 +1,8 @@
 import { request as httpRequest } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Codes, type ErrorHandlerOptions, type LogEntry, SignError, toErrorResponse } from 'esign-errors'
-import { errorHandler, notFound } from 'esign-errors/fastify'
-import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify'
+import { type AnyFastifyRequest, errorHandler, notFound } from 'esign-errors/fastify'
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import request from 'supertest'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createApp } from '../examples/fastify.js'
@@ -20,7 +20,7 @@ afterEach(async () => {
 /** A real Fastify 5 app on 127.0.0.1 with the handlers mounted the way the README says. */
 async function serve(
   routes: (app: FastifyInstance) => void,
-  options: ErrorHandlerOptions<FastifyRequest> = { log: false },
+  options: ErrorHandlerOptions<AnyFastifyRequest> = { log: false },
   fastifyOptions: FastifyServerOptions = {},
 ) {
   const app = Fastify(fastifyOptions)
@@ -159,7 +159,18 @@ describe('Fastify 5', () => {
           if (req.url === '/hooked') throw new SignError(Codes.AccessTokenExpired)
         })
         app.get('/hooked', async () => 'never')
+        app.get(
+          '/pre',
+          {
+            preHandler: (_req, _reply, done) => done(new SignError(Codes.IllegalOperation)),
+          },
+          async () => 'never',
+        )
         void app.register(async (child) => {
+          // A plugin's own error handler comes first; what it rethrows reaches the root's, ours.
+          child.setErrorHandler(async (error) => {
+            throw error
+          })
           child.get('/child', async () => {
             throw new SignError(Codes.DocumentNotFound)
           })
@@ -171,9 +182,55 @@ describe('Fastify 5', () => {
     const hooked = await request(server).get('/hooked')
     expect(hooked.status).toBe(401)
     expect(hooked.headers['www-authenticate']).toBe('Bearer error="invalid_token"')
+    const pre = await request(server).get('/pre')
+    expect([pre.status, JSON.parse(pre.text).code]).toEqual([403, 44])
     const child = await request(server).get('/child')
     expect(child.status).toBe(404)
     expect(child.text).toBe(NOT_FOUND_41)
+  })
+
+  it('answers a known path with an unknown method as notFound(): 404 code 7', async () => {
+    const server = await serve(
+      (app) => {
+        app.get('/only-get', async () => 'ok')
+      },
+      { log: false },
+      { genReqId: () => '' },
+    )
+    const res = await request(server).delete('/only-get')
+    expect(res.status).toBe(404)
+    expect(JSON.parse(res.text)).toMatchObject({ code: 7, name: 'InvalidRequestType' })
+  })
+
+  it('with frameworkErrors, answers a malformed URL with the envelope, not Fastify’s own body', async () => {
+    const onError = errorHandler({ log: false })
+    const server = await serve(
+      (app) => {
+        app.get('/documents/:id', async () => 'never')
+      },
+      { log: false },
+      { genReqId: () => '', frameworkErrors: onError },
+    )
+    const res = await request(server).get('/documents/%zz')
+    expect(res.status).toBe(400)
+    expect(res.text).toBe(
+      '{"code":1,"name":"ParameterError","message":"Parameter error, indicating that the number and type of parameters are incorrect","status":400,"retryable":false}',
+    )
+  })
+
+  it('sends the body as written even when the route set a serializer on its reply', async () => {
+    const server = await serve(
+      (app) => {
+        app.get('/wrapped', async (_req, reply) => {
+          reply.serializer((payload) => JSON.stringify({ wrapped: payload }))
+          throw new SignError(Codes.DocumentNotFound)
+        })
+      },
+      { log: false },
+      { genReqId: () => '' },
+    )
+    const res = await request(server).get('/wrapped')
+    expect([res.status, res.text]).toEqual([404, NOT_FOUND_41])
   })
 
   it('removes representation headers the route set, keeps CORS, and answers HEAD without a body', async () => {
@@ -374,6 +431,36 @@ describe('Fastify errors, as toErrorResponse reads them', () => {
     ])
   })
 
+  it('counts an entry it cannot read as one unnamed issue, and still answers 400', () => {
+    const body = bodyOf(
+      validationError([
+        {
+          get instancePath(): string {
+            throw new Error('getter')
+          },
+        },
+        {
+          instancePath: '',
+          keyword: 'additionalProperties',
+          params: { additionalProperty: 'admin' },
+          message: 'm',
+        },
+      ]),
+    )
+    expect(body).toMatchObject({ status: 400, code: 1 })
+    expect(body.details).toEqual([
+      { path: ['body'], message: 'Invalid value', code: 'custom' },
+      { path: ['body', 'admin'], message: 'm', code: 'additionalProperties' },
+    ])
+  })
+
+  it('keeps a client status a schemaErrorFormatter chose, and no server one', () => {
+    const unprocessable = Object.assign(validationError([]), { statusCode: 422 })
+    expect(bodyOf(unprocessable)).toMatchObject({ status: 422, code: 1, details: [] })
+    const server = Object.assign(validationError([]), { statusCode: 500 })
+    expect(bodyOf(server)).toMatchObject({ status: 400, code: 1 })
+  })
+
   it('keeps at most 100 issues', () => {
     const many = Array.from({ length: 150 }, (_, i) => ({
       instancePath: `/${i}`,
@@ -386,16 +473,10 @@ describe('Fastify errors, as toErrorResponse reads them', () => {
   it.each([
     ['a validation error without its list', validationError(undefined), 400, 1],
     [
-      'an entry whose getter throws',
-      validationError([
-        {
-          get instancePath(): string {
-            throw new Error('x')
-          },
-        },
-      ]),
-      500,
-      4,
+      'a body parser error whose Content-Length lied',
+      { code: 'FST_ERR_CTP_INVALID_CONTENT_LENGTH', statusCode: 400 },
+      400,
+      Codes.DataLengthMismatch,
     ],
     [
       'a Fastify code outside the table, with a status',

@@ -10,8 +10,10 @@ import {
   success,
 } from 'esign-errors'
 import { errorHandler as expressErrorHandler } from 'esign-errors/express'
+import { errorHandler as fastifyErrorHandler, notFound as fastifyNotFound } from 'esign-errors/fastify'
 import { errorHandler as koaErrorHandler } from 'esign-errors/koa'
 import express, { type ErrorRequestHandler } from 'express'
+import Fastify from 'fastify'
 import Koa, { type Middleware } from 'koa'
 import { expectTypeOf, test } from 'vitest'
 
@@ -87,6 +89,17 @@ test('the Express handler is an ErrorRequestHandler, the Koa one a Middleware', 
   expectTypeOf(koaErrorHandler()).toExtend<Middleware>()
   express().use(expressErrorHandler({ requestId: (req) => req.get('x-trace-id') }))
   new Koa().use(koaErrorHandler({ requestId: (ctx) => ctx.get('x-trace-id') || undefined }))
+})
+
+test('the Fastify handlers fit HTTP/1 and HTTP/2 apps, frameworkErrors and a typed requestId', () => {
+  const onError = fastifyErrorHandler({ requestId: (request) => request.headers['x-trace-id']?.toString() })
+  const app = Fastify({ frameworkErrors: onError })
+  app.setErrorHandler(onError)
+  app.setNotFoundHandler(fastifyNotFound())
+  const secure = Fastify({ http2: true })
+  secure.setErrorHandler(fastifyErrorHandler())
+  secure.setNotFoundHandler(fastifyNotFound())
+  expectTypeOf(fastifyNotFound()).returns.toEqualTypeOf<Promise<never>>()
 })
 
 test('success() keeps the type of its data', () => {
