@@ -254,7 +254,9 @@ interface ZodIssueLike {
   code?: unknown
 }
 
-/** Zod 3 and 4 errors, recognised by shape so zod is never imported. */
+/** A validation issue sent as `details`: where, what, and the validator's own name for it. */
+type Issue = { path: (string | number)[]; message: string; code: string }
+
 interface AjvErrorLike {
   instancePath?: unknown
   keyword?: unknown
@@ -302,8 +304,7 @@ function validationIssuesOf(error: Record<string, unknown>): Issue[] | undefined
   })
 }
 
-type Issue = { path: (string | number)[]; message: string; code: string }
-
+/** Zod 3 and 4 errors, recognised by shape so zod is never imported. */
 function zodIssuesOf(error: Record<string, unknown>): Issue[] | undefined {
   if (get(error, 'name') !== 'ZodError') return undefined
   const issues = get(error, 'issues')
