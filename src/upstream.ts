@@ -36,7 +36,7 @@ export interface FromUpstreamOptions extends UpstreamReadOptions {
 
 /** Options of {@link callUpstream}. */
 export interface CallUpstreamOptions extends UpstreamReadOptions {
-  /** Time for the whole exchange, headers and body, in milliseconds; defaults to 10 000. */
+  /** Time for the whole exchange, headers and body, in milliseconds (1 to 2^31 - 1); defaults to 10 000. */
   timeoutMs?: number | undefined
   /** Largest body read, in bytes; defaults to 10 MiB. A longer body is cancelled, not buffered. */
   maxBytes?: number | undefined
@@ -84,8 +84,9 @@ const MESSAGE_LIMIT = 200
 // Sample clients of the platform send the code as a string; nine digits keep it a safe integer.
 const NUMERIC_RESULT = /^-?\d{1,9}$/
 
-type Read =
-  | { ok: true; result: number; message: string | undefined; data: unknown }
+/** A platform answer as read by {@link readAnswer}: its result, message and data, or why it is unreadable. */
+export type Read =
+  | { ok: true; result: number; message: string | undefined; data: unknown; body: object }
   | { ok: false; why: string; cause?: unknown }
 
 /**
@@ -134,6 +135,11 @@ export function assertUpstreamOk(body: unknown, options?: FromUpstreamOptions): 
  * - no complete answer within `timeoutMs`: code 4, 504, retryable.
  * - the caller aborting through `init.signal`: its own error, rethrown untouched.
  *
+ * The body is decoded by its byte order mark (dropped), else the `charset` of `Content-Type`, else UTF-8.
+ * Programming errors reject at once, before any request: a `url` that is not an absolute http(s) URL is a
+ * `TypeError`; a `timeoutMs` that is not an integer from 1 to 2^31 - 1, or a `maxBytes` that is not an
+ * integer of 0 or more, is a `RangeError` (a `TypeError` when not a number).
+ *
  * @example
  * const data = await callUpstream(`${base}/api/login`, { method: 'POST', body }, { timeoutMs: 5000 })
  */
@@ -142,57 +148,61 @@ export async function callUpstream(
   init?: RequestInit,
   options?: CallUpstreamOptions,
 ): Promise<unknown> {
-  const maxBytes = options?.maxBytes ?? DEFAULT_MAX_BYTES
-  if (!(maxBytes >= 0)) throw new RangeError(`callUpstream: maxBytes must be 0 or more, got ${maxBytes}`)
+  const target = checkUrl('callUpstream', url)
+  const timeoutMs = checkTimeout('callUpstream', options?.timeoutMs)
+  const maxBytes = checkMaxBytes('callUpstream', options?.maxBytes)
   const overrides = options?.statusOverrides
   checkStatusOverrides('callUpstream', overrides)
-  const timeout = AbortSignal.timeout(options?.timeoutMs ?? DEFAULT_TIMEOUT_MS)
-  const callerSignal = init?.signal ?? undefined
-  const signal = callerSignal ? AbortSignal.any([callerSignal, timeout]) : timeout
-  const doFetch = options?.fetch ?? fetch
-
-  let text: string
-  let response: Response
-  try {
-    response = await doFetch(url, { ...init, signal })
-    text = await readText(response, maxBytes)
-  } catch (error) {
-    if (error instanceof SignError) throw error
-    // The caller's abort is the caller's business; ours are the timeout and the network.
-    if (callerSignal?.aborted && signal.reason === callerSignal.reason) throw error
-    if (timeout.aborted) {
-      throw new SignError(Codes.ProcessingFailed, { status: 504, retryable: true, cause: error })
-    }
-    throw new SignError(Codes.ProcessingFailed, { status: 502, retryable: true, cause: error })
-  }
-
+  const { response, text } = await fetchText(target, init, {
+    timeoutMs,
+    maxBytes,
+    fetch: options?.fetch ?? fetch,
+  })
   const read = readAnswer(text, options?.fields)
   if (response.ok) {
     if (read.ok && read.result === 0) return read.data
     throw toSignError(read, response.status, overrides)
   }
-  // A platform that explains its failure in its own format is believed; a proxy's page is not.
-  if (read.ok && read.result !== 0) throw toSignError(read, response.status, overrides)
-  const what =
-    text.length === 0 ? 'an empty body' : read.ok ? 'result 0' : 'a body that is not a platform answer'
-  const cause = new UpstreamError(`upstream answered HTTP ${response.status} with ${what}`, {
-    httpStatus: response.status,
-  })
-  throw new SignError(Codes.ProcessingFailed, { status: 502, retryable: true, cause })
+  throw notOkError(read, text, response.status, overrides)
 }
 
-function toSignError(
+/**
+ * The error for a non-2xx answer: a platform that explains its failure in its own format is believed; a
+ * proxy's page, an empty body or a result 0 is code 4, 502, retryable.
+ */
+export function notOkError(
+  read: Read,
+  text: string,
+  httpStatus: number,
+  overrides: StatusOverrides | undefined,
+  context?: string,
+): SignError {
+  if (read.ok && read.result !== 0) return toSignError(read, httpStatus, overrides, context)
+  const what =
+    text.length === 0 ? 'an empty body' : read.ok ? 'result 0' : 'a body that is not a platform answer'
+  const cause = new UpstreamError(`${prefix(context)}upstream answered HTTP ${httpStatus} with ${what}`, {
+    httpStatus,
+  })
+  return new SignError(Codes.ProcessingFailed, { status: 502, retryable: true, cause })
+}
+
+/** The SignError of an answer that is not a success; `context` (e.g. the endpoint) prefixes the cause. */
+export function toSignError(
   read: Read,
   httpStatus: number | undefined,
   overrides: StatusOverrides | undefined,
+  context?: string,
 ): SignError {
   if (!read.ok) {
-    const cause = new UpstreamError(`${read.why}${withStatus(httpStatus)}`, { httpStatus, cause: read.cause })
+    const cause = new UpstreamError(`${prefix(context)}${read.why}${withStatus(httpStatus)}`, {
+      httpStatus,
+      cause: read.cause,
+    })
     return new SignError<number>(Codes.DataFormatError, { status: 502, cause })
   }
   const quoted = read.message === undefined ? '' : ` (${JSON.stringify(read.message)})`
   const cause = new UpstreamError(
-    `upstream answered result ${read.result}${quoted}${withStatus(httpStatus)}`,
+    `${prefix(context)}upstream answered result ${read.result}${quoted}${withStatus(httpStatus)}`,
     {
       result: read.result,
       upstreamMessage: read.message,
@@ -202,7 +212,12 @@ function toSignError(
   return new SignError(read.result, { cause, status: overrideFor(overrides, read.result) })
 }
 
-function readAnswer(body: unknown, fields: UpstreamFields | undefined): Read {
+function prefix(context: string | undefined): string {
+  return context === undefined ? '' : `${context}: `
+}
+
+/** Reads a platform answer (a JSON string or a parsed value) by own properties only. */
+export function readAnswer(body: unknown, fields: UpstreamFields | undefined): Read {
   let value = body
   if (typeof body === 'string') {
     try {
@@ -228,11 +243,12 @@ function readAnswer(body: unknown, fields: UpstreamFields | undefined): Read {
     result,
     message: typeof message === 'string' ? message.slice(0, MESSAGE_LIMIT) : undefined,
     data: own(value, fields?.data ?? 'data'),
+    body: value,
   }
 }
 
-// A descriptor read never runs a getter nor walks the prototype chain.
-function own(object: object, key: string): unknown {
+/** An own data property of an object: a descriptor read never runs a getter nor walks the prototype chain. */
+export function own(object: object, key: string): unknown {
   return Object.getOwnPropertyDescriptor(object, key)?.value
 }
 
@@ -254,15 +270,122 @@ function withStatus(status: number | undefined): string {
   return status === undefined ? '' : ` with HTTP ${status}`
 }
 
+/** How {@link fetchText} makes one exchange. */
+export interface ExchangeOptions {
+  /** Time for the whole exchange, headers and body. */
+  timeoutMs: number
+  /** Largest body read, in bytes. */
+  maxBytes: number
+  fetch: typeof fetch
+  /**
+   * What was called, already redacted (e.g. `GET https://host/path?data=…`). When given, transport
+   * failures get an {@link UpstreamError} cause that names it, with the raw failure below it.
+   */
+  context?: string | undefined
+}
+
+/**
+ * One HTTP exchange with a deadline and a size limit: the response and its decoded body text.
+ *
+ * Throws a {@link SignError} with code 4 for what the network did (502, or 504 when `timeoutMs` passed),
+ * both retryable, and rethrows the caller's own abort (`init.signal`) untouched.
+ */
+export async function fetchText(
+  url: URL,
+  init: RequestInit | undefined,
+  options: ExchangeOptions,
+): Promise<{ response: Response; text: string }> {
+  const timeout = AbortSignal.timeout(options.timeoutMs)
+  const callerSignal = init?.signal ?? undefined
+  const signal = callerSignal ? AbortSignal.any([callerSignal, timeout]) : timeout
+  let response: Response | undefined
+  try {
+    response = await options.fetch(url, { ...init, signal })
+    return { response, text: await readText(response, options.maxBytes, options.context) }
+  } catch (error) {
+    if (error instanceof SignError) throw error
+    // The caller's abort is the caller's business; ours are the timeout and the network.
+    if (callerSignal?.aborted && signal.reason === callerSignal.reason) throw error
+    const timedOut = timeout.aborted
+    const cause =
+      options.context === undefined
+        ? error
+        : new UpstreamError(
+            `${options.context}: ${timedOut ? `no complete answer within ${options.timeoutMs} ms` : 'the connection failed'}`,
+            { httpStatus: response?.status, cause: error },
+          )
+    throw new SignError(Codes.ProcessingFailed, { status: timedOut ? 504 : 502, retryable: true, cause })
+  }
+}
+
+const MAX_TIMER = 2 ** 31 - 1
+
+/**
+ * `timeoutMs` as a timer can take it: an integer from 1 to 2^31 - 1 (Node turns anything else into 1 ms).
+ * `undefined` gives the default.
+ */
+export function checkTimeout(where: string, value: unknown, fallback = DEFAULT_TIMEOUT_MS): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number') {
+    throw new TypeError(`${where}: timeoutMs must be a number of milliseconds, got ${typeof value}`)
+  }
+  if (!Number.isInteger(value) || value < 1 || value > MAX_TIMER) {
+    throw new RangeError(`${where}: timeoutMs must be an integer from 1 to ${MAX_TIMER}, got ${value}`)
+  }
+  return value
+}
+
+/** `maxBytes`: an integer from 0 to 2^53 - 1; `undefined` gives the default. */
+export function checkMaxBytes(where: string, value: unknown, fallback = DEFAULT_MAX_BYTES): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number') {
+    throw new TypeError(`${where}: maxBytes must be a number of bytes, got ${typeof value}`)
+  }
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new RangeError(`${where}: maxBytes must be an integer of 0 or more, got ${value}`)
+  }
+  return value
+}
+
+/**
+ * An absolute http: or https: URL without credentials. Anything else is a programming error, not a
+ * failure of the platform, so it is a `TypeError`; the message never repeats the URL, which may carry
+ * secrets in its query.
+ */
+export function checkUrl(where: string, url: unknown): URL {
+  let parsed: URL | undefined
+  if (url instanceof URL) parsed = new URL(url.href)
+  else if (typeof url === 'string' && URL.canParse(url)) parsed = new URL(url)
+  if (parsed === undefined) throw new TypeError(`${where}: url must be an absolute http: or https: URL`)
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new TypeError(`${where}: url must use http: or https:, got ${parsed.protocol}`)
+  }
+  if (parsed.username !== '' || parsed.password !== '') {
+    throw new TypeError(`${where}: url must not carry credentials`)
+  }
+  return parsed
+}
+
+/**
+ * A URL fit for an error message or a log line: every query value and the fragment replaced by `…`, so
+ * tokens, `data` and `mac` never leave through it.
+ */
+export function redactUrl(url: URL): string {
+  const keys = [...url.searchParams.keys()]
+  const query = keys.length === 0 ? '' : `?${keys.map((key) => `${encodeURIComponent(key)}=…`).join('&')}`
+  return `${url.origin}${url.pathname}${query}`
+}
+
 // Counts bytes as they arrive so an oversized body is cancelled after at most one chunk past the limit.
-async function readText(response: Response, maxBytes: number): Promise<string> {
+async function readText(response: Response, maxBytes: number, context: string | undefined): Promise<string> {
   const tooLong = () =>
     new SignError(Codes.ProcessingFailed, {
       status: 502,
       retryable: true,
-      cause: new UpstreamError(`upstream body is larger than the limit of ${maxBytes} bytes`, {
-        httpStatus: response.status,
-      }),
+      cause: new UpstreamError(
+        `${prefix(context)}upstream body is larger than the limit of ${maxBytes} bytes`,
+        { httpStatus: response.status },
+      ),
     })
   const declared = Number(response.headers.get('content-length') ?? Number.NaN)
   if (declared > maxBytes) {
@@ -283,5 +406,34 @@ async function readText(response: Response, maxBytes: number): Promise<string> {
     }
     chunks.push(value)
   }
-  return Buffer.concat(chunks, total).toString('utf8')
+  return decodeBody(Buffer.concat(chunks, total), response.headers.get('content-type'))
+}
+
+const CHARSET = /;\s*charset\s*=\s*(?:"([^"]*)"|([^\s;]+))/i
+
+/**
+ * Body bytes as text. A byte order mark wins over the declared charset and is dropped (as the WHATWG
+ * decode algorithm does, and as `JSON.parse` cannot); then the `charset` of `Content-Type` is honoured;
+ * an unknown or absent label reads as UTF-8.
+ */
+export function decodeBody(bytes: Uint8Array, contentType: string | null): string {
+  let label = 'utf-8'
+  let start = 0
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) start = 3
+  else if (bytes[0] === 0xfe && bytes[1] === 0xff) [label, start] = ['utf-16be', 2]
+  else if (bytes[0] === 0xff && bytes[1] === 0xfe) [label, start] = ['utf-16le', 2]
+  else {
+    const match = contentType === null ? null : CHARSET.exec(contentType)
+    label = (match?.[1] ?? match?.[2] ?? 'utf-8').trim()
+  }
+  return decoderFor(label).decode(bytes.subarray(start))
+}
+
+function decoderFor(label: string) {
+  try {
+    return new TextDecoder(label, { ignoreBOM: true })
+  } catch {
+    // An unknown label: RangeError from TextDecoder. The platform speaks UTF-8.
+    return new TextDecoder('utf-8', { ignoreBOM: true })
+  }
 }

@@ -593,3 +593,125 @@ describe('callUpstream without a server', () => {
     ).rejects.toThrow(RangeError)
   })
 })
+
+describe('callUpstream refuses programming errors before any request', () => {
+  const neverCalled = (() => {
+    throw new Error('fetch must not be called')
+  }) as unknown as typeof fetch
+
+  it.each([
+    [3e9, 'callUpstream: timeoutMs must be an integer from 1 to 2147483647, got 3000000000'],
+    [
+      Number.POSITIVE_INFINITY,
+      'callUpstream: timeoutMs must be an integer from 1 to 2147483647, got Infinity',
+    ],
+    [-1, 'callUpstream: timeoutMs must be an integer from 1 to 2147483647, got -1'],
+    [0, 'callUpstream: timeoutMs must be an integer from 1 to 2147483647, got 0'],
+    [1500.5, 'callUpstream: timeoutMs must be an integer from 1 to 2147483647, got 1500.5'],
+    [Number.NaN, 'callUpstream: timeoutMs must be an integer from 1 to 2147483647, got NaN'],
+  ])('timeoutMs %s is a RangeError that names the option', async (timeoutMs, message) => {
+    const error = await rejectionOf(
+      callUpstream('http://platform.invalid/x', undefined, { timeoutMs, fetch: neverCalled }),
+    )
+    expect(error).toBeInstanceOf(RangeError)
+    expect((error as Error).message).toBe(message)
+  })
+
+  it('timeoutMs that is not a number is a TypeError', async () => {
+    const error = await rejectionOf(
+      callUpstream('http://platform.invalid/x', undefined, {
+        timeoutMs: '5000' as never,
+        fetch: neverCalled,
+      }),
+    )
+    expect(error).toBeInstanceOf(TypeError)
+    expect((error as Error).message).toBe(
+      'callUpstream: timeoutMs must be a number of milliseconds, got string',
+    )
+  })
+
+  it('accepts the largest timer Node keeps', async () => {
+    const fakeFetch = (async () => new Response('{"result":0,"data":1}')) as unknown as typeof fetch
+    expect(
+      await callUpstream('http://platform.invalid/x', undefined, {
+        timeoutMs: 2 ** 31 - 1,
+        fetch: fakeFetch,
+      }),
+    ).toBe(1)
+  })
+
+  it.each([
+    [-1, RangeError, 'callUpstream: maxBytes must be an integer of 0 or more, got -1'],
+    [1.5, RangeError, 'callUpstream: maxBytes must be an integer of 0 or more, got 1.5'],
+    ['1024', TypeError, 'callUpstream: maxBytes must be a number of bytes, got string'],
+  ])('maxBytes %j is refused with a message that names it', async (maxBytes, kind, message) => {
+    const error = await rejectionOf(
+      callUpstream('http://platform.invalid/x', undefined, {
+        maxBytes: maxBytes as never,
+        fetch: neverCalled,
+      }),
+    )
+    expect(error).toBeInstanceOf(kind)
+    expect((error as Error).message).toBe(message)
+  })
+
+  it.each([
+    ['a relative path', '/api/login'],
+    ['not a URL at all', 'platform?accesstoken=tok-123'],
+    ['a file URL', 'file:///etc/passwd'],
+    ['credentials in the URL', 'https://user:tok-123@platform.example/x'],
+  ])('an invalid URL (%s) is a TypeError, not a retryable 502, and is not repeated', async (_label, url) => {
+    const error = await rejectionOf(callUpstream(url, undefined, { fetch: neverCalled }))
+    expect(error).toBeInstanceOf(TypeError)
+    expect(error).not.toBeInstanceOf(SignError)
+    expect((error as Error).message).toMatch(/^callUpstream: url must/)
+    expect((error as Error).message).not.toContain('tok-123')
+  })
+})
+
+describe('callUpstream decodes the body as declared', () => {
+  const answering = (bytes: Uint8Array, contentType?: string) =>
+    (async () =>
+      new Response(
+        bytes,
+        contentType === undefined ? {} : { headers: { 'content-type': contentType } },
+      )) as unknown as typeof fetch
+
+  it('strips a UTF-8 byte order mark before the JSON', async () => {
+    const body = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"result":0,"data":"ok"}')])
+    expect(await callUpstream('http://platform.invalid/x', undefined, { fetch: answering(body) })).toBe('ok')
+    const withType = answering(body, 'application/json; charset=utf-8')
+    expect(await callUpstream('http://platform.invalid/x', undefined, { fetch: withType })).toBe('ok')
+  })
+
+  it('still reads an error answer behind a byte order mark', async () => {
+    const body = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"result":22}')])
+    const err = await signErrorOf(
+      callUpstream('http://platform.invalid/x', undefined, { fetch: answering(body) }),
+    )
+    expect(err.code).toBe(22)
+  })
+
+  it('honours a declared charset', async () => {
+    // "Müller" in ISO-8859-1: ü is the single byte 0xfc, which UTF-8 would turn into U+FFFD.
+    const body = Buffer.from('{"result":0,"data":"M\u00fcller"}', 'latin1')
+    const fetchLatin1 = answering(body, 'application/json; charset=ISO-8859-1')
+    expect(await callUpstream('http://platform.invalid/x', undefined, { fetch: fetchLatin1 })).toBe('Müller')
+    const quoted = answering(body, 'application/json;charset="iso-8859-1"')
+    expect(await callUpstream('http://platform.invalid/x', undefined, { fetch: quoted })).toBe('Müller')
+  })
+
+  it('reads UTF-16 announced by its byte order mark', async () => {
+    const text = '{"result":0,"data":"名字"}'
+    const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')])
+    expect(await callUpstream('http://platform.invalid/x', undefined, { fetch: answering(le) })).toBe('名字')
+  })
+
+  it('falls back to UTF-8 for an unknown charset label', async () => {
+    const body = Buffer.from('{"result":0,"data":"名字 Müller"}')
+    const fetchUnknown = answering(body, 'application/json; charset=x-no-such-charset')
+    expect(await callUpstream('http://platform.invalid/x', undefined, { fetch: fetchUnknown })).toBe(
+      '名字 Müller',
+    )
+  })
+})
