@@ -67,7 +67,9 @@ export function errorHandler(options?: ErrorHandlerOptions<AnyFastifyRequest>): 
     request: AnyFastifyRequest,
     reply: AnyFastifyReply,
   ): void {
-    const response = responder.respond(error, request)
+    // Fastify keeps the status a route or hook set before the error (`reply.code(501).send(err)`,
+    // `reply.code(400); done(err)`): a value with no status of its own takes it, as Fastify's own handler does.
+    const response = responder.respond(error, request, reply.statusCode)
     const raw = reply.raw
     if (raw.headersSent) {
       // Too late for a clean answer: end the connection so the client sees a cut answer, not a hang
