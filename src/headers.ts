@@ -44,8 +44,10 @@ export function formatRetryAfter(value: unknown, now = Date.now()): string | und
 
 /**
  * Headers the adapters remove from a response an error replaces: those describing the body the route had
- * started (`Content-Disposition`, `ETag`, …) and hop-by-hop ones (a `Trailer` left behind makes Node throw
- * when the error body is written). Everything else, CORS headers, `Vary` and `Set-Cookie` included, stays.
+ * started (`Content-Disposition`, `ETag`, …) and the connection-specific ones RFC 9113 §8.2.2 forbids (a
+ * `Trailer` left behind makes Node throw when the error body is written; over HTTP/2 Node throws on
+ * `Proxy-Connection` or `HTTP2-Settings`). Everything else, CORS headers, `Vary` and `Set-Cookie` included,
+ * stays.
  */
 export const REPLACED_HEADERS: ReadonlySet<string> = new Set([
   'accept-ranges',
@@ -60,7 +62,9 @@ export const REPLACED_HEADERS: ReadonlySet<string> = new Set([
   'expires',
   'last-modified',
   'connection',
+  'http2-settings',
   'keep-alive',
+  'proxy-connection',
   'te',
   'trailer',
   'transfer-encoding',
