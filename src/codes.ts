@@ -65,7 +65,9 @@ export function unknownCodeMessage(code: number): string {
 export function describe<C extends Code>(code: C): EntryOf<C>
 export function describe(code: number): CatalogEntry | undefined
 export function describe(code: number): CatalogEntry | undefined {
-  return byCode[code] ?? (custom.size === 0 ? undefined : custom.get(code))
+  // Bounds first: past the array, an index would be looked up on the prototype chain.
+  const known = code >= 0 && code < byCode.length ? byCode[code] : undefined
+  return known ?? (custom.size === 0 ? undefined : custom.get(code))
 }
 
 /** Every entry: the built-in catalog in code order, then custom codes in the order they were defined. */
@@ -144,13 +146,16 @@ function check(entry: CatalogEntry): void {
   }
   const existing = describe(code)
   if (existing) {
-    const same =
-      existing.name === name &&
-      existing.status === status &&
-      existing.message === message &&
-      existing.category === entry.category &&
-      existing.retryable === entry.retryable
-    if (!same || byCode[code]) throw new TypeError(`${where}: code ${code} is already ${existing.name}`)
+    const builtIn = code < byCode.length && byCode[code] !== undefined
+    const differs = (['name', 'status', 'message', 'category', 'retryable'] as const).filter(
+      (key) => existing[key] !== entry[key],
+    )
+    if (builtIn || differs.length > 0) {
+      const what = builtIn
+        ? 'a built-in code'
+        : `defined with another ${differs.map((key) => `${key} (${JSON.stringify(existing[key])})`).join(', ')}`
+      throw new TypeError(`${where}: code ${code} is already ${existing.name}, ${what}`)
+    }
   }
   for (const other of entries()) {
     if (other.name === name && other.code !== code)
