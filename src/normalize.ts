@@ -1,3 +1,4 @@
+import { types } from 'node:util'
 import { Codes, describe, UNKNOWN_CODE_NAME, UNKNOWN_CODE_STATUS, unknownCodeMessage } from './codes.js'
 import { HEADER_NAME, HEADER_VALUE, isRetryAfter, RESERVED_HEADERS } from './headers.js'
 import type { SignError } from './sign-error.js'
@@ -30,7 +31,9 @@ export type FallbackCodes = Readonly<Partial<Record<number, number>>>
 /** Code -> status, applied to every error with that code (e.g. `{ 42: 404 }`). */
 export type StatusOverrides = Readonly<Partial<Record<number, number>>>
 
+// Null prototype: a table read by status must not find a key another package put on Object.prototype.
 const DEFAULT_FALLBACK: FallbackCodes = {
+  __proto__: null,
   400: Codes.ParameterError,
   422: Codes.ParameterError,
   401: Codes.InvalidAccessToken,
@@ -42,15 +45,23 @@ const DEFAULT_FALLBACK: FallbackCodes = {
   415: Codes.DataFormatError,
   429: Codes.SystemBusy,
   503: Codes.SystemBusy,
-}
+} as FallbackCodes
 
 /** The return code for an error that carries only an HTTP status. */
 export function fallbackCode(status: number, overrides?: FallbackCodes): number {
   return (
-    overrides?.[status] ??
+    ownEntry(overrides, status) ??
     DEFAULT_FALLBACK[status] ??
     (status < 500 ? Codes.ParameterError : Codes.ProcessingFailed)
   )
+}
+
+/** `table[key]` when `table` has it as an own property; an inherited value is never a table entry. */
+export function ownEntry<V>(
+  table: Readonly<Partial<Record<number, V>>> | undefined,
+  key: number,
+): V | undefined {
+  return table !== undefined && Object.hasOwn(table, key) ? table[key] : undefined
 }
 
 // Errors of body-parser / raw-body (Express) and raw-body / co-body (Koa), keyed by their `type`.
@@ -84,13 +95,17 @@ export interface NormalizeOptions {
  * Turns any thrown value into an {@link ErrorReport}. Never throws: a value that cannot be read (a
  * Proxy whose traps throw, a getter that throws) counts as an unknown failure, 500 ProcessingFailed.
  */
-export function normalize(thrown: unknown, options: NormalizeOptions = {}): ErrorReport {
+export function normalize(
+  thrown: unknown,
+  options: NormalizeOptions = {},
+  routeStatus?: number,
+): ErrorReport {
   try {
     // The brand is a global symbol anyone can set: a value that carries it without a usable code is foreign.
     // Each property of the thrown value is read once, so a getter cannot answer differently on a second read.
     const code: unknown = isSignError(thrown) ? thrown.code : undefined
     if (typeof code !== 'number' || !Number.isSafeInteger(code) || code === 0)
-      return fromForeign(thrown, options)
+      return fromForeign(thrown, options, validStatus(routeStatus))
     return fromSignError(thrown as SignError, code, options)
   } catch {
     return internal()
@@ -115,8 +130,23 @@ function fromSignError(error: SignError, code: number, options: NormalizeOptions
   return result
 }
 
-function fromForeign(thrown: unknown, options: NormalizeOptions): ErrorReport {
-  if ((typeof thrown !== 'object' && typeof thrown !== 'function') || thrown === null) return internal()
+/**
+ * A value with no status of its own takes the error status the route had already set, as finalhandler
+ * (`res.statusCode = 503; next(err)`) and Fastify (`reply.code(501).send(err)`) do; else 500.
+ */
+function statusless(options: NormalizeOptions, routeStatus: number | undefined): ErrorReport {
+  return routeStatus === undefined
+    ? internal()
+    : report(fallbackCode(routeStatus, options.fallbackCodes), routeStatus)
+}
+
+function fromForeign(
+  thrown: unknown,
+  options: NormalizeOptions,
+  routeStatus: number | undefined,
+): ErrorReport {
+  if ((typeof thrown !== 'object' && typeof thrown !== 'function') || thrown === null)
+    return statusless(options, routeStatus)
   const error = thrown as Record<string, unknown>
 
   const zodIssues = zodIssuesOf(error)
@@ -146,9 +176,10 @@ function fromForeign(thrown: unknown, options: NormalizeOptions): ErrorReport {
   }
 
   const status = validStatus(get(error, 'status')) ?? validStatus(get(error, 'statusCode'))
-  if (status === undefined) return internal()
-  // Koa's JSON parsers (co-body) throw a bare SyntaxError with status 400 and no `type`.
-  if (status === 400 && thrown instanceof SyntaxError) return report(Codes.DataFormatError, 400)
+  if (status === undefined) return statusless(options, routeStatus)
+  // Koa's JSON parsers (co-body) throw a bare SyntaxError with status 400 and no `type`; it may come from
+  // another realm (a `vm` context, a test runner's), where `instanceof SyntaxError` is false.
+  if (status === 400 && isSyntaxError(thrown)) return report(Codes.DataFormatError, 400)
 
   const expose = get(error, 'expose')
   const text = status < 500 && expose === true ? get(error, 'message') : undefined
@@ -185,8 +216,20 @@ function internal(): ErrorReport {
   return report(Codes.ProcessingFailed, 500)
 }
 
-function clip(message: string): string {
-  return message.length > MAX_MESSAGE_LENGTH ? `${message.slice(0, MAX_MESSAGE_LENGTH - 1)}…` : message
+/** Cuts a text to `max` characters, ending in `…`; never between the two halves of a surrogate pair. */
+export function clip(message: string, max = MAX_MESSAGE_LENGTH): string {
+  if (message.length <= max) return message
+  let end = max - 1
+  const last = message.charCodeAt(end - 1)
+  if (last >= 0xd800 && last <= 0xdbff) end -= 1
+  return `${message.slice(0, end)}…`
+}
+
+function isSyntaxError(value: object): boolean {
+  if (value instanceof SyntaxError) return true
+  return (
+    types.isNativeError(value) && get(value as unknown as Record<string, unknown>, 'name') === 'SyntaxError'
+  )
 }
 
 /**
@@ -194,7 +237,7 @@ function clip(message: string): string {
  * {@link checkStatusOverrides}.
  */
 export function overrideFor(overrides: StatusOverrides | undefined, code: number): number | undefined {
-  return overrides !== undefined && Object.hasOwn(overrides, code) ? overrides[code] : undefined
+  return ownEntry(overrides, code)
 }
 
 /** Throws a `TypeError` that names `caller` unless every entry of `overrides` is a status from 400 to 599. */
@@ -214,10 +257,20 @@ export function validStatus(value: unknown): number | undefined {
     : undefined
 }
 
-/** Reads a property of a foreign value; a getter or Proxy trap that throws reads as `undefined`. */
+const objectPrototype = Object.prototype as Record<string, unknown>
+
+/**
+ * Reads a property of a foreign value; a getter or Proxy trap that throws reads as `undefined`. Classes
+ * may keep a property on their prototype (http-errors keeps `status` and `expose` there), but a value
+ * found only on `Object.prototype` was put there by someone else and is not the error's.
+ */
 function get(target: Record<string, unknown>, key: string): unknown {
   try {
-    return target[key]
+    const value = target[key]
+    if (value !== undefined && Object.hasOwn(objectPrototype, key) && value === objectPrototype[key]) {
+      return Object.hasOwn(target, key) ? value : undefined
+    }
+    return value
   } catch {
     return undefined
   }
@@ -274,8 +327,9 @@ function validationIssuesOf(error: Record<string, unknown>): Issue[] | undefined
   if (!Array.isArray(validation)) return undefined
   const context = get(error, 'validationContext')
   const base: (string | number)[] = typeof context === 'string' ? [context] : []
-  return validation.slice(0, 100).map((item: AjvErrorLike): Issue => {
-    try {
+  return eachIssue(
+    validation,
+    (item: AjvErrorLike): Issue => {
       const path = [...base]
       const pointer = item?.instancePath
       if (typeof pointer === 'string') {
@@ -298,10 +352,9 @@ function validationIssuesOf(error: Record<string, unknown>): Issue[] | undefined
         message: typeof message === 'string' ? clip(message) : 'Invalid value',
         code: typeof keyword === 'string' ? keyword : 'custom',
       }
-    } catch {
-      return { path: [...base], message: 'Invalid value', code: 'custom' }
-    }
-  })
+    },
+    base,
+  )
 }
 
 /** Zod 3 and 4 errors, recognised by shape so zod is never imported. */
@@ -309,13 +362,43 @@ function zodIssuesOf(error: Record<string, unknown>): Issue[] | undefined {
   if (get(error, 'name') !== 'ZodError') return undefined
   const issues = get(error, 'issues')
   if (!Array.isArray(issues)) return undefined
-  return issues.slice(0, 100).map((issue: ZodIssueLike) => ({
-    path: Array.isArray(issue?.path)
-      ? issue.path.filter(
-          (part): part is string | number => typeof part === 'string' || typeof part === 'number',
-        )
-      : [],
-    message: typeof issue?.message === 'string' ? clip(issue.message) : 'Invalid value',
-    code: typeof issue?.code === 'string' ? issue.code : 'custom',
-  }))
+  return eachIssue(
+    issues,
+    (issue: ZodIssueLike): Issue => {
+      const path = issue?.path
+      const message = issue?.message
+      const code = issue?.code
+      return {
+        path: Array.isArray(path)
+          ? path.filter(
+              (part): part is string | number => typeof part === 'string' || typeof part === 'number',
+            )
+          : [],
+        message: typeof message === 'string' ? clip(message) : 'Invalid value',
+        code: typeof code === 'string' ? code : 'custom',
+      }
+    },
+    [],
+  )
+}
+
+/**
+ * The first 100 issues of a validator's list, each read on its own: one that cannot be read (an element or
+ * a property whose getter throws) becomes an unnamed issue at `base` instead of failing the whole answer.
+ */
+function eachIssue<T>(
+  list: readonly unknown[],
+  read: (item: T) => Issue,
+  base: (string | number)[],
+): Issue[] {
+  const issues: Issue[] = []
+  const count = Math.min(list.length, 100)
+  for (let index = 0; index < count; index++) {
+    try {
+      issues.push(read(list[index] as T))
+    } catch {
+      issues.push({ path: [...base], message: 'Invalid value', code: 'custom' })
+    }
+  }
+  return issues
 }

@@ -1,9 +1,10 @@
+import { types } from 'node:util'
 import Negotiator from 'negotiator'
 import statuses from 'statuses'
 import { describe } from './codes.js'
 import { formatRetryAfter, HEADER_VALUE } from './headers.js'
 import type { ErrorReport, FallbackCodes, StatusOverrides } from './normalize.js'
-import { checkStatusOverrides, normalize, validStatus } from './normalize.js'
+import { checkStatusOverrides, clip, normalize, ownEntry, validStatus } from './normalize.js'
 
 /** How error bodies are written: chosen on `Accept`, always the JSON envelope, or always RFC 9457. */
 export type Format = 'negotiate' | 'json' | 'problem'
@@ -41,10 +42,13 @@ export interface LogEntry {
   causes: CauseInfo[]
 }
 
-/** A pino-style logger (pino, bunyan-like, or `console`). */
+/**
+ * A pino-style logger (pino, bunyan-like, or `console`). Its methods may be async: a rejected promise is
+ * caught, like a throw, and the answer stands.
+ */
 export interface LoggerLike {
-  error(object: object, message?: string): void
-  warn(object: object, message?: string): void
+  error(object: object, message?: string): unknown
+  warn(object: object, message?: string): unknown
 }
 
 /** Options of `errorHandler()` and {@link toErrorResponse}. Every one is optional. */
@@ -58,15 +62,22 @@ export interface ErrorHandlerOptions<Req = RequestLike> {
   /**
    * Where errors are logged. Default: errors >= 500 go to `console.error` with their cause chain.
    * A function gets every error; a pino-style logger gets `error` for >= 500 and `warn` for 4xx; `false` logs nothing.
+   * The function may be async and may throw or reject: that is caught, never awaited, and the answer stands.
    */
-  log?: false | ((entry: LogEntry) => void) | LoggerLike | undefined
-  /** Reads the request id; default: `req.id` (Koa: `ctx.req.id`), else a well-formed `X-Request-Id` header. */
-  requestId?: (req: Req) => string | undefined | undefined
+  log?: false | ((entry: LogEntry) => unknown) | LoggerLike | undefined
+  /**
+   * Reads the request id; default: `req.id` (Koa: `ctx.req.id`), else a well-formed `X-Request-Id` header.
+   * Called while the answer is built, so it must return the id itself; if it throws, the answer has no id.
+   */
+  requestId?: ((req: Req) => string | undefined) | undefined
   /** Status -> return code for errors that carry only a status (merged over the defaults). */
   fallbackCodes?: FallbackCodes | undefined
   /** Return code -> status, e.g. `{ 42: 404 }` to answer "not yours" with the status of "not found" (the body keeps code 42). */
   statusOverrides?: StatusOverrides | undefined
-  /** `WWW-Authenticate` value for 401s. Default `Bearer`, `Bearer error="invalid_token"` for codes 5 and 6. */
+  /**
+   * `WWW-Authenticate` value for 401s. Default `Bearer`, `Bearer error="invalid_token"` for codes 5 and 6.
+   * A function must return the value itself; if it throws or returns anything but a header value, the header is left out.
+   */
   authenticate?: string | ((code: number) => string) | undefined
   /** Translations of catalog messages by locale, chosen on `Accept-Language`: `{ fr: { 22: 'Mot de passe incorrect' } }`. */
   messages?: Readonly<Record<string, Readonly<Partial<Record<number, string>>>>> | undefined
@@ -138,13 +149,23 @@ const CATALOG_LANGUAGE = 'en'
 const PROBLEM_TYPE = 'application/problem+json; charset=utf-8'
 const MEDIA_TYPES = ['application/json', 'application/problem+json']
 const REQUEST_ID = /^[A-Za-z0-9._~:/+=@-]{1,128}$/
-const INSTANCE = /^\/[\x21-\x7e]{0,2047}$/
-// Past this, an Accept or Accept-Language header is not parsed: answering stays cheap whatever is sent.
-const MAX_NEGOTIATED_HEADER = 4096
+// A path: one slash, then visible ASCII. `//host/doc` is left out, as a network-path reference to another host.
+const INSTANCE = /^\/(?!\/)[\x21-\x7e]{0,2047}$/
+// Negotiation is bounded in work, not only in bytes: past 1 KB an Accept or Accept-Language header is not
+// parsed, and only its first 16 ranges are considered, so the worst header costs about what a browser's does.
+const MAX_NEGOTIATED_HEADER = 1024
+const MAX_RANGES = 16
+// In a `debug` answer: messages as long as the body's own, stacks a few dozen frames long.
+const MAX_DEBUG_STACK = 8192
 
 /** A compiled set of options: `respond` builds responses, `log` reports them. */
 export interface Responder<Req = RequestLike> {
-  respond(thrown: unknown, req?: Req): ErrorResponse
+  /**
+   * The answer to `thrown`. `routeStatus` is the status the route had set on its response before it
+   * failed: a value without a status of its own takes it when it is 400-599.
+   */
+  respond(thrown: unknown, req?: Req, routeStatus?: number): ErrorResponse
+  /** Reports an answered error to the log hook; never throws, and a hook's rejected promise is caught. */
   log(response: ErrorResponse, thrown: unknown): void
 }
 
@@ -156,6 +177,7 @@ export function createResponder<Req = RequestLike>(
   options: ErrorHandlerOptions<Req> = {},
   defaultLog: 'console' | 'none' = 'console',
 ): Responder<Req> {
+  options = ownOptions(options)
   checkOptions(options)
   const format = options.format ?? 'negotiate'
   const normalizeOptions = { fallbackCodes: options.fallbackCodes, statusOverrides: options.statusOverrides }
@@ -168,23 +190,24 @@ export function createResponder<Req = RequestLike>(
   const locales = messages ? [...new Set([CATALOG_LANGUAGE, ...Object.keys(messages)])] : []
   const logger = compileLog(options.log, defaultLog)
 
-  function respond(thrown: unknown, req?: Req): ErrorResponse {
+  function respond(thrown: unknown, req?: Req, routeStatus?: number): ErrorResponse {
     try {
-      return build(thrown, req)
+      return build(thrown, req, routeStatus)
     } catch {
       // Every read of foreign values is guarded already; this is the promise that holds if one was missed.
       return lastResort()
     }
   }
 
-  function build(thrown: unknown, req?: Req): ErrorResponse {
-    const report = normalize(thrown, normalizeOptions)
+  function build(thrown: unknown, req: Req | undefined, routeStatus: number | undefined): ErrorResponse {
+    const report = normalize(thrown, normalizeOptions, routeStatus)
     const request = req as RequestLike | undefined
     const headers = request?.headers
     const requestId = findRequestId(req, readId)
 
     const locale = locales.length > 0 && report.catalogMessage ? pickLocale(headers, locales) : undefined
-    const translated = locale === undefined ? undefined : messages?.[locale]?.[report.code]
+    // `locale` is one of the table's own keys; the code is looked up among the locale's own keys.
+    const translated = locale === undefined ? undefined : ownEntry(messages?.[locale], report.code)
     if (translated !== undefined) report.message = translated
 
     const problem = format === 'problem' || (format === 'negotiate' && prefersProblem(headers))
@@ -212,7 +235,7 @@ export function createResponder<Req = RequestLike>(
     if (requestId !== undefined) out['x-request-id'] = requestId
     if (translated !== undefined && locale !== undefined) out['content-language'] = locale
 
-    const extra = debug ? { causes: causeChain(thrown) } : undefined
+    const extra = debug ? { causes: causeChain(thrown, true, true) } : undefined
     const body = problem
       ? problemBody(report, requestId, baseUrl, instanceOf(request), extra)
       : envelopeBody(report, requestId, extra)
@@ -236,6 +259,69 @@ function lastResort(): ErrorResponse {
 }
 
 const LANGUAGE_TAG = /^[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*$/
+// A URI reference (RFC 3986): its characters, and `%` only before two hex digits. No space, quote or `<>`.
+const URI_REFERENCE = /^(?:[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})+$/
+
+const OPTION_NAMES = [
+  'format',
+  'problemBaseUrl',
+  'debug',
+  'log',
+  'requestId',
+  'fallbackCodes',
+  'statusOverrides',
+  'authenticate',
+  'messages',
+] as const satisfies readonly (keyof ErrorHandlerOptions)[]
+
+/**
+ * The options' own properties, in an object of their own. An option inherited from a prototype (another
+ * package's `Object.prototype.debug = true`) is never read, and a key that is no option (a misspelling such
+ * as `problemBaseURL`, silently ignored in plain JavaScript) is refused with the nearest option's name.
+ */
+function ownOptions<Req>(options: ErrorHandlerOptions<Req>): ErrorHandlerOptions<Req> {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError('errorHandler: options must be an object')
+  }
+  const own: Record<string, unknown> = Object.create(null)
+  for (const key of Object.keys(options)) {
+    if (!(OPTION_NAMES as readonly string[]).includes(key)) {
+      const near = nearestOption(key)
+      throw new TypeError(
+        `errorHandler: unknown option ${JSON.stringify(key)}${near ? ` (did you mean ${near}?)` : ''}`,
+      )
+    }
+    own[key] = (options as Record<string, unknown>)[key]
+  }
+  return own as ErrorHandlerOptions<Req>
+}
+
+function nearestOption(key: string): string | undefined {
+  let best: string | undefined
+  let bestDistance = Math.max(3, Math.floor(key.length / 3)) + 1
+  for (const name of OPTION_NAMES) {
+    const distance = editDistance(key.toLowerCase(), name.toLowerCase())
+    if (distance < bestDistance) {
+      best = name
+      bestDistance = distance
+    }
+  }
+  return best
+}
+
+/** Levenshtein distance; option names are short, so the quadratic table costs nothing at start-up. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index)
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i]
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1)
+      current.push(Math.min((previous[j] as number) + 1, (current[j - 1] as number) + 1, substitution))
+    }
+    previous = current
+  }
+  return previous[b.length] as number
+}
 
 /**
  * Options are configuration: a bad one fails when the handler is built, not on the first error it answers
@@ -274,8 +360,13 @@ function checkOptions(options: ErrorHandlerOptions<never>): void {
     if (typeof table !== 'object' || table === null)
       fail(`messages.${locale} must be an object of code -> message`)
   }
-  if (problemBaseUrl !== undefined && typeof problemBaseUrl !== 'string')
-    fail('problemBaseUrl must be a string')
+  if (
+    problemBaseUrl !== undefined &&
+    (typeof problemBaseUrl !== 'string' || !URI_REFERENCE.test(problemBaseUrl))
+  )
+    fail(
+      `problemBaseUrl must be a URI reference (no spaces, quotes or <>), got ${JSON.stringify(String(problemBaseUrl))}`,
+    )
   if (requestId !== undefined && typeof requestId !== 'function') fail('requestId must be a function')
 }
 
@@ -389,7 +480,7 @@ function close(
 
 /** The HTTP reason phrase of a status (`statuses`), or a generic one for an unregistered status. */
 export function reasonPhrase(status: number): string {
-  return statuses.message[status] ?? (status < 500 ? 'Client Error' : 'Server Error')
+  return ownEntry(statuses.message, status) ?? (status < 500 ? 'Client Error' : 'Server Error')
 }
 
 function kebab(name: string): string {
@@ -397,16 +488,32 @@ function kebab(name: string): string {
 }
 
 function prefersProblem(headers: RequestLike['headers']): boolean {
-  const accept = headers?.accept
-  if (typeof accept !== 'string' || accept.length > MAX_NEGOTIATED_HEADER || !/problem/i.test(accept))
-    return false
+  const accept = negotiable(headers, 'accept')
+  if (accept === undefined || !/problem/i.test(accept)) return false
   return new Negotiator({ headers: { accept } }).mediaType(MEDIA_TYPES) === 'application/problem+json'
 }
 
 function pickLocale(headers: RequestLike['headers'], locales: string[]): string | undefined {
-  const language = headers?.['accept-language']
-  if (typeof language !== 'string' || language.length > MAX_NEGOTIATED_HEADER) return undefined
+  const language = negotiable(headers, 'accept-language')
+  if (language === undefined) return undefined
   return new Negotiator({ headers: { 'accept-language': language } }).language(locales)
+}
+
+/** The part of a request header worth negotiating on: none past 1 KB, else its first 16 ranges. */
+function negotiable(headers: RequestLike['headers'], name: string): string | undefined {
+  const value = ownHeader(headers, name)
+  if (typeof value !== 'string' || value.length > MAX_NEGOTIATED_HEADER) return undefined
+  let comma = -1
+  for (let count = 0; count < MAX_RANGES; count++) {
+    comma = value.indexOf(',', comma + 1)
+    if (comma === -1) return value
+  }
+  return value.slice(0, comma)
+}
+
+/** A request header, read as an own property: a value on `Object.prototype` is not the request's. */
+function ownHeader(headers: RequestLike['headers'], name: string): unknown {
+  return headers != null && Object.hasOwn(headers, name) ? headers[name] : undefined
 }
 
 function findRequestId<Req>(
@@ -415,11 +522,11 @@ function findRequestId<Req>(
 ): string | undefined {
   if (req === undefined || req === null) return undefined
   try {
-    if (read) return wellFormedId(read(req))
+    if (read) return wellFormedId(settled(read(req)))
     const request = req as RequestLike
     const id = request.id ?? (request.req as { id?: unknown } | null | undefined)?.id
     if (id !== undefined) return wellFormedId(typeof id === 'number' ? String(id) : id)
-    return wellFormedId(request.headers?.['x-request-id'])
+    return wellFormedId(ownHeader(request.headers, 'x-request-id'))
   } catch {
     return undefined
   }
@@ -443,21 +550,48 @@ function defaultAuthenticate(code: number): string {
 
 function safeCall(fn: (code: number) => string, code: number): string | undefined {
   try {
-    const value = fn(code)
+    const value = settled(fn(code))
     return typeof value === 'string' && isHeaderValue(value) ? value : undefined
   } catch {
     return undefined
   }
 }
 
-/** The thrown value and its causes, outermost first, with or without stacks; stops at cycles and after 10 links. */
-export function causeChain(thrown: unknown, stacks = true): CauseInfo[] {
+/**
+ * A hook's result, unless it is a promise (an async hook): then its rejection, if any, is caught, so that it
+ * cannot become an unhandled rejection that ends the process, and the hook counts as having given nothing.
+ */
+function settled(value: unknown): unknown {
+  if (typeof value !== 'object' && typeof value !== 'function') return value
+  if (value === null) return value
+  try {
+    const then = (value as PromiseLike<unknown>).then
+    if (typeof then !== 'function') return value
+    then.call(value, undefined, ignore)
+  } catch {
+    // A `then` that throws is as good as no promise.
+  }
+  return undefined
+}
+
+function ignore(): void {}
+
+/**
+ * The thrown value and its causes, outermost first, with or without stacks; stops at cycles and after 10 links.
+ * `clipped` cuts messages and stacks to what an answer may carry.
+ */
+export function causeChain(thrown: unknown, stacks = true, clipped = false): CauseInfo[] {
   const chain: CauseInfo[] = []
   const seen = new Set<unknown>()
   let current = thrown
   while (current !== undefined && current !== null && chain.length < 10 && !seen.has(current)) {
     seen.add(current)
-    chain.push(describeThrown(current, stacks))
+    const info = describeThrown(current, stacks)
+    if (clipped) {
+      info.message = clip(info.message)
+      if (info.stack !== undefined) info.stack = clip(info.stack, MAX_DEBUG_STACK)
+    }
+    chain.push(info)
     current = readCause(current)
   }
   return chain
@@ -474,7 +608,8 @@ function readCause(value: unknown): unknown {
 
 function describeThrown(value: unknown, stacks: boolean): CauseInfo {
   try {
-    if (value instanceof Error) {
+    // An Error from another realm (a `vm` context, a test runner's) is an Error all the same.
+    if (value instanceof Error || types.isNativeError(value)) {
       const info: CauseInfo = { name: String(value.name), message: String(value.message) }
       if (stacks && typeof value.stack === 'string') info.stack = value.stack
       return info
@@ -512,10 +647,10 @@ function compileLog(
           )
         }
       : typeof option === 'function'
-        ? (response: ErrorResponse, thrown: unknown) => option(entryOf(response, thrown))
+        ? (response: ErrorResponse, thrown: unknown) => settled(option(entryOf(response, thrown)))
         : (response: ErrorResponse, thrown: unknown) => {
             const { level, ...entry } = entryOf(response, thrown)
-            option[level](entry, `${response.status} ${response.name} (code ${response.code})`)
+            settled(option[level](entry, `${response.status} ${response.name} (code ${response.code})`))
           }
   return (response, thrown) => {
     try {

@@ -146,14 +146,27 @@ describe.each(['express', 'koa', 'fastify'] as const)('abusive request headers, 
     expect(JSON.parse(reply.body)).toEqual(ENVELOPE)
   })
 
-  it('answers an Accept of 1,000 media types quickly, and honours it', async () => {
+  it('answers an Accept of 1,000 media types quickly, in JSON: past 1 KB it is not parsed', async () => {
     const types = Array.from({ length: 999 }, () => 'a/b')
     types.push('application/problem+json')
     const reply = await send({ accept: types.join(',') })
     expect(reply.ms).toBeLessThan(BOUND_MS)
     expect(reply.status).toBe(404)
-    expect(reply.headers['content-type']).toBe('application/problem+json; charset=utf-8')
-    expect(JSON.parse(reply.body)).toEqual(PROBLEM)
+    expect(reply.headers['content-type']).toBe('application/json; charset=utf-8')
+    expect(JSON.parse(reply.body)).toEqual(ENVELOPE)
+  })
+
+  it('honours problem+json as the 16th range of an Accept, not as the 17th', async () => {
+    const ranges = (before: number) => [
+      ...Array.from({ length: before }, () => 'a/b'),
+      'application/problem+json',
+    ]
+    const sixteenth = await send({ accept: ranges(15).join(',') })
+    expect(sixteenth.headers['content-type']).toBe('application/problem+json; charset=utf-8')
+    expect(JSON.parse(sixteenth.body)).toEqual(PROBLEM)
+    const seventeenth = await send({ accept: ranges(16).join(', ') })
+    expect(seventeenth.headers['content-type']).toBe('application/json; charset=utf-8')
+    expect(JSON.parse(seventeenth.body)).toEqual(ENVELOPE)
   })
 
   it('translates on a short Accept-Language', async () => {
