@@ -6,7 +6,7 @@
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express'
 import { REPLACED_HEADERS } from './headers.js'
 import type { ErrorHandlerOptions } from './response.js'
-import { createResponder } from './response.js'
+import { createResponder, reasonPhrase } from './response.js'
 import { notFoundError } from './sign-error.js'
 
 export type { ErrorHandlerOptions } from './response.js'
@@ -23,15 +23,18 @@ export function errorHandler(options?: ErrorHandlerOptions<Request>): ErrorReque
   const responder = createResponder(options)
   // Four parameters: that is how Express tells an error handler from a route.
   return function esignErrorHandler(err: unknown, req: Request, res: Response, next: NextFunction): void {
+    // The status the route set before failing (`res.statusCode = 503; next(err)`), as finalhandler reads it.
+    const response = responder.respond(err, req, res.statusCode)
     if (res.headersSent) {
       // Too late for a clean answer: Express's final handler closes the connection. The hook still hears of it.
-      responder.log(responder.respond(err, req), err)
+      responder.log(response, err)
       next(err)
       return
     }
-    const response = responder.respond(err, req)
     for (const name of res.getHeaderNames()) if (REPLACED_HEADERS.has(name)) res.removeHeader(name)
     res.statusCode = response.status
+    // A reason phrase the route set for its own answer would otherwise stay on the error's status line.
+    res.statusMessage = reasonPhrase(response.status)
     for (const name in response.headers) res.setHeader(name, response.headers[name] as string)
     res.end(response.body)
     responder.log(response, err)
@@ -40,10 +43,12 @@ export function errorHandler(options?: ErrorHandlerOptions<Request>): ErrorReque
 
 /**
  * Answers every request that reached it with 404 and code 7 (InvalidRequestType). Mount it after the routes,
- * before `errorHandler()`.
+ * before `errorHandler()`. A response already under way (a route wrote, then called `next()`) is left
+ * alone, as Express's own final handler does.
  */
 export function notFound(): RequestHandler {
-  return function esignNotFound(_req: Request, _res: Response, next: NextFunction): void {
+  return function esignNotFound(_req: Request, res: Response, next: NextFunction): void {
+    if (res.headersSent) return
     next(notFoundError())
   }
 }

@@ -373,6 +373,58 @@ describe.each([
     expect((await request(server).get('/documents')).text).toBe('list')
   })
 
+  it('notFound() leaves a response already under way alone (a route wrote, then called next())', async () => {
+    const instance = factory()
+    instance.get('/report', (_req: Request, res: Response, next: NextFunction) => {
+      res.write('part 1,')
+      next()
+      setTimeout(() => res.end('part 2'), 20)
+    })
+    instance.use(notFound())
+    instance.use(errorHandler({ log: false }))
+    const server = await serve(instance)
+    const res = await request(server).get('/report')
+    expect(res.status).toBe(200)
+    expect(res.text).toBe('part 1,part 2')
+  })
+
+  it("a reason phrase the route set does not survive on the error's status line", async () => {
+    const server = await app(
+      route((_req, res) => {
+        res.statusMessage = 'All Good'
+        throw new SignError(Codes.WrongPassword)
+      }),
+      { log: false },
+    )
+    const res = await request(server).get('/sessions')
+    expect(res.status).toBe(401)
+    // supertest keeps Node's IncomingMessage on `res`, which its types leave out.
+    expect((res as unknown as { res: { statusMessage: string } }).res.statusMessage).toBe('Unauthorized')
+  })
+
+  describe('a value without a status takes the error status the route set, as finalhandler does', () => {
+    it.each([
+      ['res.statusCode = 503; next(new Error())', 503, () => new Error('pool exhausted'), 503, 89],
+      ['res.status(501); throw a string', 501, () => 'not built', 501, 7],
+      ['res.status(404); throw a plain object', 404, () => ({ reason: 'gone' }), 404, 7],
+      ['res.status(200) stays out of it: 500', 200, () => new Error('x'), 500, 4],
+      ['res.status(304) stays out of it: 500', 304, () => new Error('x'), 500, 4],
+      ['an error with its own status keeps it', 503, () => createError(409, 'taken'), 409, 1],
+    ])('%s', async (_name, routeStatus, thrown, status, code) => {
+      const server = await app(
+        route((_req, res, next) => {
+          res.statusCode = routeStatus
+          next(thrown())
+        }),
+        { log: false },
+      )
+      const res = await request(server).get('/documents')
+      expect(res.status).toBe(status)
+      expect(JSON.parse(res.text)).toMatchObject({ code, status })
+      expect(res.text).not.toMatch(/pool exhausted|not built|gone/)
+    })
+  })
+
   describe('logging', () => {
     it('by default, a 500 goes to console.error once with the thrown error', async () => {
       const spy = vi.spyOn(console, 'error').mockImplementation(() => {})
