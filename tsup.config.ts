@@ -6,6 +6,7 @@ export default defineConfig({
     express: 'src/express.ts',
     koa: 'src/koa.ts',
     fastify: 'src/fastify.ts',
+    platform: 'src/platform/index.ts',
     cli: 'src/cli.ts',
   },
   format: ['esm', 'cjs'],

@@ -11,6 +11,7 @@ export default defineConfig({
       { find: /^esign-errors\/express$/, replacement: src('express.ts') },
       { find: /^esign-errors\/koa$/, replacement: src('koa.ts') },
       { find: /^esign-errors\/fastify$/, replacement: src('fastify.ts') },
+      { find: /^esign-errors\/platform$/, replacement: src('platform/index.ts') },
     ],
   },
   test: {
