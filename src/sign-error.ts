@@ -17,7 +17,11 @@ export interface SignErrorOptions {
   status?: number | undefined
   /** Response headers, e.g. `{ 'Retry-After': '30' }`; validated before they are sent. */
   headers?: Record<string, string>
-  /** Whether `message` and `details` may reach the client; defaults to `status < 500`. */
+  /**
+   * Whether `message` and `details` may reach the client; defaults to `status < 500`. Always `false` at
+   * status >= 500: frameworks' own handlers (Koa's `ctx.onerror`, finalhandler) send the message of an error
+   * whose `expose` is true, and a 5xx message is internal by rule.
+   */
   expose?: boolean
   /** Whether the same request may succeed later; defaults to the catalog value. */
   retryable?: boolean
@@ -47,7 +51,7 @@ export class SignError<C extends number = number> extends Error {
   declare readonly status: number
   /** Same as `status`, for the http-errors contract. */
   declare readonly statusCode: number
-  /** Whether `message` and `details` may be sent to the client. */
+  /** Whether `message` and `details` may be sent to the client; never at status >= 500. */
   declare readonly expose: boolean
   /** Whether the same request may succeed later. */
   declare readonly retryable: boolean
@@ -93,7 +97,7 @@ export class SignError<C extends number = number> extends Error {
     this.codeName = (entry ? entry.name : UNKNOWN_CODE_NAME) as NameOf<C>
     this.status = status
     this.statusCode = status
-    this.expose = options?.expose ?? status < 500
+    this.expose = status < 500 && (options?.expose ?? true)
     this.retryable = options?.retryable ?? (entry ? entry.retryable : false)
     const retryAfter = options?.retryAfter
     // Also written into `headers` (http-errors contract) so that Express's and Koa's own handlers send it

@@ -107,7 +107,10 @@ describe('what a SignError carries', () => {
       message: 'password expired',
       cause,
     })
-    expect(new SignError(4, { expose: true }).expose).toBe(true)
+    // A 5xx is never exposed: frameworks' own handlers would send its message.
+    expect(new SignError(4, { expose: true }).expose).toBe(false)
+    expect(new SignError(22, { status: 503, expose: true }).expose).toBe(false)
+    expect(new SignError(22, { expose: true }).expose).toBe(true)
   })
 
   it('gives a code outside the catalog status 502 and the name UnknownCode', () => {
@@ -339,6 +342,7 @@ describe.each([
   app.silent = true
   app.use((ctx) => {
     if (ctx.path === '/busy') throw new SignError(89, { retryAfter: 30 })
+    if (ctx.path === '/exposed') throw new SignError(4, { expose: true, message: 'vault token t-123' })
     throw new SignError(Number(ctx.path.slice('/fail/'.length)))
   })
   const server = app.callback()
@@ -360,6 +364,12 @@ describe.each([
     expect(res.status).toBe(503)
     expect(res.headers['retry-after']).toBe('30')
     expect(res.text).toBe('Service Unavailable')
+  })
+
+  it('does not send the message of a 5xx built with expose: true', async () => {
+    const res = await request(server).get('/exposed')
+    expect(res.status).toBe(500)
+    expect(res.text).toBe('Internal Server Error')
   })
 })
 
