@@ -3,9 +3,10 @@
  *
  * @module esign-errors/koa
  */
+import { format, inspect, types } from 'node:util'
 import type { Context, Middleware, Next } from 'koa'
 import { REPLACED_HEADERS } from './headers.js'
-import type { ErrorHandlerOptions } from './response.js'
+import type { ErrorHandlerOptions, ErrorResponse } from './response.js'
 import { createResponder } from './response.js'
 import { notFoundError } from './sign-error.js'
 
@@ -28,37 +29,85 @@ export function errorHandler(options?: ErrorHandlerOptions<Context>): Middleware
   // listener would print every 5xx a second time: the event is then not emitted while that listener is
   // the app's only one.
   const responder = createResponder(options, 'none')
-  const emit = options?.log !== false
-  const ownLog = options?.log !== undefined && options.log !== false
+  const reporting = reportingOf(options)
   return async function esignErrorHandler(ctx: Context, next: Next): Promise<void> {
     try {
       await next()
     } catch (err) {
       if (ctx.headerSent || !ctx.writable) {
-        // Nothing can be written any more. End the connection so the client sees a cut answer instead
-        // of waiting for the rest (Express does the same); Koa's ctx.onerror then only reports it.
-        ctx.res.destroy()
+        cut(ctx)
         responder.log(responder.respond(err, ctx), err)
         throw err
       }
-      const response = responder.respond(err, ctx)
-      for (const name of ctx.res.getHeaderNames()) if (REPLACED_HEADERS.has(name)) ctx.remove(name)
-      ctx.status = response.status
-      // Straight onto the Node response (Koa reads its headers from there). Content-Length is left to Koa,
-      // which sets it from the string body anyway: writing it twice cost about 4 % of req/s in the benchmark.
-      const headers = response.headers
-      const res = ctx.res
-      for (const name in headers) if (name !== 'content-length') res.setHeader(name, headers[name]!)
-      ctx.body = response.body
+      const response = responder.respond(err, ctx, routeStatus(ctx))
+      if (ctx.respond === false) {
+        // The route took the response over, so Koa will write nothing: the answer goes out here.
+        writeThrough(ctx, response)
+      } else {
+        for (const name of ctx.res.getHeaderNames()) if (REPLACED_HEADERS.has(name)) ctx.remove(name)
+        ctx.status = response.status
+        // Straight onto the Node response (Koa reads its headers from there). Content-Length is left to
+        // Koa, which sets it from the string body anyway: writing it twice cost about 4 % of req/s in the
+        // benchmark.
+        const headers = response.headers
+        const res = ctx.res
+        for (const name in headers) if (name !== 'content-length') res.setHeader(name, headers[name]!)
+        ctx.body = response.body
+      }
       responder.log(response, err)
-      if (emit && response.status >= 500) report(ctx, err, ownLog)
+      if (reporting.emit && response.status >= 500) report(ctx, err, response.status, reporting.ownLog)
     }
   }
 }
 
+/** Writes an answer on the Node response itself, for when Koa will not (`ctx.respond = false`, `ctx.onerror`). */
+function writeThrough(ctx: Context, response: ErrorResponse): void {
+  const res = ctx.res
+  try {
+    for (const name of res.getHeaderNames()) if (REPLACED_HEADERS.has(name)) res.removeHeader(name)
+    // Koa's setter also sets the reason phrase over HTTP/1.
+    ctx.status = response.status
+    const headers = response.headers
+    for (const name in headers) res.setHeader(name, headers[name]!)
+    res.end(ctx.method === 'HEAD' ? undefined : response.body)
+  } catch {
+    // An answer that cannot be written is cut rather than left open.
+    cut(ctx)
+  }
+}
+
+/** Ends a response that cannot be answered any more, so the client sees it cut instead of waiting; never a finished one. */
+function cut(ctx: Context): void {
+  const res = ctx.res
+  if (!res.writableEnded) res.destroy()
+}
+
+/**
+ * The error status the route set before it failed (`ctx.status = 503; throw err`), which a thrown value
+ * with no status of its own takes. Koa sets 404 itself before any middleware runs: only a status the app
+ * chose counts, which Koa records as `_explicitStatus`.
+ */
+function routeStatus(ctx: Context): number | undefined {
+  if ((ctx.response as { _explicitStatus?: unknown })._explicitStatus !== true) return undefined
+  const status = ctx.status
+  return status >= 400 && status <= 599 ? status : undefined
+}
+
+interface Reporting {
+  /** Whether errors >= 500 are emitted at all. */
+  emit: boolean
+  /** Whether the user logs on their own, so Koa's default printer must not print as well. */
+  ownLog: boolean
+}
+
+function reportingOf(options: ErrorHandlerOptions<Context> | undefined): Reporting {
+  const log = options?.log
+  return { emit: log !== false, ownLog: log !== undefined && log !== false }
+}
+
 // Koa's default listener throws on anything that is not an Error, and a user's listener may throw too:
 // neither may undo a response already built.
-function report(ctx: Context, err: unknown, ownLog: boolean): void {
+function report(ctx: Context, err: unknown, status: number, ownLog: boolean): void {
   try {
     const app = ctx.app
     if (ownLog) {
@@ -68,11 +117,61 @@ function report(ctx: Context, err: unknown, ownLog: boolean): void {
       const printer = koaOnerror(app)
       if (app.listeners('error').every((listener) => listener === printer)) return
     }
-    app.emit('error', err instanceof Error ? err : new Error('Non-error thrown', { cause: err }), ctx)
+    app.emit('error', reportable(err, status), ctx)
   } catch {
     // The response stands.
   }
 }
+
+/**
+ * What is emitted for an answer >= 500: an Error Koa's default printer prints. Errors are emitted as they
+ * are, whatever realm made them; a non-Error as an Error that names it, as Koa's `ctx.onerror` does. Koa's
+ * printer passes over errors it takes for the client's (`expose` true, or status 404): a `SignError` made
+ * with `expose: true`, or a 4xx lifted to 5xx by `statusOverrides`, is emitted as an Error that prints the
+ * same stack and keeps the thrown error as its `cause`.
+ */
+function reportable(thrown: unknown, status: number): Error {
+  if (!isError(thrown)) {
+    return new Error(`non-error thrown: ${describeValue(thrown)}`, { cause: thrown })
+  }
+  if (read(thrown, 'expose') !== true && read(thrown, 'status') !== 404) return thrown
+  const message = read(thrown, 'message')
+  const wrapper = new Error(typeof message === 'string' ? message : '', { cause: thrown })
+  const stack = read(thrown, 'stack')
+  if (typeof stack === 'string') wrapper.stack = stack
+  return Object.assign(wrapper, { expose: false, status })
+}
+
+// `instanceof Error` is false for an Error made in another realm (a `vm` context, a test runner's).
+function isError(value: unknown): value is Error {
+  return types.isNativeError(value) || value instanceof Error
+}
+
+function read(value: object, key: string): unknown {
+  try {
+    return (value as Record<string, unknown>)[key]
+  } catch {
+    return undefined
+  }
+}
+
+// As Koa's `%j`, cycles shown as [Circular]; what JSON cannot show (a BigInt, a throwing toJSON) is inspected.
+function describeValue(value: unknown): string {
+  let text: string
+  try {
+    text = format('%j', value)
+  } catch {
+    try {
+      text = inspect(value, { depth: 2, breakLength: Number.POSITIVE_INFINITY })
+    } catch {
+      text = Object.prototype.toString.call(value)
+    }
+  }
+  return text.length > MAX_DESCRIPTION ? `${text.slice(0, MAX_DESCRIPTION - 1)}…` : text
+}
+
+// A value thrown by mistake may be a whole request or database row: its description stays a log line.
+const MAX_DESCRIPTION = 1024
 
 function koaOnerror(app: object): unknown {
   let found: unknown

@@ -1,6 +1,7 @@
 import { once } from 'node:events'
 import { request as httpRequest, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { runInNewContext } from 'node:vm'
 import { bodyParser } from '@koa/bodyparser'
 import Router from '@koa/router'
 import { Codes, type ErrorHandlerOptions, type LogEntry, SignError } from 'esign-errors'
@@ -15,6 +16,47 @@ import { createApp } from '../examples/koa.js'
 const JSON_TYPE = 'application/json; charset=utf-8'
 
 const servers: Server[] = []
+
+/** What a raw client saw: `timedOut` when the server neither answered nor closed within the window. */
+interface Received {
+  status: number | undefined
+  headers: Record<string, string | string[] | undefined>
+  text: string
+  complete: boolean
+  timedOut: boolean
+}
+
+/** One request over a fresh connection, given up after `timeoutMs`: a hung socket shows as `timedOut`. */
+function fetchRaw(server: Server, path = '/', method = 'GET', timeoutMs = 2000): Promise<Received> {
+  const { port } = server.address() as AddressInfo
+  return new Promise((resolve, reject) => {
+    let received: Received = { status: undefined, headers: {}, text: '', complete: false, timedOut: false }
+    const timer = setTimeout(() => {
+      received = { ...received, timedOut: true }
+      req.destroy()
+      resolve(received)
+    }, timeoutMs)
+    const req = httpRequest({ host: '127.0.0.1', port, path, method, agent: false }, (res) => {
+      received.status = res.statusCode
+      received.headers = res.headers
+      res.setEncoding('utf8')
+      res.on('data', (chunk: string) => {
+        received.text += chunk
+      })
+      res.on('error', () => {})
+      res.on('close', () => {
+        clearTimeout(timer)
+        resolve({ ...received, complete: res.complete })
+      })
+    })
+    req.on('error', (err) => {
+      clearTimeout(timer)
+      if (received.status === undefined) reject(err)
+      else resolve(received)
+    })
+    req.end()
+  })
+}
 
 afterEach(async () => {
   const open = servers.splice(0)
@@ -635,6 +677,199 @@ describe.each([
     expect(first.body.code).toBe(4)
     // The server is still up for the next request.
     expect((await request(server).get('/')).status).toBe(500)
+  })
+
+  // Issue 12, item 2: Koa writes nothing once a route has taken over with ctx.respond = false.
+  it('a route that set ctx.respond = false and then threw is still answered, not left hanging', async () => {
+    const { server } = await serve(
+      route((ctx) => {
+        ctx.respond = false
+        throw new SignError(Codes.DocumentNotFound)
+      }),
+    )
+    const res = await fetchRaw(server, '/documents/D-404')
+    expect(res.timedOut).toBe(false)
+    expect(res.status).toBe(404)
+    expect(res.headers['content-type']).toBe(JSON_TYPE)
+    expect(res.text).toBe(
+      '{"code":41,"name":"DocumentNotFound","message":"Document does not exist","status":404,"retryable":false}',
+    )
+    expect(res.complete).toBe(true)
+
+    const head = await fetchRaw(server, '/documents/D-404', 'HEAD')
+    expect(head).toMatchObject({ timedOut: false, status: 404, text: '', complete: true })
+  })
+
+  it('with ctx.respond = false and headers already written, the throw cuts the answer instead of hanging', async () => {
+    const { server } = await serve(
+      route((ctx) => {
+        ctx.respond = false
+        ctx.res.writeHead(200, { 'content-type': 'text/plain' })
+        ctx.res.write('partial')
+        throw new Error('failed mid-way')
+      }),
+      { log: false },
+    )
+    const res = await fetchRaw(server)
+    expect(res).toMatchObject({ timedOut: false, status: 200, text: 'partial', complete: false })
+  })
+
+  // Issue 12, item 5: an answer the route had finished is not destroyed by a later throw.
+  it('a route that ended the response with ctx.res.end(body) and then threw: the client gets all of it', async () => {
+    // Larger than a socket buffer, so a destroy right after end() would cut it.
+    const body = 'x'.repeat(4 * 1024 * 1024)
+    const log = vi.fn()
+    const { server, emitted } = await serve(
+      route((ctx) => {
+        ctx.respond = false
+        ctx.res.writeHead(200, { 'content-type': 'text/plain', 'content-length': String(body.length) })
+        ctx.res.end(body)
+        throw new Error('after the answer')
+      }),
+      { log },
+    )
+    const res = await fetchRaw(server, '/', 'GET', 5000)
+    expect(res.timedOut).toBe(false)
+    expect(res.status).toBe(200)
+    expect(res.complete).toBe(true)
+    expect(res.text.length).toBe(body.length)
+    expect(log).toHaveBeenCalledTimes(1)
+    expect(emitted).toHaveLength(1)
+  })
+
+  // Issue 12, item 8: finalhandler's rule, `res.statusCode = 503; next(err)` answers 503.
+  it.each([
+    [503, 503, 89, 'SystemBusy'],
+    [501, 501, 7, 'InvalidRequestType'],
+    [418, 418, 1, 'ParameterError'],
+    [404, 404, 7, 'InvalidRequestType'],
+    // Not an error status: the thrown value is still a 500.
+    [200, 500, 4, 'ProcessingFailed'],
+    [302, 500, 4, 'ProcessingFailed'],
+  ])('a statusless throw after ctx.status = %i answers %i, code %i', async (set, status, code, name) => {
+    const { server } = await serve(
+      route((ctx) => {
+        ctx.status = set
+        throw new Error('no status of its own')
+      }),
+      { log: false },
+    )
+    const res = await request(server).get('/')
+    expect(res.status).toBe(status)
+    expect(res.body).toMatchObject({ code, name, status })
+    expect(res.text).not.toContain('no status of its own')
+  })
+
+  it("Koa's implicit 404 is no status the route set: a plain Error is still 500", async () => {
+    const { server } = await serve(
+      route(() => {
+        throw 'no status at all'
+      }),
+      { log: false },
+    )
+    const res = await request(server).get('/')
+    expect(res.status).toBe(500)
+    expect(res.body.code).toBe(4)
+  })
+
+  it('an error with a status of its own keeps it over the status the route set', async () => {
+    const { server } = await serve(
+      route((ctx) => {
+        ctx.status = 503
+        ctx.throw(409)
+      }),
+    )
+    const res = await request(server).get('/')
+    expect(res.status).toBe(409)
+    expect(res.body.message).toBe('Conflict')
+  })
+
+  // Issue 12, item 9: Koa's default printer skips errors whose `expose` is true (and any of status 404).
+  it.each([
+    ['an exposed SignError answered 500', () => new SignError(4, { expose: true, message: 'secret' }), {}],
+    ['a 401 lifted to 502 by statusOverrides', () => new SignError(Codes.WrongPassword), { 22: 502 }],
+    ['a 404 lifted to 500 by statusOverrides', () => new SignError(Codes.DocumentNotFound), { 41: 500 }],
+    ['an exposed http-errors 500', () => createHttpError(500, 'shown', { expose: true }), {}],
+  ])("Koa's default printer prints %s, once", async (_name, thrown, statusOverrides) => {
+    const printed = vi.spyOn(console, 'error').mockImplementation(() => {})
+    try {
+      const app = new App()
+      app.use(errorHandler({ statusOverrides }))
+      app.use(() => {
+        throw thrown()
+      })
+      const server = app.listen(0, '127.0.0.1')
+      servers.push(server)
+      await once(server, 'listening')
+      const res = await request(server).get('/')
+      expect(res.status).toBeGreaterThanOrEqual(500)
+      expect(res.text).not.toContain('secret')
+      expect(printed).toHaveBeenCalledTimes(1)
+    } finally {
+      printed.mockRestore()
+    }
+  })
+
+  it('what is emitted for a 4xx lifted to 5xx keeps the thrown error as its cause and its stack', async () => {
+    const thrown = new SignError(Codes.WrongPassword)
+    const { server, emitted } = await serve(
+      route(() => {
+        throw thrown
+      }),
+      { statusOverrides: { 22: 502 } },
+    )
+    expect((await request(server).get('/')).status).toBe(502)
+    expect(emitted).toHaveLength(1)
+    const err = emitted[0]!.err as Error & { expose?: unknown; status?: unknown }
+    expect(err).toBeInstanceOf(Error)
+    expect(err.expose).toBe(false)
+    expect(err.status).toBe(502)
+    expect(err.cause).toBe(thrown)
+    expect(err.stack).toBe(thrown.stack)
+  })
+
+  // Issue 12, item 10: Koa's own check (`Object.prototype.toString`), not `instanceof`.
+  it('an Error from another realm is emitted as itself', async () => {
+    const foreign = runInNewContext('new Error("from a vm context")') as Error
+    expect(foreign instanceof Error).toBe(false)
+    const { server, emitted } = await serve(
+      route(() => {
+        throw foreign
+      }),
+    )
+    expect((await request(server).get('/')).status).toBe(500)
+    expect(emitted).toHaveLength(1)
+    expect(emitted[0]!.err).toBe(foreign)
+  })
+
+  it('a thrown non-Error is emitted as an Error that names the value, whatever the value', async () => {
+    const cyclic: Record<string, unknown> = { key: 'value' }
+    cyclic.self = cyclic
+    const values: Record<string, unknown> = {
+      '/object': { key: 'value' },
+      '/cyclic': cyclic,
+      '/bigint': { amount: 10n },
+      '/string': 'disk full',
+      '/throwing': {
+        toJSON() {
+          throw new Error('unreadable')
+        },
+      },
+    }
+    const { server, emitted } = await serve(
+      route((ctx) => {
+        throw values[ctx.path]
+      }),
+    )
+    for (const path of Object.keys(values)) expect((await request(server).get(path)).status).toBe(500)
+    const messages = emitted.map((entry) => (entry.err as Error).message)
+    expect(messages[0]).toBe('non-error thrown: {"key":"value"}')
+    expect(messages[1]).toMatch(/^non-error thrown: .*Circular/)
+    expect(messages[2]).toMatch(/^non-error thrown: .*amount.*10n/)
+    expect(messages[3]).toBe('non-error thrown: "disk full"')
+    expect(messages[4]).toMatch(/^non-error thrown: /)
+    expect(emitted.map((entry) => (entry.err as Error).cause)).toEqual(Object.values(values))
+    for (const entry of emitted) expect(entry.err).toBeInstanceOf(Error)
   })
 })
 
