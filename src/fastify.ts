@@ -4,6 +4,8 @@
  * @module esign-errors/fastify
  */
 import type {
+  FastifyBaseLogger,
+  FastifyInstance,
   FastifyReply,
   FastifyRequest,
   FastifySchema,
@@ -14,7 +16,7 @@ import type {
   RouteGenericInterface,
 } from 'fastify'
 import { REPLACED_HEADERS } from './headers.js'
-import type { ErrorHandlerOptions } from './response.js'
+import type { ErrorHandlerOptions, Responder } from './response.js'
 import { createResponder } from './response.js'
 import { notFoundError } from './sign-error.js'
 
@@ -40,6 +42,15 @@ export type AnyFastifyReply = FastifyReply<
   FastifyTypeProvider
 >
 
+/** A Fastify app or plugin instance of any kind: HTTP/1 or HTTP/2, any logger, any type provider. */
+export type AnyFastifyInstance = FastifyInstance<
+  RawServerBase,
+  RawRequestDefaultExpression<RawServerBase>,
+  RawReplyDefaultExpression<RawServerBase>,
+  FastifyBaseLogger,
+  FastifyTypeProvider
+>
+
 /** What `app.setErrorHandler()` and the `frameworkErrors` option take. */
 export type FastifyErrorHandler = (error: unknown, request: AnyFastifyRequest, reply: AnyFastifyReply) => void
 
@@ -61,7 +72,10 @@ const asWritten = (payload: unknown): string => payload as string
  * app.setNotFoundHandler(notFound())
  */
 export function errorHandler(options?: ErrorHandlerOptions<AnyFastifyRequest>): FastifyErrorHandler {
-  const responder = createResponder(options)
+  return handlerFor(createResponder(options))
+}
+
+function handlerFor(responder: Responder<AnyFastifyRequest>): FastifyErrorHandler {
   return function esignErrorHandler(
     error: unknown,
     request: AnyFastifyRequest,
@@ -98,4 +112,135 @@ export function notFound(): () => Promise<never> {
   return async function esignNotFound(): Promise<never> {
     throw notFoundError()
   }
+}
+
+/** The plugin {@link esignErrors} returns: give it to `app.register()`. */
+export interface EsignErrorsPlugin {
+  (instance: AnyFastifyInstance, options: Record<never, never>, done: (error?: Error) => void): void
+  /** The plugin's own error handler, for `Fastify({ frameworkErrors })`: same options, same log. */
+  readonly frameworkErrors: FastifyErrorHandler
+}
+
+/**
+ * Everything in one plugin: the error handler and the not-found handler at the root, and hooks that tell
+ * the log of the errors Fastify never hands to an error handler because the answer had already gone out: a
+ * stream (Node or web) that fails midway, a route that throws after `reply.raw.end()` or `reply.hijack()`.
+ * Each error reaches the log once. Register it before the routes, and await it: Fastify shows a plugin only
+ * the routes added after it.
+ *
+ * @example
+ * const errors = esignErrors({ log: logger })
+ * const app = Fastify({ frameworkErrors: errors.frameworkErrors }) // malformed URLs too
+ * await app.register(errors)
+ */
+export function esignErrors(options?: ErrorHandlerOptions<AnyFastifyRequest>): EsignErrorsPlugin {
+  const responder = createResponder(options)
+  const onError = handlerFor(responder)
+  const onNotFound = notFound()
+
+  // Only called when Fastify will not call the error handler, so an error is never logged twice.
+  // It runs inside a stream's 'error' listener and a promise reaction, where a throw would crash the process.
+  function logLate(error: unknown, request: AnyFastifyRequest, reply: AnyFastifyReply): void {
+    try {
+      responder.log(responder.respond(error, request, reply.statusCode), error)
+    } catch {
+      // The log is best effort here; the answer, if any, is already on its way.
+    }
+  }
+
+  // Fastify's own test for a stream error it will not answer but only log (reply.js, sendStream).
+  const tooLateToAnswer = (request: AnyFastifyRequest, reply: AnyFastifyReply): boolean =>
+    reply.raw.headersSent || request.raw.aborted === true
+
+  const plugin = function esignErrorsPlugin(
+    instance: AnyFastifyInstance,
+    _options: Record<never, never>,
+    done: (error?: Error) => void,
+  ): void {
+    instance.setErrorHandler(onError)
+    instance.setNotFoundHandler(onNotFound)
+    // A route that throws once its reply is sent (ended or hijacked) only gets a line in Fastify's own
+    // log; no hook or handler hears of it. Wrapping the handler is the one place left to see it.
+    instance.addHook('onRoute', (route) => {
+      route.handler = watchHandler(route.handler, (error, request, reply) => {
+        if (reply.sent) logLate(error, request, reply)
+      })
+    })
+    instance.addHook('onSend', (request, reply, payload, next) => {
+      next(
+        null,
+        watchStream(payload, (error) => {
+          if (tooLateToAnswer(request, reply)) logLate(error, request, reply)
+        }),
+      )
+    })
+    done()
+  } as EsignErrorsPlugin
+
+  // fastify-plugin's markers, without importing it: apply to the instance registering the plugin (the
+  // root), not to an encapsulated child; name it for hasPlugin() and dependency checks.
+  Object.defineProperties(plugin, {
+    [Symbol.for('skip-override')]: { value: true },
+    [Symbol.for('fastify.display-name')]: { value: 'esign-errors' },
+    [Symbol.for('plugin-meta')]: { value: { name: 'esign-errors', fastify: '5.x' } },
+    frameworkErrors: { value: onError, enumerable: true },
+  })
+  return plugin
+}
+
+type Handler = (this: unknown, request: AnyFastifyRequest, reply: AnyFastifyReply) => unknown
+type OnThrown = (error: unknown, request: AnyFastifyRequest, reply: AnyFastifyReply) => void
+
+/** The handler, unchanged in what it returns or throws; `onThrown` sees what it throws or rejects with. */
+function watchHandler<H>(handler: H, onThrown: OnThrown): H {
+  const original = handler as Handler
+  return function esignWatchedHandler(this: unknown, request: AnyFastifyRequest, reply: AnyFastifyReply) {
+    let result: unknown
+    try {
+      result = original.call(this, request, reply)
+    } catch (error) {
+      onThrown(error, request, reply)
+      throw error
+    }
+    // Registered before Fastify's own reaction, so both see the reply in the same state. Only a native
+    // promise: calling `then` a second time on some thenables (query builders) runs them a second time.
+    if (result instanceof Promise) result.then(undefined, (error: unknown) => onThrown(error, request, reply))
+    return result
+  } as H
+}
+
+interface NodeStreamLike {
+  pipe: unknown
+  on(event: 'error', listener: (error: unknown) => void): unknown
+}
+
+/**
+ * The payload, with `onError` told of a stream's failure: a listener for a Node stream, a pass-through
+ * for a web stream (whose reader can be had only once). Anything else goes out untouched.
+ */
+function watchStream(payload: unknown, onError: (error: unknown) => void): unknown {
+  if (typeof payload !== 'object' || payload === null) return payload
+  if (typeof (payload as NodeStreamLike).pipe === 'function') {
+    if (typeof (payload as NodeStreamLike).on === 'function') (payload as NodeStreamLike).on('error', onError)
+    return payload
+  }
+  if (payload instanceof ReadableStream && !payload.locked) {
+    const reader = payload.getReader()
+    return new ReadableStream({
+      async pull(controller) {
+        let chunk: Awaited<ReturnType<typeof reader.read>>
+        try {
+          chunk = await reader.read()
+        } catch (error) {
+          onError(error)
+          controller.error(error)
+          return
+        }
+        if (chunk.done) controller.close()
+        else controller.enqueue(chunk.value)
+      },
+      cancel: (reason) => reader.cancel(reason),
+    })
+  }
+  return payload
 }

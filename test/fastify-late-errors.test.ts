@@ -1,0 +1,233 @@
+/**
+ * Errors Fastify never hands to an error handler, because the answer had already started or ended: a stream
+ * that fails midway, a route that throws after `reply.raw.end()`. The `esignErrors()` plugin makes the log
+ * hook hear of each exactly once, as it does for every other error.
+ */
+import { request as httpRequest } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { Readable } from 'node:stream'
+import { Codes, type LogEntry, SignError } from 'esign-errors'
+import { esignErrors } from 'esign-errors/fastify'
+import Fastify, { type FastifyInstance } from 'fastify'
+import request from 'supertest'
+import { afterEach, describe, expect, it } from 'vitest'
+
+const apps: FastifyInstance[] = []
+
+afterEach(async () => {
+  await Promise.all(apps.splice(0).map((app) => app.close()))
+})
+
+/** A real app with the plugin registered at the root, before the routes, as the README says. */
+async function serve(routes: (app: FastifyInstance) => void, entries: LogEntry[]) {
+  const app = Fastify({ genReqId: () => '' })
+  apps.push(app)
+  await app.register(esignErrors({ log: (entry) => entries.push(entry) }))
+  routes(app)
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  return app.server
+}
+
+interface Outcome {
+  status?: number | undefined
+  body: string
+  aborted: boolean
+}
+
+/** A GET that reports a cut answer instead of failing on it. */
+function get(server: FastifyInstance['server'], path: string): Promise<Outcome> {
+  const { port } = server.address() as AddressInfo
+  return new Promise((resolve) => {
+    const req = httpRequest({ host: '127.0.0.1', port, path }, (res) => {
+      let body = ''
+      res.setEncoding('utf8')
+      res.on('data', (chunk: string) => {
+        body += chunk
+      })
+      res.on('aborted', () => resolve({ status: res.statusCode, body, aborted: true }))
+      res.on('end', () => resolve({ status: res.statusCode, body, aborted: false }))
+    })
+    req.on('error', () => resolve({ body: '', aborted: true }))
+    req.end()
+  })
+}
+
+/** Lets anything that would log a second time do so before the entries are counted. */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 50))
+
+const summary = (entries: LogEntry[]) => entries.map((entry) => [entry.level, entry.status, entry.code])
+
+/** A stream that sends one chunk, then fails. */
+function failingMidway(error: Error): Readable {
+  let reads = 0
+  return new Readable({
+    read() {
+      if (reads++ === 0) this.push('first chunk;')
+      else setTimeout(() => this.destroy(error), 10)
+    },
+  })
+}
+
+describe('esignErrors(): errors after the answer started reach the log hook once', () => {
+  it('a Node stream that fails midway: the answer is cut and the log hears of it', async () => {
+    const entries: LogEntry[] = []
+    const server = await serve((app) => {
+      app.get('/export', async () => failingMidway(new Error('disk went away')))
+    }, entries)
+    const outcome = await get(server, '/export')
+    expect(outcome).toEqual({ status: 200, body: 'first chunk;', aborted: true })
+    await settle()
+    expect(summary(entries)).toEqual([['error', 500, 4]])
+    expect(entries[0]!.causes[0]!.message).toBe('disk went away')
+  })
+
+  it('a web ReadableStream that fails midway, sent with reply.send()', async () => {
+    const entries: LogEntry[] = []
+    const server = await serve((app) => {
+      app.get('/export', (_req, reply) => {
+        let pulls = 0
+        const body = new ReadableStream<Uint8Array>({
+          async pull(controller) {
+            if (pulls++ === 0) controller.enqueue(new TextEncoder().encode('first chunk;'))
+            else setTimeout(() => controller.error(new SignError(Codes.SigningFailed)), 10)
+          },
+        })
+        reply.header('content-type', 'text/plain').send(body)
+      })
+    }, entries)
+    const outcome = await get(server, '/export')
+    expect(outcome).toEqual({ status: 200, body: 'first chunk;', aborted: true })
+    await settle()
+    expect(summary(entries)).toEqual([['error', 500, 29]])
+  })
+
+  it('a stream that fails before its first byte is answered, and logged once', async () => {
+    const entries: LogEntry[] = []
+    const server = await serve((app) => {
+      app.get('/export', async () => {
+        return new Readable({
+          read() {
+            this.destroy(new SignError(Codes.DocumentNotFound))
+          },
+        })
+      })
+    }, entries)
+    const res = await request(server).get('/export')
+    expect(res.status).toBe(404)
+    expect(JSON.parse(res.text)).toMatchObject({ code: 41, name: 'DocumentNotFound' })
+    await settle()
+    expect(summary(entries)).toEqual([['warn', 404, 41]])
+  })
+
+  it('an async route that throws after reply.raw.end(): the answer stands, the log hears of it', async () => {
+    const entries: LogEntry[] = []
+    const server = await serve((app) => {
+      app.get('/done', async (_req, reply) => {
+        reply.raw.end('complete')
+        throw new SignError(Codes.SigningFailed)
+      })
+    }, entries)
+    const outcome = await get(server, '/done')
+    expect(outcome).toEqual({ status: 200, body: 'complete', aborted: false })
+    await settle()
+    expect(summary(entries)).toEqual([['error', 500, 29]])
+  })
+
+  it('a route that throws synchronously after reply.raw.end(), in a child plugin', async () => {
+    const entries: LogEntry[] = []
+    const server = await serve((app) => {
+      void app.register(
+        async (child) => {
+          child.get('/done', (_req, reply) => {
+            reply.raw.end('complete')
+            throw new Error('audit write failed')
+          })
+        },
+        { prefix: '/v1' },
+      )
+    }, entries)
+    const outcome = await get(server, '/v1/done')
+    expect(outcome).toEqual({ status: 200, body: 'complete', aborted: false })
+    await settle()
+    expect(summary(entries)).toEqual([['error', 500, 4]])
+  })
+
+  it('a route that throws after reply.hijack(): Fastify answers nothing, the log still hears of it', async () => {
+    const entries: LogEntry[] = []
+    const server = await serve((app) => {
+      app.get('/socket', async (_req, reply) => {
+        reply.hijack()
+        reply.raw.end('mine')
+        throw new SignError(Codes.SystemBusy)
+      })
+    }, entries)
+    expect(await get(server, '/socket')).toEqual({ status: 200, body: 'mine', aborted: false })
+    await settle()
+    expect(summary(entries)).toEqual([['error', 503, 89]])
+  })
+
+  it('an answer cut after its headers went out is still logged once, not twice', async () => {
+    const entries: LogEntry[] = []
+    const server = await serve((app) => {
+      app.get('/partial', async (_req, reply) => {
+        reply.raw.writeHead(200, { 'content-type': 'text/plain' })
+        reply.raw.write('partial')
+        throw new SignError(Codes.SigningFailed)
+      })
+    }, entries)
+    const outcome = await get(server, '/partial')
+    expect(outcome).toEqual({ status: 200, body: 'partial', aborted: true })
+    await settle()
+    expect(summary(entries)).toEqual([['error', 500, 29]])
+  })
+
+  it('a route that answers normally, with a stream or a value, logs nothing', async () => {
+    const entries: LogEntry[] = []
+    const server = await serve((app) => {
+      app.get('/stream', async () => Readable.from(['a', 'b']))
+      app.get('/value', async () => ({ ok: true }))
+    }, entries)
+    expect((await request(server).get('/stream')).text).toBe('ab')
+    expect((await request(server).get('/value')).text).toBe('{"ok":true}')
+    await settle()
+    expect(entries).toEqual([])
+  })
+})
+
+describe('esignErrors(): the plugin', () => {
+  it('sets the error and not-found handlers at the root, for every plugin', async () => {
+    const entries: LogEntry[] = []
+    const server = await serve((app) => {
+      void app.register(async (child) => {
+        child.get('/documents/:id', async () => {
+          throw new SignError(Codes.DocumentNotFound)
+        })
+      })
+    }, entries)
+    const missing = await request(server).get('/documents/D-9')
+    expect(missing.status).toBe(404)
+    expect(JSON.parse(missing.text)).toMatchObject({ code: 41 })
+    const nowhere = await request(server).get('/nowhere')
+    expect(nowhere.status).toBe(404)
+    expect(JSON.parse(nowhere.text)).toMatchObject({ code: 7, name: 'InvalidRequestType' })
+  })
+
+  it('names itself to Fastify and hands its handler to frameworkErrors, sharing one log', async () => {
+    const entries: LogEntry[] = []
+    const errors = esignErrors({ log: (entry) => entries.push(entry) })
+    const app = Fastify({ genReqId: () => '', frameworkErrors: errors.frameworkErrors })
+    apps.push(app)
+    await app.register(errors)
+    app.get('/documents/:id', async () => 'never')
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    expect(app.hasPlugin('esign-errors')).toBe(true)
+    const res = await request(app.server).get('/documents/%zz')
+    expect(res.status).toBe(400)
+    expect(JSON.parse(res.text)).toMatchObject({ code: 1, name: 'ParameterError' })
+    expect(summary(entries)).toEqual([['warn', 400, 1]])
+  })
+
+  it('refuses bad options when it is built, not on the first error', () => {
+    expect(() => esignErrors({ format: 'xml' as 'json' })).toThrow(TypeError)
+  })
+})
