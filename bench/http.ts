@@ -99,12 +99,18 @@ export interface Load {
 }
 
 /** Loads a server for `seconds` with `connections` keep-alive connections, no pipelining. */
-export async function load(server: Server, seconds: number, connections = 10): Promise<Load> {
+export async function load(
+  server: Server,
+  seconds: number,
+  connections = 10,
+  headers: Record<string, string> = {},
+): Promise<Load> {
   const result = await autocannon({
     url: `http://127.0.0.1:${server.port}${ROUTE}`,
     connections,
     pipelining: 1,
     duration: seconds,
+    headers,
   })
   const total = result.requests.total
   const expected = result.statusCodeStats?.[`${EXPECTED_STATUS[server.contender]}`]?.count ?? 0

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
 import type { Contender, Framework } from './contenders.js'
 import { CONTENDERS, FRAMEWORKS, LABELS } from './contenders.js'
+import { HEADER_SETS, type HeaderSet } from './headers.js'
 import { type Load, load, probe, type Server, startServer } from './http.js'
 import { BATCH, MICRO, type MicroResults, runMicro } from './micro.js'
 import { median } from './stats.js'
@@ -62,6 +63,7 @@ async function main(): Promise<void> {
   printHttp(http)
 
   printTargets(micro, http)
+  printHeaders(await measureHeaders())
   console.log('')
   console.log(`- load average at end: ${load1()}`)
   console.log(`- wall time: ${((Date.now() - started) / 1000).toFixed(1)} s`)
@@ -208,6 +210,56 @@ function printTargets(micro: MicroResults, http: HttpResults): void {
   const unexpected = [...http.values()].flat().reduce((sum, run) => sum + run.unexpected, 0)
   if (unexpected > 0)
     console.log(`\nCHECK FAILED: ${unexpected} responses had an unexpected status or failed.`)
+}
+
+type HeaderResults = Map<`${Framework}/${HeaderSet}`, number[]>
+
+const SETS = Object.keys(HEADER_SETS) as HeaderSet[]
+
+/** Contender (a) of each framework under each header set, interleaved and rotated round by round. */
+async function measureHeaders(): Promise<HeaderResults> {
+  const results: HeaderResults = new Map()
+  for (let round = 0; round < config.rounds; round++) {
+    progress(`hostile headers: round ${round + 1}/${config.rounds} ...`)
+    const sets = [...SETS.slice(round % SETS.length), ...SETS.slice(0, round % SETS.length)]
+    for (const framework of FRAMEWORKS) {
+      const server = servers.find((one) => one.framework === framework && one.contender === 'a')!
+      for (const set of sets) {
+        const run = await load(server, config.seconds, CONNECTIONS, HEADER_SETS[set])
+        if (run.unexpected > 0)
+          throw new Error(`${framework} with ${set} headers: ${run.unexpected} unexpected`)
+        const key = `${framework}/${set}` as const
+        results.set(key, [...(results.get(key) ?? []), run.rps])
+      }
+    }
+  }
+  return results
+}
+
+function printHeaders(results: HeaderResults): void {
+  console.log('')
+  console.log(
+    `## Hostile request headers (contender (a), req/s: median over ${config.rounds} interleaved rounds; ` +
+      "cost per answer relative to a real client's headers, target <= 2)",
+  )
+  console.log('')
+  console.log(
+    '| framework | headers | Accept / Accept-Language bytes | median req/s | cost vs ordinary | result |',
+  )
+  console.log('| --- | --- | ---: | ---: | ---: | --- |')
+  for (const framework of FRAMEWORKS) {
+    const ordinary = results.get(`${framework}/ordinary`)!
+    for (const set of SETS) {
+      const rps = results.get(`${framework}/${set}`)!
+      // Per round, as for the other ratios: req/s of ordinary over req/s of this set is its cost per answer.
+      const cost = median(rps.map((value, i) => ordinary[i]! / value))
+      const { accept, 'accept-language': language } = HEADER_SETS[set]
+      console.log(
+        `| ${framework} | ${set} | ${accept.length} / ${language.length} | ${fmt(median(rps))} | ` +
+          `${fmt(cost, 2)} | ${cost <= 2 ? 'PASS' : '**MISS**'} |`,
+      )
+    }
+  }
 }
 
 async function stopAll(): Promise<void> {

@@ -18,6 +18,8 @@ import type { Contender, Framework } from './contenders.js'
 import { AppError, CONTENDERS, FRAMEWORKS, ROUTE } from './contenders.js'
 
 const data = { documentId: 'D-1', pages: 3 }
+// A translation, so that an Accept-Language header is negotiated (the hostile-header rounds send one).
+const options = { messages: { fr: { 22: 'Mot de passe incorrect' } } }
 
 function expressApp(contender: Contender): express.Express {
   const app = express()
@@ -25,7 +27,7 @@ function expressApp(contender: Contender): express.Express {
     app.get(ROUTE, () => {
       throw new SignError(Codes.WrongPassword)
     })
-    app.use(expressErrorHandler())
+    app.use(expressErrorHandler(options))
   } else if (contender === 'b') {
     app.get(ROUTE, () => {
       throw new AppError(22, 'Wrong password')
@@ -52,7 +54,7 @@ function expressApp(contender: Contender): express.Express {
 function koaApp(contender: Contender): Koa {
   const app = new Koa()
   if (contender === 'a') {
-    app.use(koaErrorHandler())
+    app.use(koaErrorHandler(options))
     app.use(() => {
       throw new SignError(Codes.WrongPassword)
     })
