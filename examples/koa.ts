@@ -3,11 +3,12 @@
  *
  *   npx tsx examples/koa.ts   # http://127.0.0.1:3002 (PORT and HOST override)
  */
+import { Readable } from 'node:stream'
 import { pathToFileURL } from 'node:url'
 import { bodyParser } from '@koa/bodyparser'
 import Router from '@koa/router'
 import { Codes, SignError, success } from 'esign-errors'
-import { errorHandler, notFound } from 'esign-errors/koa'
+import { errorHandler, handleStreamErrors, notFound } from 'esign-errors/koa'
 import Koa from 'koa'
 
 const documents = new Map([['D-1', { id: 'D-1', title: 'Lease agreement', status: 'signed' }]])
@@ -60,7 +61,19 @@ export function createApp(): Koa {
     throw new Error('db password=hunter2 is wrong')
   })
 
-  // Koa runs middleware as an onion: the handler goes first so it wraps everything after it.
+  // A streamed body fails after every middleware has returned, where only Koa's ctx.onerror hears of it.
+  router.get('/documents/:id/file', (ctx) => {
+    ctx.type = 'application/pdf'
+    ctx.body = new Readable({
+      read() {
+        this.destroy(new Error('file store unreachable at 10.0.0.7'))
+      },
+    })
+  })
+
+  // Stream errors take the same way out as thrown ones: handleStreamErrors() puts the standard answer in
+  // ctx.onerror. Koa runs middleware as an onion: the handler goes first so it wraps everything after it.
+  handleStreamErrors(app)
   app.use(errorHandler())
   app.use(notFound())
   app.use(router.routes())
@@ -83,6 +96,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   curl -i -X POST ${base}/documents -H 'content-type: application/json' -d '{}'          # 400, code 1
   curl -i -X POST ${base}/upload --data-binary "$(head -c 2048 /dev/zero | tr '\\0' x)"     # 413, code 93
   curl -i ${base}/boom                                                    # 500, code 4, nothing leaked
+  curl -i ${base}/documents/D-1/file                                      # 500, code 4: a stream that failed
   curl -i ${base}/nowhere                                                 # 404, code 7
   curl -i -X DELETE ${base}/login                                         # 405, code 7 (allowedMethods)`)
   })

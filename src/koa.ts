@@ -3,8 +3,12 @@
  *
  * @module esign-errors/koa
  */
+import { constants, type Http2Stream } from 'node:http2'
+import { finished, PassThrough, type Readable } from 'node:stream'
 import { format, inspect, types } from 'node:util'
+import type Koa from 'koa'
 import type { Context, Middleware, Next } from 'koa'
+import statuses from 'statuses'
 import { REPLACED_HEADERS } from './headers.js'
 import type { ErrorHandlerOptions, ErrorResponse } from './response.js'
 import { createResponder } from './response.js'
@@ -35,8 +39,12 @@ export function errorHandler(options?: ErrorHandlerOptions<Context>): Middleware
       await next()
     } catch (err) {
       if (ctx.headerSent || !ctx.writable) {
-        cut(ctx)
-        responder.log(responder.respond(err, ctx), err)
+        // handleStreamErrors() installed its ctx.onerror: Koa hands it the rethrown error, and it cuts,
+        // logs and reports; doing it here too would log the error twice.
+        if (!streamHandlers.has(ctx.onerror)) {
+          cut(ctx)
+          responder.log(responder.respond(err, ctx), err)
+        }
         throw err
       }
       const response = responder.respond(err, ctx, routeStatus(ctx))
@@ -56,8 +64,94 @@ export function errorHandler(options?: ErrorHandlerOptions<Context>): Middleware
       }
       responder.log(response, err)
       if (reporting.emit && response.status >= 500) report(ctx, err, response.status, reporting.ownLog)
+      return
+    }
+    if (streamHandlers.has(ctx.onerror)) guardStream(ctx)
+  }
+}
+
+/**
+ * Routes the errors Koa hands to `ctx.onerror` through the same responder as {@link errorHandler}: above
+ * all those of a streamed `ctx.body`, which no middleware sees, and of middleware mounted before the handler.
+ * It replaces `app.context.onerror`, as koa-onerror does. An error before the first byte is answered with
+ * the standard status, headers and body; once the answer has started, the response is ended (never left
+ * hanging) and the error logged and reported. Pass the options given to `errorHandler()`.
+ *
+ * @example
+ * const app = new Koa()
+ * handleStreamErrors(app)
+ * app.use(errorHandler())
+ * app.use(async (ctx) => {
+ *   ctx.body = createReadStream(file) // a read error becomes 500 code 4, not Koa's text/plain
+ * })
+ */
+export function handleStreamErrors(app: Koa, options?: ErrorHandlerOptions<Context>): void {
+  const responder = createResponder(options, 'none')
+  const reporting = reportingOf(options)
+  const onerror = function esignOnerror(this: Context, err: unknown): void {
+    // Koa calls it with null when a response finishes without error.
+    if (err === null || err === undefined) return
+    // Koa 2 calls it from a listener of its own on the stream besides ours, and a cut answer ends its
+    // pipeline with a premature close: one answer, and one report, per request.
+    if (settled.has(this)) return
+    settled.add(this)
+    try {
+      let response: ErrorResponse
+      if (this.headerSent || !this.writable) {
+        cut(this)
+        response = responder.respond(err, this)
+      } else {
+        response = responder.respond(err, this, routeStatus(this))
+        writeThrough(this, response)
+      }
+      responder.log(response, err)
+      if (reporting.emit && response.status >= 500) report(this, err, response.status, reporting.ownLog)
+    } catch {
+      // Koa calls this from stream callbacks, where a throw would end the process.
     }
   }
+  streamHandlers.add(onerror)
+  app.context.onerror = onerror
+}
+
+// The ctx.onerror functions handleStreamErrors() installed, and the requests one of them has settled.
+const streamHandlers = new WeakSet<object>()
+const settled = new WeakSet<Context>()
+
+/**
+ * Puts a pass-through between a streamed body and the response. Koa 3 pipes the body with
+ * `stream.pipeline`, which destroys the response before `ctx.onerror` hears of the error: with the guard
+ * between them, a stream that fails before its first byte can still be answered.
+ */
+function guardStream(ctx: Context): void {
+  const source: unknown = ctx.body
+  if (!isNodeStream(source)) return
+  // Koa writes no body for these; piping the stream would only read it for nothing.
+  if (ctx.respond === false || ctx.method === 'HEAD' || statuses.empty[ctx.status] || !ctx.writable) return
+  const guard = new PassThrough()
+  finished(source, { writable: false }, (err) => {
+    if (!err) return
+    const res = ctx.res
+    // The source was destroyed because the client went away: nobody is left to answer.
+    const gone = (err as { code?: unknown }).code === 'ERR_STREAM_PREMATURE_CLOSE' && res.destroyed
+    if (!gone) ctx.onerror(err as Error)
+    if (res.writableEnded && !res.destroyed) guard.end()
+    else guard.destroy()
+  })
+  source.pipe(guard)
+  // Koa drops Content-Length when the body is replaced; the stream's length is still the answer's.
+  const length = ctx.response.get('Content-Length')
+  ctx.body = guard
+  if (length) ctx.set('Content-Length', length)
+}
+
+function isNodeStream(value: unknown): value is Readable {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Readable).pipe === 'function' &&
+    typeof (value as Readable).on === 'function'
+  )
 }
 
 /** Writes an answer on the Node response itself, for when Koa will not (`ctx.respond = false`, `ctx.onerror`). */
@@ -79,7 +173,11 @@ function writeThrough(ctx: Context, response: ErrorResponse): void {
 /** Ends a response that cannot be answered any more, so the client sees it cut instead of waiting; never a finished one. */
 function cut(ctx: Context): void {
   const res = ctx.res
-  if (!res.writableEnded) res.destroy()
+  if (res.writableEnded) return
+  // Over HTTP/2 a stream closed without an error code reads as a complete answer: reset it as failed.
+  const stream = (res as { stream?: { close?: unknown } }).stream
+  if (typeof stream?.close === 'function') (stream as Http2Stream).close(constants.NGHTTP2_INTERNAL_ERROR)
+  else res.destroy()
 }
 
 /**

@@ -930,5 +930,12 @@ describe('examples/koa.ts', () => {
     const boom = await request(server).get('/boom')
     expect(boom.status).toBe(500)
     expect(boom.text).not.toContain('hunter2')
+
+    const file = await request(server).get('/documents/D-1/file')
+    expect(file.status).toBe(500)
+    expect(file.headers['content-type']).toBe('application/json; charset=utf-8')
+    expect(file.text).toBe(
+      '{"code":4,"name":"ProcessingFailed","message":"Processing failed","status":500,"retryable":true}',
+    )
   })
 })
