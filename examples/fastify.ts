@@ -1,23 +1,24 @@
 /**
  * The same small e-signature-like API as the Express demo, on Fastify: every failure leaves as the same
- * envelope, schema validation errors included.
+ * envelope, schema validation errors included, and an error after the answer started still reaches the log.
  *
  *   npx tsx examples/fastify.ts   # http://127.0.0.1:3003 (PORT and HOST override)
  */
+import { Readable } from 'node:stream'
 import { pathToFileURL } from 'node:url'
 import { Codes, SignError, success } from 'esign-errors'
-import { errorHandler, notFound } from 'esign-errors/fastify'
+import { esignErrors } from 'esign-errors/fastify'
 import Fastify, { type FastifyInstance } from 'fastify'
 
 const documents = new Map([['D-1', { id: 'D-1', title: 'Lease agreement', status: 'signed' }]])
 
 /** Builds the demo app; tests start it on a port of their own. */
-export function createApp(): FastifyInstance {
-  const onError = errorHandler()
+export async function createApp(): Promise<FastifyInstance> {
+  const errors = esignErrors()
   // One limit for every body, so /upload shows a 413; frameworkErrors covers malformed URLs.
-  const app = Fastify({ bodyLimit: 1024, frameworkErrors: onError })
-  app.setErrorHandler(onError)
-  app.setNotFoundHandler(notFound())
+  const app = Fastify({ bodyLimit: 1024, frameworkErrors: errors.frameworkErrors })
+  // Before the routes, and awaited: the plugin watches the routes added after it.
+  await app.register(errors)
 
   app.post('/login', async (request) => {
     const body = request.body as { password?: unknown } | undefined
@@ -59,14 +60,34 @@ export function createApp(): FastifyInstance {
   app.get('/boom', async () => {
     throw new Error('db password=hunter2 is wrong')
   })
+
+  // A download that fails after its first line went out: the client sees a cut answer, the log an error.
+  app.get('/export', async (_request, reply) => {
+    reply.header('content-type', 'text/csv; charset=utf-8')
+    let lines = 0
+    return new Readable({
+      read() {
+        if (lines++ === 0) this.push('id,title,status\n')
+        else setTimeout(() => this.destroy(new Error('archive volume went away')), 10)
+      },
+    })
+  })
   return app
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const host = process.env.HOST ?? '127.0.0.1'
   const port = Number(process.env.PORT ?? 3003)
-  const app = createApp()
-  await app.listen({ port, host })
+  const app = await createApp()
+  try {
+    await app.listen({ port, host })
+  } catch (error) {
+    // A busy port must not look like a running demo: say which port, and exit non-zero.
+    const reason = (error as NodeJS.ErrnoException).code ?? String(error)
+    console.error(`esign-errors demo (Fastify): cannot listen on ${host}:${port} (${reason})`)
+    await app.close()
+    process.exit(1)
+  }
   const base = `http://${host}:${port}`
   console.log(`esign-errors demo (Fastify) on ${base}. Try:
   curl -i -X POST ${base}/login -H 'content-type: application/json' -d '{"password":"secret"}'   # 200, code 0
@@ -78,6 +99,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   curl -i -X POST ${base}/documents -H 'content-type: application/json' -d '{}'          # 400, code 1, details
   curl -i -X POST ${base}/upload -H 'content-type: text/plain' --data-binary "$(head -c 2048 /dev/zero | tr '\\0' x)"   # 413, code 93
   curl -i ${base}/boom                                                    # 500, code 4, nothing leaked
+  curl -i ${base}/export                                                  # 200, cut after one line; logged
   curl -i ${base}/nowhere                                                 # 404, code 7`)
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void app.close())
 }

@@ -1,4 +1,6 @@
-import { request as httpRequest } from 'node:http'
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { createServer, request as httpRequest } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Codes, type ErrorHandlerOptions, type LogEntry, SignError, toErrorResponse } from 'esign-errors'
 import { type AnyFastifyRequest, errorHandler, notFound } from 'esign-errors/fastify'
@@ -326,7 +328,7 @@ describe('examples/fastify.ts', () => {
   it('answers the demo routes with the envelopes the README shows', async () => {
     const printed = vi.spyOn(console, 'error').mockImplementation(() => {})
     try {
-      const app = createApp()
+      const app = await createApp()
       apps.push(app)
       await app.listen({ port: 0, host: '127.0.0.1' })
       const server = app.server
@@ -379,8 +381,56 @@ describe('examples/fastify.ts', () => {
       expect(boom.text).not.toContain('hunter2')
       expect(printed).toHaveBeenCalledTimes(1)
       expect((await request(server).get('/nowhere')).status).toBe(404)
+
+      // The download cut after its first line is printed too, through the plugin's hooks.
+      const port = (server.address() as AddressInfo).port
+      const cut = await new Promise<{ body: string; aborted: boolean }>((resolve) => {
+        const req = httpRequest({ host: '127.0.0.1', port, path: '/export' }, (res) => {
+          let body = ''
+          res.setEncoding('utf8')
+          res.on('data', (chunk: string) => {
+            body += chunk
+          })
+          res.on('aborted', () => resolve({ body, aborted: true }))
+          res.on('end', () => resolve({ body, aborted: false }))
+        })
+        req.on('error', () => resolve({ body: '', aborted: true }))
+        req.end()
+      })
+      expect(cut).toEqual({ body: 'id,title,status\n', aborted: true })
+      await vi.waitFor(() => expect(printed).toHaveBeenCalledTimes(2))
+      expect(String(printed.mock.calls[1]![0])).toMatch(
+        /^esign-errors: 500 ProcessingFailed \(code 4\) request req-/,
+      )
     } finally {
       printed.mockRestore()
+    }
+  })
+
+  it('on a busy port, says which port and exits non-zero instead of printing its banner', async () => {
+    const busy = createServer()
+    busy.listen(0, '127.0.0.1')
+    await once(busy, 'listening')
+    const port = (busy.address() as AddressInfo).port
+    try {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'examples/fastify.ts'], {
+        env: { ...process.env, PORT: String(port), HOST: '127.0.0.1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
+      let stdout = ''
+      let stderr = ''
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk
+      })
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk
+      })
+      const [code] = (await once(child, 'exit')) as [number | null]
+      expect(code).toBe(1)
+      expect(stdout).toBe('')
+      expect(stderr).toBe(`esign-errors demo (Fastify): cannot listen on 127.0.0.1:${port} (EADDRINUSE)\n`)
+    } finally {
+      busy.close()
     }
   })
 })
