@@ -151,10 +151,11 @@ const MEDIA_TYPES = ['application/json', 'application/problem+json']
 const REQUEST_ID = /^[A-Za-z0-9._~:/+=@-]{1,128}$/
 // A path: one slash, then visible ASCII. `//host/doc` is left out, as a network-path reference to another host.
 const INSTANCE = /^\/(?!\/)[\x21-\x7e]{0,2047}$/
-// Negotiation is bounded in work, not only in bytes: past 1 KB an Accept or Accept-Language header is not
-// parsed, and only its first 16 ranges are considered, so the worst header costs about what a browser's does.
+// Negotiation is bounded in work, not only in bytes: negotiator's cost grows with every range and every
+// parameter, so past 1 KB an Accept or Accept-Language header is not parsed, and only its first 16 elements
+// (ranges and parameters together) are considered. The worst header then costs what a browser's does.
 const MAX_NEGOTIATED_HEADER = 1024
-const MAX_RANGES = 16
+const MAX_ELEMENTS = 16
 // In a `debug` answer: messages as long as the body's own, stacks a few dozen frames long.
 const MAX_DEBUG_STACK = 8192
 
@@ -499,16 +500,26 @@ function pickLocale(headers: RequestLike['headers'], locales: string[]): string 
   return new Negotiator({ headers: { 'accept-language': language } }).language(locales)
 }
 
-/** The part of a request header worth negotiating on: none past 1 KB, else its first 16 ranges. */
+/**
+ * The part of a request header worth negotiating on: none past 1 KB, else its whole ranges up to 16
+ * elements (a range, and each of its parameters, is one). A range is never cut from its parameters, which
+ * could turn `;q=0` into a preference; a first range with more than 15 parameters leaves nothing to negotiate.
+ */
 function negotiable(headers: RequestLike['headers'], name: string): string | undefined {
   const value = ownHeader(headers, name)
   if (typeof value !== 'string' || value.length > MAX_NEGOTIATED_HEADER) return undefined
-  let comma = -1
-  for (let count = 0; count < MAX_RANGES; count++) {
-    comma = value.indexOf(',', comma + 1)
-    if (comma === -1) return value
+  let elements = 1
+  let lastComma = -1
+  for (let index = 0; index < value.length; index++) {
+    const char = value.charCodeAt(index)
+    if (char === 0x2c) {
+      if (++elements > MAX_ELEMENTS) return value.slice(0, index)
+      lastComma = index
+    } else if (char === 0x3b && ++elements > MAX_ELEMENTS) {
+      return lastComma === -1 ? undefined : value.slice(0, lastComma)
+    }
   }
-  return value.slice(0, comma)
+  return value
 }
 
 /** A request header, read as an own property: a value on `Object.prototype` is not the request's. */

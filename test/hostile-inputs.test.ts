@@ -197,6 +197,34 @@ describe('smaller edges', () => {
   })
 })
 
+describe('negotiation considers whole ranges within the first 16 elements', () => {
+  const typeFor = (accept: string) =>
+    toErrorResponse(new SignError(22), { headers: { accept } }).headers['content-type']
+  const params = (count: number) => Array.from({ length: count }, (_, i) => `;p${i}=v`).join('')
+
+  it.each([
+    ['problem+json after 14 ranges', `${'a/b,'.repeat(14)}application/problem+json`, 'problem'],
+    ['problem+json as the 17th range', `${'a/b,'.repeat(16)}application/problem+json`, 'json'],
+    ['problem+json after a range with 14 parameters', `a/b${params(14)},application/problem+json`, 'problem'],
+    ['problem+json after a range with 15 parameters', `a/b${params(15)},application/problem+json`, 'json'],
+    [
+      'a first range with 15 parameters: nothing to negotiate',
+      `application/problem+json${params(15)}`,
+      'json',
+    ],
+    // Cut before the range, never between the range and its q=0: that would turn a refusal into a wish.
+    [
+      'problem+json;q=0 whose q is the 17th element',
+      `${'a/b,'.repeat(15)}application/problem+json;q=0`,
+      'json',
+    ],
+  ])('%s', (_name, accept, expected) => {
+    expect(typeFor(accept)).toBe(
+      `application/${expected === 'problem' ? 'problem+json' : 'json'}; charset=utf-8`,
+    )
+  })
+})
+
 describe('the status the route set, for a value without one of its own', () => {
   const responder = createResponder({ log: false })
   it.each([
