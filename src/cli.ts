@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // `esign-errors 22`: looks up return codes from a terminal, for whoever reads a log line or a ticket.
+import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import type { CatalogEntry } from './index.js'
 import { catalog, describe } from './index.js'
@@ -18,25 +19,67 @@ Looks up the return codes of the e-signature platform.
   --json             print JSON instead of text
   --markdown         print the whole catalog as a Markdown table
   --help             print this help
+  --version          print the version of esign-errors
 `
+
+const OPTIONS = {
+  status: { type: 'string' },
+  search: { type: 'string' },
+  json: { type: 'boolean' },
+  markdown: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
+} as const
 
 /** Thrown for input the CLI cannot answer; its message goes to stderr and the exit code is 1. */
 class UsageError extends Error {}
 
-function main(argv: string[]): void {
-  const { values, positionals } = parseArgs({
+/** The arguments, checked here rather than by parseArgs, whose own messages speak of its internals. */
+function parse(argv: string[]) {
+  const { values, positionals, tokens } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: {
-      status: { type: 'string' },
-      search: { type: 'string' },
-      json: { type: 'boolean' },
-      markdown: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
+    strict: false,
+    tokens: true,
+    options: OPTIONS,
   })
+  for (const token of tokens) {
+    if (token.kind !== 'option') continue
+    const option = Object.hasOwn(OPTIONS, token.name)
+      ? OPTIONS[token.name as keyof typeof OPTIONS]
+      : undefined
+    if (option === undefined) throw new UsageError(`unknown option ${token.rawName}`)
+    if (option.type === 'string' && typeof token.value !== 'string') {
+      throw new UsageError(`${token.rawName} takes a value`)
+    }
+    if (option.type === 'boolean' && token.value !== undefined) {
+      throw new UsageError(`${token.rawName} takes no value`)
+    }
+  }
+  return {
+    values: values as {
+      [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'string' ? string : boolean
+    },
+    positionals,
+  }
+}
+
+/** The package's version, read from the package.json beside `src/` and `dist/` alike. */
+function version(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string
+  }
+  return manifest.version
+}
+
+function main(argv: string[]): void {
+  const { values, positionals } = parse(argv)
   if (values.help) {
     process.stdout.write(USAGE)
+    return
+  }
+  if (values.version) {
+    process.stdout.write(`${version()}\n`)
     return
   }
   const filtered = values.status !== undefined || values.search !== undefined
@@ -112,10 +155,7 @@ message:   ${result.message}
 try {
   main(process.argv.slice(2))
 } catch (error) {
-  // parseArgs reports unknown flags and missing values with a TypeError coded ERR_PARSE_ARGS_*.
-  const badArgs =
-    error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS_')
-  if (!(error instanceof UsageError) && !badArgs) throw error
-  process.stderr.write(`esign-errors: ${(error as Error).message}\nRun "esign-errors --help" for usage.\n`)
+  if (!(error instanceof UsageError)) throw error
+  process.stderr.write(`esign-errors: ${error.message}\nRun "esign-errors --help" for usage.\n`)
   process.exitCode = 1
 }

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { describe, it } from 'vitest'
 
@@ -24,6 +25,8 @@ function cli(...args: string[]): Promise<Run> {
     )
   })
 }
+
+const USAGE_LINES = 'Run "esign-errors --help" for usage.\n'
 
 const WRONG_PASSWORD = `code:      22
 name:      WrongPassword
@@ -111,9 +114,36 @@ describe.concurrent('esign-errors CLI', { timeout: 60_000 }, () => {
     })
   })
 
-  it('fails on an unknown flag', async ({ expect }) => {
-    const run = await cli('--bogus')
-    expect([run.code, run.stdout]).toEqual([1, ''])
-    expect(run.stderr).toMatch(/^esign-errors: Unknown option '--bogus'/)
+  it("fails on an unknown flag with its own usage lines, not the parser's message", async ({ expect }) => {
+    expect(await cli('--bogus')).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `esign-errors: unknown option --bogus\n${USAGE_LINES}`,
+    })
+    expect(await cli('-x', '22')).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `esign-errors: unknown option -x\n${USAGE_LINES}`,
+    })
+  })
+
+  it('fails on an option without its value, or a flag given one', async ({ expect }) => {
+    expect(await cli('--status')).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `esign-errors: --status takes a value\n${USAGE_LINES}`,
+    })
+    expect(await cli('--json=yes', '22')).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `esign-errors: --json takes no value\n${USAGE_LINES}`,
+    })
+  })
+
+  it('prints its version', async ({ expect }) => {
+    const { version } = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { version: string }
+    expect(version).toMatch(/^\d+\.\d+\.\d+/)
+    expect(await cli('--version')).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' })
+    expect(await cli('-v')).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' })
   })
 })
