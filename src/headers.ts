@@ -71,6 +71,33 @@ export const REPLACED_HEADERS: ReadonlySet<string> = new Set([
   'upgrade',
 ])
 
+/** A Set whose `add`, `delete` and `clear` throw: a frozen Set would still change through them. */
+class ReadonlyView<T> extends Set<T> {
+  constructor(values: Iterable<T>) {
+    super()
+    for (const value of values) super.add(value)
+    Object.freeze(this)
+  }
+
+  override add(): never {
+    throw new TypeError('esign-errors: this set is read-only')
+  }
+
+  override delete(): never {
+    throw new TypeError('esign-errors: this set is read-only')
+  }
+
+  override clear(): never {
+    throw new TypeError('esign-errors: this set is read-only')
+  }
+}
+
+/**
+ * {@link REPLACED_HEADERS} for users: a read-only copy, so nothing done to it changes what the adapters
+ * remove.
+ */
+export const REPLACED_HEADERS_VIEW: ReadonlySet<string> = new ReadonlyView(REPLACED_HEADERS)
+
 /** Headers an error may not set: the replaced ones, and those the response builder owns. */
 export const RESERVED_HEADERS: ReadonlySet<string> = new Set([
   ...REPLACED_HEADERS,

@@ -250,3 +250,42 @@ describe.each(['express', 'koa', 'fastify'] as const)('Retry-After, through %s',
     expect(reply.text).not.toContain('db-primary')
   })
 })
+
+describe('REPLACED_HEADERS, as exported', () => {
+  it('lists what the adapters remove, and cannot be changed', async () => {
+    const { REPLACED_HEADERS } = await import('esign-errors')
+    expect(REPLACED_HEADERS.has('content-disposition')).toBe(true)
+    expect(REPLACED_HEADERS.has('proxy-connection')).toBe(true)
+    expect(REPLACED_HEADERS.has('vary')).toBe(false)
+    const set = REPLACED_HEADERS as Set<string>
+    expect(() => set.add('vary')).toThrow(TypeError)
+    expect(() => set.delete('etag')).toThrow(TypeError)
+    expect(() => set.clear()).toThrow(TypeError)
+    expect(REPLACED_HEADERS.has('etag')).toBe(true)
+  })
+
+  it('is a copy: even Set.prototype.add on it changes no answer', async () => {
+    const { REPLACED_HEADERS } = await import('esign-errors')
+    const sizeBefore = REPLACED_HEADERS.size
+    // Deliberately past the read-only methods: the adapters must not read this object.
+    expect(() => Set.prototype.add.call(REPLACED_HEADERS, 'vary')).not.toThrow()
+    try {
+      const app = express()
+      app.get('/', (_req, res) => {
+        res.setHeader('Vary', 'Accept')
+        throw new SignError(Codes.ParameterError)
+      })
+      app.use(expressErrorHandler({ log: false }))
+      const server = app.listen(0, '127.0.0.1')
+      await new Promise((resolve) => server.once('listening', resolve))
+      const { port } = server.address() as net.AddressInfo
+      const res = await fetch(`http://127.0.0.1:${port}/`)
+      server.close()
+      expect(res.status).toBe(400)
+      expect(res.headers.get('vary')).toBe('Accept')
+    } finally {
+      Set.prototype.delete.call(REPLACED_HEADERS, 'vary')
+    }
+    expect(REPLACED_HEADERS.size).toBe(sizeBefore)
+  })
+})
