@@ -16,8 +16,14 @@ export function createApp(): express.Express {
   app.disable('x-powered-by')
 
   app.post('/login', express.json(), (req, res) => {
-    const body = req.body as { password?: unknown } | undefined
-    if (body?.password !== 'secret') throw new SignError(Codes.WrongPassword)
+    const password = (req.body as { password?: unknown } | undefined)?.password
+    if (typeof password !== 'string') {
+      throw new SignError(Codes.ParameterError, {
+        message: 'password is required',
+        details: { field: 'password' },
+      })
+    }
+    if (password !== 'secret') throw new SignError(Codes.WrongPassword)
     res.json(success({ token: 'demo-token' }))
   })
 
@@ -55,11 +61,18 @@ export function createApp(): express.Express {
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const host = process.env.HOST ?? '127.0.0.1'
   const port = Number(process.env.PORT ?? 3000)
-  createApp().listen(port, host, () => {
+  createApp().listen(port, host, (error?: Error) => {
+    if (error) {
+      // A busy port must not look like a running demo: say which port, and exit non-zero.
+      const reason = (error as NodeJS.ErrnoException).code ?? String(error)
+      console.error(`esign-errors demo (Express): cannot listen on ${host}:${port} (${reason})`)
+      process.exit(1)
+    }
     const base = `http://${host}:${port}`
     console.log(`esign-errors demo (Express) on ${base}. Try:
   curl -i -X POST ${base}/login -H 'content-type: application/json' -d '{"password":"secret"}'   # 200, code 0
   curl -i -X POST ${base}/login -H 'content-type: application/json' -d '{"password":"nope"}'     # 401, code 22
+  curl -i -X POST ${base}/login                                           # 400, code 1: no password
   curl -i ${base}/documents/D-1                                           # 200, code 0
   curl -i ${base}/documents/D-404                                         # 404, code 41
   curl -i ${base}/documents/D-404 -H 'accept: application/problem+json'   # 404, RFC 9457
