@@ -321,16 +321,21 @@ export async function fetchText(
 const MAX_TIMER = 2 ** 31 - 1
 
 /**
- * `timeoutMs` as a timer can take it: an integer from 1 to 2^31 - 1 (Node turns anything else into 1 ms).
- * `undefined` gives the default.
+ * A duration as a timer can take it: an integer from 1 to 2^31 - 1 milliseconds (Node turns anything else
+ * into 1 ms). `undefined` gives the default; `name` is the option's name in the message.
  */
-export function checkTimeout(where: string, value: unknown, fallback = DEFAULT_TIMEOUT_MS): number {
+export function checkTimeout(
+  where: string,
+  value: unknown,
+  fallback = DEFAULT_TIMEOUT_MS,
+  name = 'timeoutMs',
+): number {
   if (value === undefined) return fallback
   if (typeof value !== 'number') {
-    throw new TypeError(`${where}: timeoutMs must be a number of milliseconds, got ${typeof value}`)
+    throw new TypeError(`${where}: ${name} must be a number of milliseconds, got ${typeof value}`)
   }
   if (!Number.isInteger(value) || value < 1 || value > MAX_TIMER) {
-    throw new RangeError(`${where}: timeoutMs must be an integer from 1 to ${MAX_TIMER}, got ${value}`)
+    throw new RangeError(`${where}: ${name} must be an integer from 1 to ${MAX_TIMER}, got ${value}`)
   }
   return value
 }

@@ -6,5 +6,33 @@
  *
  * @packageDocumentation
  */
+export type { CallbackContent, OpenCallbackOptions } from './callback.js'
+export { openCallback } from './callback.js'
+export type {
+  Parse,
+  PlatformClientOptions,
+  PlatformFile,
+  PlatformRequest,
+  PlatformRequester,
+  RetryOptions,
+  SafeParser,
+} from './client.js'
+export { createPlatformClient } from './client.js'
 export type { OpenEnvelopeOptions } from './envelope.js'
 export { decryptData, encryptData, fileHash, macOf, openEnvelope } from './envelope.js'
+export type {
+  Answer,
+  AutomaticSigningInput,
+  CallOptions,
+  ContractDetails,
+  ContractInfo,
+  ContractList,
+  ContractListQuery,
+  ContractSummary,
+  ManualSigningInput,
+  PlatformClient,
+  PlatformUser,
+  SignerInfo,
+  UploadInput,
+  UploadResult,
+} from './methods.js'

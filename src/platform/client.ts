@@ -1,0 +1,522 @@
+import { inspect } from 'node:util'
+import { Codes } from '../codes.js'
+import type { StatusOverrides } from '../normalize.js'
+import { checkStatusOverrides } from '../normalize.js'
+import { isSignError, SignError } from '../sign-error.js'
+import {
+  checkMaxBytes,
+  checkTimeout,
+  checkUrl,
+  fetchText,
+  notOkError,
+  readAnswer,
+  redactUrl,
+  UpstreamError,
+} from '../upstream.js'
+import { checkSecret, encryptData, fileHash, macOf, openRead } from './envelope.js'
+import { type PlatformClient, withSigningFlow } from './methods.js'
+
+/** How failed calls are tried again. Only idempotent calls are, and only for retryable failures. */
+export interface RetryOptions {
+  /** Attempts in all, the first included: 1 turns retries off. Default 3, at most 10. */
+  attempts?: number | undefined
+  /** Ceiling of the first backoff delay, doubled at each retry (full jitter below it). Default 200 ms. */
+  baseDelayMs?: number | undefined
+  /** Ceiling of any one backoff delay. Default 2 000 ms. */
+  maxDelayMs?: number | undefined
+  /**
+   * Longest `Retry-After` the client waits for; a longer one ends the retries at once and the error is
+   * thrown. Default 5 000 ms.
+   */
+  maxRetryAfterMs?: number | undefined
+  /** Sum of all delays of one call; a retry that would pass it is not made. Default 10 000 ms. */
+  maxTotalDelayMs?: number | undefined
+}
+
+/** Options of {@link createPlatformClient}. */
+export interface PlatformClientOptions {
+  /** Where the API lives, e.g. `https://stg-env.signingcloud.com/signserver/v1/`. */
+  baseUrl: string | URL
+  /** The integration's API key, sent as `client_id` to get a token. */
+  apiKey: string
+  /** The integration's API secret: the AES key and the MAC are derived from it. Never sent. */
+  apiSecret: string
+  /** Time for one exchange, headers and body, in milliseconds (1 to 2^31 - 1). Default 10 000. */
+  timeoutMs?: number | undefined
+  /**
+   * Largest answer read, in bytes. Default 32 MiB. A download travels as hex inside encrypted hex: a file
+   * of N bytes takes about 4N.
+   */
+  maxBytes?: number | undefined
+  /** Retry policy, or `false` for none. */
+  retry?: RetryOptions | false | undefined
+  /** How long a token is used before a new one is fetched, in milliseconds. Default 25 minutes. */
+  tokenTtlMs?: number | undefined
+  /** The `fetch` to use instead of the global one. */
+  fetch?: typeof fetch | undefined
+  /**
+   * Return code -> HTTP status, on top of the default `{ 2: 502, 5: 502, 6: 502, 53: 502 }`: these are the
+   * service's own credentials here, so by default its clients are not told to sign in again.
+   */
+  statusOverrides?: StatusOverrides | undefined
+}
+
+/** A file sent as a multipart part; its SHA-256 goes into the payload as `<field>Hash`. */
+export interface PlatformFile {
+  /** The form field, e.g. `'uploadFile'` (its hash goes to `uploadFileHash`). */
+  field: string
+  /** The file's bytes. */
+  content: Uint8Array
+  /** File name in the part; the platform goes by `type` and the hash, so any name does. Default `'file'`. */
+  filename?: string | undefined
+  /** Content type of the part. Default `application/octet-stream`. */
+  contentType?: string | undefined
+}
+
+/** What a zod schema (3 or 4) offers, and any other validator with the same `safeParse`. */
+export interface SafeParser<T> {
+  safeParse(
+    value: unknown,
+  ):
+    | { success: true; data: T }
+    | { success: false; error: { issues: readonly { path?: readonly PropertyKey[]; message?: string }[] } }
+}
+
+/** Checks a decrypted answer: a schema with `safeParse`, or a function that returns the value or throws. */
+export type Parse<T> = SafeParser<T> | ((value: unknown) => T)
+
+/** One call of the platform; see {@link PlatformClient.request}. */
+export interface PlatformRequest<T = unknown> {
+  method: 'GET' | 'POST' | 'DELETE'
+  /** Path under `baseUrl`, e.g. `'contract/list'`. */
+  path: string
+  /** Encrypted into `data` with its `mac`; without it, neither is sent. */
+  payload?: Record<string, unknown> | readonly unknown[] | undefined
+  /** A file to send as multipart (POST only). */
+  file?: PlatformFile | undefined
+  /** Cancels the call, its waits and its retries; its reason is rethrown untouched. */
+  signal?: AbortSignal | undefined
+  /** Whether the call may be sent twice. Default: true for GET, false otherwise. */
+  idempotent?: boolean | undefined
+  /** Checks the decrypted answer; a failure is code 3, 502, with what failed logged, never sent. */
+  parse?: Parse<T> | undefined
+}
+
+/** The low-level client; see {@link createPlatformClient}. */
+export interface PlatformRequester {
+  /**
+   * Calls the platform and returns the decrypted answer (`undefined` when it carries no `data`), or throws a
+   * {@link SignError}.
+   */
+  request<T = unknown>(request: PlatformRequest<T>): Promise<T>
+}
+
+const DEFAULT_MAX_BYTES = 32 * 1024 * 1024
+const DEFAULT_TOKEN_TTL_MS = 25 * 60 * 1000
+const SERVICE_CREDENTIALS: StatusOverrides = { 2: 502, 5: 502, 6: 502, 53: 502 }
+const RETRY_DEFAULTS = {
+  attempts: 3,
+  baseDelayMs: 200,
+  maxDelayMs: 2_000,
+  maxRetryAfterMs: 5_000,
+  maxTotalDelayMs: 10_000,
+}
+const MAX_ATTEMPTS = 10
+const METHODS = new Set(['GET', 'POST', 'DELETE'])
+
+type Policy = typeof RETRY_DEFAULTS
+
+// Retry-After of the answer behind an error, kept off the error itself.
+const retryAfterOf = new WeakMap<SignError, number>()
+
+/** Builds the low-level client: option checks, token, transport, retries. */
+export function createRequester(options: PlatformClientOptions): PlatformRequester {
+  const where = 'createPlatformClient'
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`${where}: options must be an object`)
+  }
+  const base = checkUrl(where, options.baseUrl)
+  if (base.search !== '' || base.hash !== '') {
+    throw new TypeError(`${where}: baseUrl must not have a query or a fragment`)
+  }
+  if (!base.pathname.endsWith('/')) base.pathname += '/'
+  if (typeof options.apiKey !== 'string' || options.apiKey === '') {
+    throw new TypeError(`${where}: apiKey must be a non-empty string`)
+  }
+  checkSecret(where, options.apiSecret)
+  const apiKey = options.apiKey
+  const apiSecret = options.apiSecret
+  const timeoutMs = checkTimeout(where, options.timeoutMs)
+  const maxBytes = checkMaxBytes(where, options.maxBytes, DEFAULT_MAX_BYTES)
+  const tokenTtlMs = checkTimeout(where, options.tokenTtlMs, DEFAULT_TOKEN_TTL_MS, 'tokenTtlMs')
+  const policy = checkRetry(where, options.retry)
+  if (options.fetch !== undefined && typeof options.fetch !== 'function') {
+    throw new TypeError(`${where}: fetch must be a function`)
+  }
+  const doFetch = options.fetch ?? fetch
+  checkStatusOverrides(where, options.statusOverrides)
+  const overrides: StatusOverrides = { ...SERVICE_CREDENTIALS, ...ownEntries(options.statusOverrides) }
+
+  let token: { value: string; expiresAt: number } | undefined
+  let pending: Promise<string> | undefined
+
+  /** The cached token, or one fetched for every caller waiting at the same time (single flight). */
+  function getToken(signal: AbortSignal | undefined): Promise<string> {
+    if (token !== undefined && Date.now() < token.expiresAt) return Promise.resolve(token.value)
+    pending ??= fetchToken().finally(() => {
+      pending = undefined
+    })
+    return untilAborted(pending, signal)
+  }
+
+  async function fetchToken(): Promise<string> {
+    const startedAt = Date.now()
+    const url = new URL('accesstoken', base)
+    url.searchParams.set('client_id', apiKey)
+    // The token call is idempotent and cancelled by nobody: every waiter may abort on its own.
+    const answer = await withRetries(undefined, true, () =>
+      exchange(url, { method: 'GET' }, `GET ${redactUrl(url)}`, []),
+    )
+    const at =
+      typeof answer === 'object' && answer !== null
+        ? Object.getOwnPropertyDescriptor(answer, 'at')
+        : undefined
+    if (typeof at?.value !== 'string' || at.value === '') {
+      throw dataFormat(`GET ${redactUrl(url)}: the token answer has no "at"`)
+    }
+    token = { value: at.value, expiresAt: startedAt + tokenTtlMs }
+    return at.value
+  }
+
+  function dropToken(used: string): void {
+    if (token?.value === used) token = undefined
+  }
+
+  /** One exchange and the opening of its answer; any failure is a SignError with a clean cause. */
+  async function exchange(url: URL, init: RequestInit, context: string, secrets: string[]): Promise<unknown> {
+    const scrub = scrubber([apiSecret, apiKey, ...secrets])
+    const { response, text } = await fetchText(
+      url,
+      { ...init, headers: { accept: 'application/json' } },
+      { timeoutMs, maxBytes, fetch: doFetch, context },
+    )
+    const read = readAnswer(text, undefined)
+    try {
+      if (!response.ok) {
+        // The parse error is dropped: V8 quotes the body in it, and the body may hold data and mac.
+        const plain = read.ok
+          ? { ...read, message: read.message && scrub(read.message) }
+          : { ok: false as const, why: read.why }
+        throw notOkError(plain, text, response.status, overrides, context)
+      }
+      return openRead(read, apiSecret, {
+        status: response.status,
+        statusOverrides: overrides,
+        context,
+        scrub,
+      })
+    } catch (error) {
+      const delay = retryAfterMs(response.headers.get('retry-after'))
+      if (isSignError(error) && delay !== undefined) retryAfterOf.set(error, delay)
+      throw error
+    }
+  }
+
+  /** Runs `attempt` until it succeeds, the failure is final or the policy says stop. */
+  async function withRetries<T>(
+    signal: AbortSignal | undefined,
+    idempotent: boolean,
+    attempt: () => Promise<T>,
+  ): Promise<T> {
+    let slept = 0
+    for (let made = 1; ; made++) {
+      try {
+        return await attempt()
+      } catch (error) {
+        if (!isSignError(error) || !error.retryable || !idempotent || made >= policy.attempts) throw error
+        const delay = nextDelay(policy, made, retryAfterOf.get(error))
+        if (delay === undefined || slept + delay > policy.maxTotalDelayMs) throw error
+        await sleep(delay, signal)
+        slept += delay
+      }
+    }
+  }
+
+  async function request<T = unknown>(req: PlatformRequest<T>): Promise<T> {
+    const call = checkRequest(req)
+    const { method, signal } = call
+    signal?.throwIfAborted()
+    const url = new URL(call.path, base)
+    let payload = req.payload
+    let file: PlatformFile | undefined
+    if (req.file !== undefined) {
+      file = req.file
+      // The hash rides inside the encrypted payload, so the MAC vouches for the file too.
+      payload = {
+        ...(payload as Record<string, unknown> | undefined),
+        [`${file.field}Hash`]: fileHash(file.content),
+      }
+    }
+    const data = payload === undefined ? undefined : encryptData(payload, apiSecret)
+    const mac = data === undefined ? undefined : macOf(data, apiSecret)
+    const context = `${method} ${redactUrl(withParams(url, data !== undefined))}`
+    const secrets = data === undefined || mac === undefined ? [] : [data, mac]
+    const idempotent = req.idempotent ?? method === 'GET'
+
+    let used: string | undefined
+    try {
+      for (let renewed = false; ; renewed = true) {
+        // Fetched with its own retries (it is idempotent, and nothing was sent yet), shared by all callers.
+        used = await getToken(signal)
+        const sentWith = used
+        try {
+          const answer = await withRetries(signal, idempotent, () => {
+            const { target, init } = build(method, url, sentWith, data, mac, file)
+            const withSignal = signal === undefined ? init : { ...init, signal }
+            return exchange(target, withSignal, context, [sentWith, ...secrets])
+          })
+          return runParse(req.parse, answer, context)
+        } catch (error) {
+          // The platform refused the token: drop it, get a new one once, replay once. Nothing was done
+          // under the refused token, so even a call that may not be sent twice is safe to replay.
+          if (isSignError(error) && (error.code === 5 || error.code === 6) && !renewed) {
+            dropToken(sentWith)
+            continue
+          }
+          throw error
+        }
+      }
+    } catch (error) {
+      throw withSecretsOff(
+        error,
+        used === undefined ? [apiSecret, ...secrets] : [apiSecret, used, ...secrets],
+      )
+    }
+  }
+
+  return { request }
+}
+
+function checkRequest<T>(req: PlatformRequest<T>): {
+  method: 'GET' | 'POST' | 'DELETE'
+  path: string
+  signal: AbortSignal | undefined
+} {
+  const where = 'request'
+  if (typeof req !== 'object' || req === null) throw new TypeError(`${where}: the request must be an object`)
+  if (!METHODS.has(req.method)) throw new TypeError(`${where}: method must be GET, POST or DELETE`)
+  const path = req.path
+  if (
+    typeof path !== 'string' ||
+    !/^[A-Za-z0-9][A-Za-z0-9._~/-]*$/.test(path) ||
+    path.split('/').includes('..')
+  ) {
+    throw new TypeError(`${where}: path must be relative to baseUrl, like 'contract/list', without query`)
+  }
+  const payload = req.payload
+  if (payload !== undefined && (typeof payload !== 'object' || payload === null)) {
+    throw new TypeError(`${where}: payload must be an object or an array`)
+  }
+  if (req.file !== undefined) {
+    const file = req.file
+    if (req.method !== 'POST') throw new TypeError(`${where}: a file can only be sent with POST`)
+    if (typeof file.field !== 'string' || file.field === '' || !(file.content instanceof Uint8Array)) {
+      throw new TypeError(`${where}: file needs a field name and its content as a Uint8Array`)
+    }
+    if (Array.isArray(payload)) throw new TypeError(`${where}: a file needs an object payload for its hash`)
+  }
+  if (req.signal !== undefined && !(req.signal instanceof AbortSignal)) {
+    throw new TypeError(`${where}: signal must be an AbortSignal`)
+  }
+  const parse = req.parse
+  if (parse !== undefined && typeof parse !== 'function' && typeof parse?.safeParse !== 'function') {
+    throw new TypeError(`${where}: parse must be a function or a schema with safeParse`)
+  }
+  return { method: req.method, path, signal: req.signal }
+}
+
+function checkRetry(where: string, retry: RetryOptions | false | undefined): Policy {
+  if (retry === false) return { ...RETRY_DEFAULTS, attempts: 1 }
+  if (retry === undefined) return RETRY_DEFAULTS
+  if (typeof retry !== 'object' || retry === null) {
+    throw new TypeError(`${where}: retry must be an object or false`)
+  }
+  const policy = { ...RETRY_DEFAULTS }
+  for (const key of Object.keys(RETRY_DEFAULTS) as (keyof Policy)[]) {
+    const value = Object.getOwnPropertyDescriptor(retry, key)?.value as unknown
+    if (value === undefined) continue
+    const min = key === 'attempts' ? 1 : 0
+    const max = key === 'attempts' ? MAX_ATTEMPTS : 2 ** 31 - 1
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+      throw new RangeError(`${where}: retry.${key} must be an integer from ${min} to ${max}`)
+    }
+    policy[key] = value
+  }
+  return policy
+}
+
+function ownEntries(overrides: StatusOverrides | undefined): Record<string, number> {
+  const entries: Record<string, number> = {}
+  if (overrides === undefined) return entries
+  for (const [code, status] of Object.entries(overrides)) if (status !== undefined) entries[code] = status
+  return entries
+}
+
+/** The URL and init of one attempt, per PROTOCOL §2. */
+function build(
+  method: 'GET' | 'POST' | 'DELETE',
+  url: URL,
+  token: string,
+  data: string | undefined,
+  mac: string | undefined,
+  file: PlatformFile | undefined,
+): { target: URL; init: RequestInit } {
+  const params: [string, string][] = [['accesstoken', token]]
+  if (data !== undefined && mac !== undefined) params.push(['data', data], ['mac', mac])
+  if (method !== 'POST') {
+    const target = new URL(url)
+    for (const [key, value] of params) target.searchParams.set(key, value)
+    return { target, init: { method } }
+  }
+  if (file === undefined) return { target: url, init: { method, body: new URLSearchParams(params) } }
+  const form = new FormData()
+  for (const [key, value] of params) form.set(key, value)
+  const blob = new Blob([file.content], { type: file.contentType ?? 'application/octet-stream' })
+  form.set(file.field, blob, file.filename ?? 'file')
+  return { target: url, init: { method, body: form } }
+}
+
+/** The URL as it is called with its parameters, for a redacted context. */
+function withParams(url: URL, withData: boolean): URL {
+  const shown = new URL(url)
+  shown.searchParams.set('accesstoken', '')
+  if (withData) {
+    shown.searchParams.set('data', '')
+    shown.searchParams.set('mac', '')
+  }
+  return shown
+}
+
+function runParse<T>(parse: Parse<T> | undefined, value: unknown, context: string): T {
+  if (parse === undefined) return value as T
+  if (typeof parse === 'function') {
+    try {
+      return parse(value)
+    } catch (error) {
+      throw dataFormat(`${context}: the answer does not have the expected shape`, error)
+    }
+  }
+  const result = parse.safeParse(value)
+  if (result.success) return result.data
+  // Path and message of each issue, for the log: never the values, which zod may quote.
+  const issues = result.error.issues
+    .slice(0, 5)
+    .map((issue) => `${(issue.path ?? []).map(String).join('.') || '(root)'}: ${issue.message ?? 'invalid'}`)
+  throw dataFormat(`${context}: the answer does not have the expected shape: ${issues.join('; ')}`)
+}
+
+function dataFormat(why: string, cause?: unknown): SignError {
+  return new SignError(Codes.DataFormatError, {
+    status: 502,
+    cause: new UpstreamError(why, cause === undefined ? {} : { cause }),
+  })
+}
+
+/** Replaces every occurrence of the given strings (8 characters or more) by `…`. */
+function scrubber(values: readonly string[]): (text: string) => string {
+  const secrets = values.filter((value) => value.length >= 8)
+  return (text) => {
+    let clean = text
+    for (const value of secrets) clean = clean.split(value).join('…')
+    return clean
+  }
+}
+
+/**
+ * The last line of defence: an error whose printout (message, cause chain, any property) holds one of the
+ * secrets is replaced by the same code and status with a cause that says only that. What the client builds
+ * itself never holds them; a foreign error (an injected fetch, a parse function) might.
+ */
+function withSecretsOff(error: unknown, values: readonly string[]): unknown {
+  if (!isSignError(error)) return error
+  const printed = inspect(error, { depth: 8, showHidden: false })
+  if (!values.some((value) => value.length > 0 && printed.includes(value))) return error
+  return new SignError(error.code, {
+    status: error.status,
+    retryable: error.retryable,
+    expose: error.expose,
+    cause: new UpstreamError(
+      'the cause of this error held a credential or an envelope value and was withheld',
+    ),
+  })
+}
+
+/** Milliseconds of a `Retry-After`: seconds or an HTTP date; anything else is no delay asked. */
+export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
+  if (header === null) return undefined
+  const text = header.trim()
+  if (/^\d{1,10}$/.test(text)) return Number(text) * 1000
+  const date = Date.parse(text)
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now)
+}
+
+/** Exponential backoff with full jitter, at least the `Retry-After`; `undefined` when it asks too long. */
+function nextDelay(policy: Policy, made: number, retryAfter: number | undefined): number | undefined {
+  if (retryAfter !== undefined && retryAfter > policy.maxRetryAfterMs) return undefined
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (made - 1))
+  const jitter = Math.floor(Math.random() * ceiling)
+  return Math.max(jitter, retryAfter ?? 0)
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason)
+    const onAbort = () => {
+      clearTimeout(timer)
+      reject(signal?.reason)
+    }
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort)
+      resolve()
+    }, ms)
+    signal?.addEventListener('abort', onAbort, { once: true })
+  })
+}
+
+/** Waits for a shared promise, or for this caller's own abort, whichever comes first. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise
+  if (signal.aborted) return Promise.reject(signal.reason)
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason)
+    signal.addEventListener('abort', onAbort, { once: true })
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(value)
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(error)
+      },
+    )
+  })
+}
+
+/**
+ * A client of the platform that speaks its protocol: the access token (fetched on first use, shared by
+ * concurrent calls, cached for `tokenTtlMs`, renewed once when the platform answers 5 or 6), encrypted
+ * `data` with its `mac`, verified and decrypted answers, retries of idempotent calls, and every failure a
+ * {@link SignError}. Options are checked here, with a `TypeError` or `RangeError` that names the option.
+ *
+ * @example
+ * const platform = createPlatformClient({
+ *   baseUrl: 'https://stg-env.signingcloud.com/signserver/v1/',
+ *   apiKey: process.env.SC_API_KEY!,
+ *   apiSecret: process.env.SC_API_SECRET!,
+ * })
+ * const { contractnum } = await platform.uploadDocument({ file, type: 'pdf', contractInfo })
+ */
+export function createPlatformClient(options: PlatformClientOptions): PlatformClient {
+  return withSigningFlow(createRequester(options))
+}

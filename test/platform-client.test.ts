@@ -1,0 +1,653 @@
+import { createCipheriv, createHash } from 'node:crypto'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { inspect } from 'node:util'
+import { createResponder, isSignError, type SignError, type UpstreamError } from 'esign-errors'
+import { createPlatformClient, type PlatformClientOptions } from 'esign-errors/platform'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { z } from 'zod'
+import { DEMO_API_KEY, DEMO_API_SECRET, type FakePlatform, startPlatform } from '../examples/fake-platform.js'
+
+let platform: FakePlatform
+beforeEach(async () => {
+  platform = await startPlatform()
+})
+afterEach(async () => {
+  await platform.close()
+})
+
+/** Every body the platform answered, as the client saw it: the data and mac values to look for. */
+const answered: string[] = []
+
+function recordingFetch(): typeof fetch {
+  return (async (input: string | URL | Request, init?: RequestInit) => {
+    const response = await fetch(input, init)
+    const text = await response.clone().text()
+    if (text.length < 100_000) answered.push(text)
+    return response
+  }) as typeof fetch
+}
+
+function client(options: Partial<PlatformClientOptions> = {}) {
+  return createPlatformClient({
+    baseUrl: platform.url,
+    apiKey: DEMO_API_KEY,
+    apiSecret: DEMO_API_SECRET,
+    fetch: recordingFetch(),
+    retry: { baseDelayMs: 10, maxDelayMs: 20 },
+    ...options,
+  })
+}
+
+async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise
+  } catch (error) {
+    return error
+  }
+  throw new Error('expected a rejection, got a value')
+}
+
+async function signErrorOf(promise: Promise<unknown>): Promise<SignError> {
+  const error = await rejectionOf(promise)
+  expect(isSignError(error)).toBe(true)
+  return error as SignError
+}
+
+const calls = (path: string) => platform.received.filter((call) => call.path === path)
+
+// Decrypts with node:crypto alone, under SHA-256 of the secret: not with the code under test.
+function independentEncrypt(value: unknown): string {
+  const key = createHash('sha256').update(DEMO_API_SECRET).digest()
+  const cipher = createCipheriv('aes-256-ecb', key, null)
+  return Buffer.concat([cipher.update(JSON.stringify(value), 'utf8'), cipher.final()]).toString('hex')
+}
+
+const contractInfo = { contractname: 'Lease', signerinfo: [{ email: 'signer@example.com', name: 'Signer' }] }
+const pdf = Buffer.from('%PDF-1.4\n%esign-errors test vector\n%%EOF\n')
+
+describe('transport, as PROTOCOL §2 says', () => {
+  it('gets a token with client_id alone, then sends a call without payload with accesstoken alone', async () => {
+    const account = await client().accountInformation()
+    expect(account.email).toBe('integration@example.com')
+    expect(
+      platform.received.map((call) => [call.method, call.path, call.transport, Object.keys(call.params)]),
+    ).toEqual([
+      ['GET', 'accesstoken', 'query', ['client_id']],
+      ['GET', 'account/infomation', 'query', ['accesstoken']],
+    ])
+    expect(platform.received[0]!.params.client_id).toBe(DEMO_API_KEY)
+    expect(platform.received[1]!.params.accesstoken).toBe(platform.tokens()[0])
+  })
+
+  it('puts accesstoken, data and mac in the query of a GET, data encrypted as the vendor does', async () => {
+    await client().listContracts({ pageSize: 10 })
+    const [call] = calls('contract/list')
+    expect(call!.transport).toBe('query')
+    expect(Object.keys(call!.params)).toEqual(['accesstoken', 'data', 'mac'])
+    const sent = { startIndex: 0, pageSize: 10, rDetail: 1, date: '' }
+    expect(call!.params.data).toBe(independentEncrypt(sent))
+    expect(call!.params.mac).toBe(
+      createHash('sha256')
+        .update(call!.params.data + DEMO_API_SECRET)
+        .digest('hex'),
+    )
+    expect(call!.payload).toEqual(sent)
+  })
+
+  it('sends a POST as a urlencoded form and a DELETE in the query', async () => {
+    const platformClient = client()
+    const { contractnum } = await platformClient.uploadDocument({ file: pdf, type: 'pdf', contractInfo })
+    await platformClient.manualSigningUrl({ contractnum, signerInfo: { email: 'signer@example.com' } })
+    await platformClient.deleteContract(contractnum)
+    const manual = calls('contract/signature/manual')[0]!
+    expect([manual.method, manual.transport, Object.keys(manual.params)]).toEqual([
+      'POST',
+      'form',
+      ['accesstoken', 'data', 'mac'],
+    ])
+    expect(manual.payload).toEqual({ contractnum, signerInfo: { email: 'signer@example.com' } })
+    const deleted = calls('contract/list').find((call) => call.method === 'DELETE')!
+    expect([deleted.transport, Object.keys(deleted.params)]).toEqual([
+      'query',
+      ['accesstoken', 'data', 'mac'],
+    ])
+    expect(deleted.payload).toEqual({ contractnum })
+  })
+
+  it('sends a file as multipart with its hash inside the encrypted payload', async () => {
+    const { contractnum } = await client().uploadDocument({ file: pdf, type: 'pdf', contractInfo })
+    expect(contractnum).toMatch(/^[0-9A-F]{32}$/)
+    const upload = calls('contract/file')[0]!
+    expect(upload.transport).toBe('multipart')
+    expect(Object.keys(upload.params).sort()).toEqual(['accesstoken', 'data', 'mac', 'uploadFile'])
+    // The vectors' file and its hash, as the vendor's PHP and Java compute it.
+    expect(upload.payload).toEqual({
+      type: 'pdf',
+      contractInfo: { contractnum: '', signernum: 1, ...contractInfo },
+      uploadFileHash: '1e48801362be397f3f889800a602a776814ecb600faa6c9e87e00bfc3f188d2c',
+    })
+  })
+})
+
+describe('the access token', () => {
+  it('is fetched once for 50 concurrent calls', async () => {
+    const platformClient = client()
+    const answers = await Promise.all(Array.from({ length: 50 }, () => platformClient.accountInformation()))
+    expect(answers).toHaveLength(50)
+    expect(platform.tokenRequests()).toBe(1)
+    expect(calls('account/infomation')).toHaveLength(50)
+    expect(new Set(calls('account/infomation').map((call) => call.params.accesstoken)).size).toBe(1)
+  })
+
+  it('is cached for tokenTtlMs, then fetched again', async () => {
+    const platformClient = client({ tokenTtlMs: 100 })
+    await platformClient.accountInformation()
+    await platformClient.accountInformation()
+    expect(platform.tokenRequests()).toBe(1)
+    await new Promise((resolve) => setTimeout(resolve, 150))
+    await platformClient.accountInformation()
+    expect(platform.tokenRequests()).toBe(2)
+    expect(calls('account/infomation').map((call) => call.params.accesstoken)).toEqual([
+      platform.tokens()[0],
+      platform.tokens()[0],
+      platform.tokens()[1],
+    ])
+  })
+
+  it.each([
+    ['6 (expired)', 'expired' as const],
+    ['5 (invalid)', 'invalid-token' as const],
+  ])('is renewed once when the platform answers %s, and the call replayed once', async (_label, kind) => {
+    const platformClient = client()
+    await platformClient.accountInformation()
+    platform.inject({ path: 'contract/signature/manual', fault: { kind } })
+    const { contractnum } = await platformClient.uploadDocument({ file: pdf, type: 'pdf', contractInfo })
+    const { url } = await platformClient.manualSigningUrl({
+      contractnum,
+      signerInfo: { email: 'signer@example.com' },
+    })
+    expect(url).toContain('toIntegratorSign')
+    expect(platform.tokenRequests()).toBe(2)
+    const manual = calls('contract/signature/manual')
+    expect(manual).toHaveLength(2)
+    expect(manual[0]!.params.accesstoken).toBe(platform.tokens()[0])
+    expect(manual[1]!.params.accesstoken).toBe(platform.tokens()[1])
+  })
+
+  it('renews tokens the platform expired, once for many concurrent callers', async () => {
+    const platformClient = client()
+    await platformClient.accountInformation()
+    platform.expireTokens()
+    await Promise.all(Array.from({ length: 20 }, () => platformClient.accountInformation()))
+    expect(platform.tokenRequests()).toBe(2)
+  })
+
+  it('gives up on a second 5 or 6: the error is the platform code, answered 502', async () => {
+    platform.inject({ path: 'account/infomation', times: 2, fault: { kind: 'expired' } })
+    const err = await signErrorOf(client().accountInformation())
+    expect([err.code, err.codeName, err.status, err.retryable]).toEqual([6, 'AccessTokenExpired', 502, false])
+    expect(platform.tokenRequests()).toBe(2)
+    expect(calls('account/infomation')).toHaveLength(2)
+  })
+
+  it('answers the service credential codes 502 by default, and as overridden', async () => {
+    const wrongKey = client({ apiKey: 'NOT-THE-KEY' })
+    const err = await signErrorOf(wrongKey.accountInformation())
+    expect([err.code, err.codeName, err.status]).toEqual([53, 'IntegrationKeyNotFound', 502])
+    const overridden = client({ apiKey: 'NOT-THE-KEY', statusOverrides: { 53: 401 } })
+    expect((await signErrorOf(overridden.accountInformation())).status).toBe(401)
+    platform.inject({
+      path: 'account/infomation',
+      fault: { kind: 'result', result: 2, message: 'MAC mismatch' },
+    })
+    expect((await signErrorOf(client().accountInformation())).status).toBe(502)
+  })
+
+  it('is refused when its answer does not verify: code 2, 502, and never cached', async () => {
+    platform.inject({ path: 'accesstoken', fault: { kind: 'tamper' } })
+    const platformClient = client()
+    const err = await signErrorOf(platformClient.accountInformation())
+    expect([err.code, err.status, err.retryable]).toEqual([2, 502, false])
+    expect(platform.tokenRequests()).toBe(1)
+    await platformClient.accountInformation()
+    expect(platform.tokenRequests()).toBe(2)
+  })
+})
+
+describe('retries', () => {
+  it('does not retry a POST answered 89', async () => {
+    const platformClient = client()
+    const { contractnum } = await platformClient.uploadDocument({ file: pdf, type: 'pdf', contractInfo })
+    platform.inject({ path: 'contract/signature/manual', fault: { kind: 'busy', retryAfter: '0' } })
+    const err = await signErrorOf(
+      platformClient.manualSigningUrl({ contractnum, signerInfo: { email: 'signer@example.com' } }),
+    )
+    expect([err.code, err.codeName, err.status, err.retryable]).toEqual([89, 'SystemBusy', 503, true])
+    expect(calls('contract/signature/manual')).toHaveLength(1)
+  })
+
+  it('retries a GET answered 89, waiting for its Retry-After', async () => {
+    platform.inject({ path: 'account/infomation', fault: { kind: 'busy', retryAfter: '1' } })
+    const started = Date.now()
+    await client().accountInformation()
+    const [first, second] = calls('account/infomation')
+    expect(calls('account/infomation')).toHaveLength(2)
+    expect(second!.at - first!.at).toBeGreaterThanOrEqual(990)
+    expect(Date.now() - started).toBeLessThan(3000)
+  })
+
+  it('honours Retry-After as an HTTP date too, on an HTTP 503', async () => {
+    const when = new Date(Date.now() + 2000).toUTCString()
+    platform.inject({
+      path: 'account/infomation',
+      fault: { kind: 'busy', retryAfter: when, httpStatus: 503 },
+    })
+    await client().accountInformation()
+    const [first, second] = calls('account/infomation')
+    expect(second!.at - first!.at).toBeGreaterThanOrEqual(900)
+  })
+
+  it('gives up at once when Retry-After asks longer than maxRetryAfterMs', async () => {
+    platform.inject({ path: 'account/infomation', fault: { kind: 'busy', retryAfter: '30' } })
+    const started = Date.now()
+    const err = await signErrorOf(client().accountInformation())
+    expect(err.code).toBe(89)
+    expect(calls('account/infomation')).toHaveLength(1)
+    expect(Date.now() - started).toBeLessThan(1000)
+  })
+
+  it('makes at most `attempts` attempts', async () => {
+    platform.inject({ path: 'account/infomation', times: 10, fault: { kind: 'busy' } })
+    const err = await signErrorOf(client({ retry: { attempts: 4, baseDelayMs: 5 } }).accountInformation())
+    expect(err.code).toBe(89)
+    expect(calls('account/infomation')).toHaveLength(4)
+  })
+
+  it('stops when the next delay would pass maxTotalDelayMs', async () => {
+    platform.inject({ path: 'account/infomation', times: 10, fault: { kind: 'busy', retryAfter: '1' } })
+    const retry = { attempts: 10, maxTotalDelayMs: 1500 }
+    const err = await signErrorOf(client({ retry }).accountInformation())
+    expect(err.code).toBe(89)
+    expect(calls('account/infomation')).toHaveLength(2)
+  })
+
+  it('makes one attempt with retry: false', async () => {
+    platform.inject({ path: 'account/infomation', times: 2, fault: { kind: 'busy' } })
+    await signErrorOf(client({ retry: false }).accountInformation())
+    expect(calls('account/infomation')).toHaveLength(1)
+  })
+
+  it('retries a POST marked idempotent', async () => {
+    platform.inject({ path: 'account/queryusers', fault: { kind: 'busy' } })
+    const found = await client().queryUsers({ email: 'nobody@example.com' })
+    expect(found).toEqual({ users: {} })
+    expect(calls('account/queryusers')).toHaveLength(2)
+  })
+
+  it('retries a GET that timed out, and the timeout is a 504', async () => {
+    platform.inject({ path: 'account/infomation', fault: { kind: 'slow', ms: 500 } })
+    await client({ timeoutMs: 200 }).accountInformation()
+    expect(calls('account/infomation')).toHaveLength(2)
+    platform.inject({ path: 'account/infomation', times: 3, fault: { kind: 'slow', ms: 500 } })
+    const err = await signErrorOf(client({ timeoutMs: 200, retry: false }).accountInformation())
+    expect([err.code, err.status, err.retryable]).toEqual([4, 504, true])
+  })
+
+  it('never retries a tampered answer: code 2, 502', async () => {
+    platform.inject({ path: 'account/infomation', fault: { kind: 'tamper' } })
+    const err = await signErrorOf(client().accountInformation())
+    expect([err.code, err.codeName, err.status, err.retryable, err.expose]).toEqual([
+      2,
+      'MacMismatch',
+      502,
+      false,
+      false,
+    ])
+    expect(calls('account/infomation')).toHaveLength(1)
+    expect((err.cause as UpstreamError).message).toMatch(/: answer mac does not verify$/)
+  })
+
+  it('is cancelled by the signal while it waits, with the caller reason untouched', async () => {
+    platform.inject({ path: 'account/infomation', fault: { kind: 'busy', retryAfter: '3' } })
+    const controller = new AbortController()
+    const reason = new Error('the client went away')
+    setTimeout(() => controller.abort(reason), 300)
+    const started = Date.now()
+    const error = await rejectionOf(
+      client({ retry: { maxRetryAfterMs: 5000 } }).accountInformation({ signal: controller.signal }),
+    )
+    expect(error).toBe(reason)
+    expect(Date.now() - started).toBeLessThan(1500)
+    expect(calls('account/infomation')).toHaveLength(1)
+  })
+
+  it('is cancelled by the signal while it waits for the shared token, leaving the others be', async () => {
+    platform.inject({ path: 'accesstoken', fault: { kind: 'slow', ms: 300 } })
+    const platformClient = client()
+    const reason = new Error('gone')
+    const controller = new AbortController()
+    setTimeout(() => controller.abort(reason), 50)
+    const [aborted, other] = await Promise.allSettled([
+      platformClient.accountInformation({ signal: controller.signal }),
+      platformClient.accountInformation(),
+    ])
+    expect(aborted).toEqual({ status: 'rejected', reason })
+    expect(other.status).toBe('fulfilled')
+    expect(platform.tokenRequests()).toBe(1)
+  })
+})
+
+describe('answers that cannot be used', () => {
+  it('data that does not decrypt is code 3, 502', async () => {
+    platform.inject({ path: 'account/infomation', fault: { kind: 'bad-data' } })
+    const err = await signErrorOf(client().accountInformation())
+    expect([err.code, err.codeName, err.status]).toEqual([3, 'DataFormatError', 502])
+  })
+
+  it('a body over maxBytes is cut: code 4, 502', async () => {
+    platform.inject({ path: 'account/infomation', fault: { kind: 'huge', bytes: 20 * 1024 * 1024 } })
+    const err = await signErrorOf(client({ maxBytes: 64 * 1024, retry: false }).accountInformation())
+    expect([err.code, err.status]).toEqual([4, 502])
+    expect((err.cause as UpstreamError).message).toMatch(
+      /upstream body is larger than the limit of 65536 bytes$/,
+    )
+  })
+
+  it('a result without the field a method needs is code 3, 502', async () => {
+    const platformClient = client()
+    const { contractnum } = await platformClient.uploadDocument({ file: pdf, type: 'pdf', contractInfo })
+    const err = await signErrorOf(
+      platformClient.request({
+        method: 'GET',
+        path: 'contract/details',
+        payload: { contractnum },
+        parse: z.object({ contractDetails: z.object({ pages: z.number() }) }),
+      }),
+    )
+    expect([err.code, err.status]).toEqual([3, 502])
+    expect((err.cause as UpstreamError).message).toMatch(
+      /GET .*contract\/details\?accesstoken=…&data=…&mac=…: the answer does not have the expected shape: contractDetails\.pages: /,
+    )
+    expect(JSON.stringify(err)).toBe(
+      '{"code":3,"name":"DataFormatError","message":"Data format error","status":502,"retryable":false}',
+    )
+  })
+
+  it('a parse function that throws is code 3 too, with its error below', async () => {
+    const err = await signErrorOf(
+      client().request({
+        method: 'GET',
+        path: 'account/infomation',
+        parse: () => {
+          throw new Error('not what we expected')
+        },
+      }),
+    )
+    expect(err.code).toBe(3)
+    expect(((err.cause as UpstreamError).cause as Error).message).toBe('not what we expected')
+  })
+
+  it('a parse schema types the answer and passes unknown fields through', async () => {
+    const account = await client().request({
+      method: 'GET',
+      path: 'account/infomation',
+      parse: z.looseObject({ email: z.string() }),
+    })
+    const email: string = account.email
+    expect(email).toBe('integration@example.com')
+    expect(account.company).toBe('Example Sdn Bhd')
+  })
+
+  it('a refused connection is code 4, 502, retried for a GET', async () => {
+    const server = createServer()
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const { port } = server.address() as AddressInfo
+    await new Promise<void>((resolve) => server.close(() => resolve()))
+    let attempts = 0
+    const counting = ((input: string | URL | Request, init?: RequestInit) => {
+      attempts += 1
+      return fetch(input, init)
+    }) as typeof fetch
+    const err = await signErrorOf(
+      client({ baseUrl: `http://127.0.0.1:${port}/signserver/v1/`, fetch: counting }).accountInformation(),
+    )
+    expect([err.code, err.status, err.retryable]).toEqual([4, 502, true])
+    expect(attempts).toBe(3)
+  })
+})
+
+describe('the signing flow', () => {
+  it('uploads, lists, reads, signs, verifies, downloads and deletes', async () => {
+    const platformClient = client()
+    const uploaded = await platformClient.uploadDocument({ file: pdf, type: 'pdf', contractInfo })
+    // Unknown fields pass through: the platform also answers docid.
+    expect(uploaded.docid).toEqual(expect.any(Number))
+    const { contractnum } = uploaded
+    const list = await platformClient.listContracts()
+    expect(list.contractList.map((row) => row.contractnumber)).toEqual([contractnum])
+    expect(list.contractTotal).toBe(1)
+    const details = await platformClient.contractDetails(contractnum)
+    expect(details.contractDetails.contractnum).toBe(contractnum)
+    expect(details.contractDetails.previewurl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/signserver\//)
+    expect(
+      await signErrorOf(platformClient.verifySignedFile(pdf)).then((err) => [err.code, err.status]),
+    ).toEqual([91, 422])
+    expect(
+      await platformClient.signAutomatically({
+        contractnum,
+        signerInfo: { email: 'signer@example.com', signkeyword: 'Signature' },
+      }),
+    ).toBeUndefined()
+    expect(await platformClient.verifySignedFile(pdf)).toEqual({ contractnum, signatures: 1 })
+    expect(Buffer.from(await platformClient.downloadContract(contractnum)).equals(pdf)).toBe(true)
+    expect(calls('contract/file').at(-1)!.payload).toEqual({ contractnum })
+    await platformClient.downloadContract(contractnum, { certificate: true })
+    expect(calls('contract/file').at(-1)!.payload).toEqual({ contractnum, isReqCertOfCompletion: true })
+    expect(await platformClient.deleteContract(contractnum)).toBeUndefined()
+    const gone = await signErrorOf(platformClient.contractDetails(contractnum))
+    expect([gone.code, gone.codeName, gone.status]).toEqual([41, 'DocumentNotFound', 404])
+  })
+
+  it('adds and queries users', async () => {
+    const platformClient = client()
+    await platformClient.addUsers([
+      { email: 'new@example.com', name: 'New', phonesn: '60123', roletype: '1' },
+    ])
+    expect(calls('account/addusers')[0]!.payload).toEqual({
+      users: [{ email: 'new@example.com', name: 'New', phonesn: '60123', roletype: '1' }],
+    })
+    expect(await platformClient.queryUsers({ email: 'new@example.com' })).toEqual({
+      users: { 'new@example.com': { email: 'new@example.com', roletype: '1' } },
+    })
+    expect(calls('account/queryusers')[0]!.payload).toEqual({ q: { email: 'new@example.com' } })
+  })
+
+  it('refuses bad input before any call, as rejections', async () => {
+    const platformClient = client()
+    await expect(platformClient.contractDetails('')).rejects.toThrow(
+      new TypeError('contractDetails: contractnum must be a non-empty string'),
+    )
+    await expect(platformClient.addUsers([])).rejects.toThrow(TypeError)
+    await expect(platformClient.request({ method: 'PUT' as never, path: 'contract/list' })).rejects.toThrow(
+      new TypeError('request: method must be GET, POST or DELETE'),
+    )
+    for (const path of ['/contract/list', 'contract/list?x=1', '../admin', 'https://evil.example/x', '']) {
+      await expect(platformClient.request({ method: 'GET', path })).rejects.toThrow(TypeError)
+    }
+    await expect(
+      platformClient.request({ method: 'GET', path: 'contract/file', file: { field: 'f', content: pdf } }),
+    ).rejects.toThrow(new TypeError('request: a file can only be sent with POST'))
+    expect(platform.received).toHaveLength(0)
+  })
+})
+
+describe('createPlatformClient checks its options', () => {
+  const good = {
+    baseUrl: 'https://platform.example/signserver/v1/',
+    apiKey: 'KEY',
+    apiSecret: 'SECRET-VALUE-1234',
+  }
+  it.each([
+    [
+      'no baseUrl',
+      { baseUrl: undefined },
+      TypeError,
+      'createPlatformClient: url must be an absolute http: or https: URL',
+    ],
+    [
+      'a relative baseUrl',
+      { baseUrl: '/signserver/v1/' },
+      TypeError,
+      'createPlatformClient: url must be an absolute http: or https: URL',
+    ],
+    [
+      'a baseUrl with a query',
+      { baseUrl: 'https://p.example/v1/?x=1' },
+      TypeError,
+      'createPlatformClient: baseUrl must not have a query or a fragment',
+    ],
+    ['an empty apiKey', { apiKey: '' }, TypeError, 'createPlatformClient: apiKey must be a non-empty string'],
+    [
+      'no apiSecret',
+      { apiSecret: undefined },
+      TypeError,
+      'createPlatformClient: apiSecret must be a non-empty string',
+    ],
+    [
+      'a timeoutMs of 3e9',
+      { timeoutMs: 3e9 },
+      RangeError,
+      'createPlatformClient: timeoutMs must be an integer from 1 to 2147483647, got 3000000000',
+    ],
+    [
+      'a tokenTtlMs of 0',
+      { tokenTtlMs: 0 },
+      RangeError,
+      'createPlatformClient: tokenTtlMs must be an integer from 1 to 2147483647, got 0',
+    ],
+    [
+      'a negative maxBytes',
+      { maxBytes: -1 },
+      RangeError,
+      'createPlatformClient: maxBytes must be an integer of 0 or more, got -1',
+    ],
+    [
+      'retry.attempts 0',
+      { retry: { attempts: 0 } },
+      RangeError,
+      'createPlatformClient: retry.attempts must be an integer from 1 to 10',
+    ],
+    [
+      'retry.baseDelayMs 1.5',
+      { retry: { baseDelayMs: 1.5 } },
+      RangeError,
+      'createPlatformClient: retry.baseDelayMs must be an integer from 0 to 2147483647',
+    ],
+    ['retry true', { retry: true }, TypeError, 'createPlatformClient: retry must be an object or false'],
+    [
+      'fetch that is not a function',
+      { fetch: 'fetch' },
+      TypeError,
+      'createPlatformClient: fetch must be a function',
+    ],
+    [
+      'a bad status override',
+      { statusOverrides: { 53: 200 } },
+      TypeError,
+      'createPlatformClient: statusOverrides[53] must be an integer from 400 to 599',
+    ],
+  ])('refuses %s with a message that names the option', (_label, change, kind, message) => {
+    const options = { ...good, ...change } as unknown as PlatformClientOptions
+    let error: unknown
+    try {
+      createPlatformClient(options)
+    } catch (caught) {
+      error = caught
+    }
+    expect(error).toBeInstanceOf(kind)
+    expect((error as Error).message).toBe(message)
+    expect((error as Error).message).not.toContain('SECRET-VALUE-1234')
+  })
+
+  it('accepts a base URL without its trailing slash', async () => {
+    const platformClient = client({ baseUrl: platform.url.replace(/\/$/, '') })
+    await platformClient.accountInformation()
+    expect(calls('account/infomation')).toHaveLength(1)
+  })
+})
+
+describe('secrets never leave', () => {
+  it('no error, cause, log entry, inspect or JSON holds the secret, a token, data or mac', async () => {
+    answered.length = 0
+    const errors: unknown[] = []
+    const collect = async (promise: Promise<unknown>) => errors.push(await rejectionOf(promise))
+    const platformClient = client({ timeoutMs: 300, retry: { attempts: 2, baseDelayMs: 5 } })
+    const { contractnum } = await platformClient.uploadDocument({ file: pdf, type: 'pdf', contractInfo })
+
+    platform.inject({ path: 'contract/details', fault: { kind: 'tamper' } })
+    await collect(platformClient.contractDetails(contractnum))
+    platform.inject({ path: 'contract/details', times: 2, fault: { kind: 'invalid-token', echoToken: true } })
+    await collect(platformClient.contractDetails(contractnum))
+    platform.inject({ path: 'contract/details', fault: { kind: 'bad-data' } })
+    await collect(platformClient.contractDetails(contractnum))
+    platform.inject({ path: 'contract/details', times: 2, fault: { kind: 'busy', retryAfter: '0' } })
+    await collect(platformClient.contractDetails(contractnum))
+    platform.inject({ path: 'contract/details', times: 2, fault: { kind: 'slow', ms: 600 } })
+    await collect(platformClient.contractDetails(contractnum))
+    platform.inject({ path: 'contract/details', fault: { kind: 'huge', bytes: 40 * 1024 * 1024 } })
+    await collect(client({ maxBytes: 1024, retry: false }).contractDetails(contractnum))
+    await collect(
+      platformClient.request({
+        method: 'GET',
+        path: 'contract/details',
+        payload: { contractnum },
+        parse: z.object({ contractDetails: z.object({ contractnum: z.number() }) }),
+      }),
+    )
+    await collect(
+      platformClient.request({ method: 'GET', path: 'no/such/endpoint', payload: { contractnum } }),
+    )
+    // A foreign fetch whose error quotes the URL it was given, query and all.
+    const leaky = ((input: string | URL | Request, init?: RequestInit) =>
+      String(input).includes('/accesstoken?')
+        ? fetch(input, init)
+        : Promise.reject(new TypeError(`cannot reach ${String(input)}`))) as typeof fetch
+    await collect(client({ fetch: leaky, retry: false }).contractDetails(contractnum))
+
+    expect(errors).toHaveLength(9)
+    expect(errors.map((error) => (error as SignError).code)).toEqual([2, 5, 3, 89, 4, 4, 3, 4, 4])
+
+    const sensitive = new Set<string>([DEMO_API_SECRET, ...platform.tokens()])
+    for (const call of platform.received) {
+      if (call.params.data) sensitive.add(call.params.data)
+      if (call.params.mac) sensitive.add(call.params.mac)
+    }
+    for (const text of answered.filter((body) => body.startsWith('{') && body.endsWith('}'))) {
+      const body = JSON.parse(text) as { data?: string; mac?: string }
+      if (body.data) sensitive.add(body.data)
+      if (body.mac) sensitive.add(body.mac)
+    }
+    expect(sensitive.size).toBeGreaterThan(10)
+
+    const logs: unknown[] = []
+    const responder = createResponder({ debug: true, log: (entry) => logs.push(entry) })
+    for (const error of errors) {
+      const response = responder.respond(error)
+      responder.log(response, error)
+      const printed = [
+        inspect(error, { depth: Number.POSITIVE_INFINITY, showHidden: true }),
+        JSON.stringify(error),
+        String(error),
+        JSON.stringify(response.body),
+        inspect(logs.at(-1), { depth: Number.POSITIVE_INFINITY }),
+      ].join('\n')
+      for (const value of sensitive) expect(printed).not.toContain(value)
+      // URLs in errors keep their shape, never their query values.
+      for (const url of printed.match(/https?:\/\/[^\s'"]+/g) ?? []) {
+        for (const [, value] of new URL(url.replace(/[),:]+$/, '')).searchParams) expect(value).toBe('…')
+      }
+    }
+    expect(logs).toHaveLength(9)
+  })
+})
