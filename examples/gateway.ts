@@ -1,81 +1,174 @@
 /**
- * A gateway in front of the platform: each route calls the platform with `callUpstream()` and answers
- * `success(data)`; every platform error, timeout or broken answer reaches `errorHandler()` as a
- * SignError with the right status.
+ * A service in front of the e-signature platform: it uploads documents, hands out signing links, reads
+ * the platform's callbacks and confirms them before acting, all through `esign-errors/platform`. Every
+ * platform error, timeout or tampered answer reaches `errorHandler()` as a SignError with the right status.
  *
- * Run with `npx tsx examples/gateway.ts` (port PORT, default 3001). It starts a fake platform in the
- * same process, so nothing else is needed.
+ * Run with `npx tsx examples/gateway.ts` (port PORT, default 3001). It starts a fake platform that speaks
+ * the real protocol in the same process (examples/fake-platform.ts), so nothing else is needed.
  */
-import { callUpstream, success } from 'esign-errors'
+import { randomBytes, timingSafeEqual } from 'node:crypto'
+import { pathToFileURL } from 'node:url'
+import { Codes, SignError, success } from 'esign-errors'
 import { errorHandler, notFound } from 'esign-errors/express'
-import express from 'express'
-import { GOOD_PASSWORD, startPlatform } from './fake-platform.js'
+import { createPlatformClient, openCallback, type PlatformClient } from 'esign-errors/platform'
+import express, { type Express } from 'express'
+import { DEMO_API_KEY, DEMO_API_SECRET, startPlatform } from './fake-platform.js'
 
-const platform = await startPlatform()
-const upstream = { timeoutMs: 5000 }
-// Calls made with the service's own credentials: when the platform refuses those, the fault is ours, not
-// the client's, so the credential codes answer 502 instead of the catalog's 401.
-const asService = { ...upstream, statusOverrides: { 2: 502, 5: 502, 6: 502, 53: 502 } }
-// Set INTEGRATION_KEY=demo-integration-key to see /templates succeed; the default is a key the platform lacks.
-const integrationKey = process.env.INTEGRATION_KEY ?? 'revoked-key'
+/** What the gateway needs besides the client. */
+export interface GatewayOptions {
+  /** The API secret, to verify callbacks. */
+  apiSecret: string
+  /** Where the platform can reach this service, for `callUrl`. */
+  publicUrl: string
+}
 
-const app = express()
-app.disable('x-powered-by')
-app.use(express.json())
+/** A state change the gateway acted on, after confirming it with `contractDetails()`. */
+export interface SigningEvent {
+  contractnum: string
+  contractState: unknown
+}
 
-app.post('/login', async (req, res) => {
-  const { email, password } = (req.body ?? {}) as { email?: unknown; password?: unknown }
-  const data = await callUpstream(
-    `${platform.url}/api/login`,
-    {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email, password }),
-    },
-    upstream,
-  )
-  res.json(success({ token: data }))
-})
+/** The gateway's Express app; `events` lists what its callback route acted on. */
+export function createGateway(
+  platform: PlatformClient,
+  options: GatewayOptions,
+): { app: Express; events: SigningEvent[] } {
+  const app = express()
+  app.disable('x-powered-by')
+  app.use(express.json())
+  const events: SigningEvent[] = []
+  // An unguessable token per document in its callUrl (PROTOCOL §7 b): a callback without it is not ours.
+  const callbackTokens = new Map<string, string>()
 
-app.get('/documents/:id', async (req, res) => {
-  const data = await callUpstream(
-    `${platform.url}/api/documents/${encodeURIComponent(req.params.id)}`,
-    undefined,
-    upstream,
-  )
-  res.json(success(data))
-})
+  function callUrlFor(contractnum: string): string {
+    let token = callbackTokens.get(contractnum)
+    if (token === undefined) {
+      token = randomBytes(16).toString('hex')
+      callbackTokens.set(contractnum, token)
+    }
+    return `${options.publicUrl}/platform-callback?contractnum=${contractnum}&token=${token}`
+  }
 
-app.get('/templates', async (_req, res) => {
-  const init = { headers: { 'x-integration-key': integrationKey } }
-  res.json(success(await callUpstream(`${platform.url}/api/templates`, init, asService)))
-})
-
-// The platform is behind a load balancer that answers HTML while it is down: a 502 for our clients.
-app.get('/maintenance', async (_req, res) => {
-  res.json(success(await callUpstream(`${platform.url}/api/maintenance`, undefined, upstream)))
-})
-
-app.use(notFound())
-app.use(errorHandler())
-
-const port = Number(process.env.PORT ?? 3001)
-const server = app.listen(port, '127.0.0.1', () => {
-  const base = `http://127.0.0.1:${port}`
-  console.log(`gateway on ${base}, fake platform on ${platform.url}`)
-  const login = (password: string) =>
-    `curl -i -X POST ${base}/login -H 'content-type: application/json' -d '{"email":"a@example.com","password":"${password}"}'`
-  console.log(`  ${login(GOOD_PASSWORD)}   # 200, code 0`)
-  console.log(`  ${login('nope')}   # 401, code 22`)
-  console.log(`  curl -i ${base}/documents/doc-1   # 200, code 0`)
-  console.log(`  curl -i ${base}/documents/doc-404   # 404, code 41`)
-  console.log(`  curl -i ${base}/templates   # 502, code 53: the service's key, not the client's`)
-  console.log(`  curl -i ${base}/maintenance   # 502, code 4`)
-})
-
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    server.close()
-    void platform.close()
+  // Body: the PDF itself. Query: name, signer (e-mail).
+  app.post('/documents', express.raw({ type: 'application/pdf', limit: '10mb' }), async (req, res) => {
+    const signer = typeof req.query.signer === 'string' ? req.query.signer : ''
+    if (!Buffer.isBuffer(req.body) || req.body.length === 0 || signer === '') {
+      throw new SignError(Codes.ParameterError, { message: 'send a PDF body and ?signer=<email>' })
+    }
+    const { contractnum } = await platform.uploadDocument({
+      file: req.body,
+      type: 'pdf',
+      contractInfo: {
+        contractname: typeof req.query.name === 'string' ? req.query.name : 'Untitled',
+        signerinfo: [{ email: signer, name: signer }],
+      },
+    })
+    res.status(201).json(success({ contractnum }))
   })
+
+  app.get('/documents/:contractnum', async (req, res) => {
+    const { contractDetails } = await platform.contractDetails(req.params.contractnum)
+    res.json(success(contractDetails))
+  })
+
+  app.get('/documents/:contractnum/file', async (req, res) => {
+    const bytes = await platform.downloadContract(req.params.contractnum)
+    res.type('application/pdf').send(Buffer.from(bytes))
+  })
+
+  // The signing page for one signer; the platform will POST to our callback when the document changes.
+  app.post('/documents/:contractnum/signing-url', async (req, res) => {
+    const { contractnum } = req.params
+    const email = (req.body as { email?: unknown } | undefined)?.email
+    if (typeof email !== 'string') throw new SignError(Codes.ParameterError, { message: 'email is required' })
+    const { url } = await platform.manualSigningUrl({
+      contractnum,
+      signerInfo: { email },
+      callUrl: callUrlFor(contractnum),
+    })
+    res.json(success({ url }))
+  })
+
+  // Signing with a key the platform holds (no signer in the loop): handy to see the callback arrive.
+  app.post('/documents/:contractnum/sign', async (req, res) => {
+    const { contractnum } = req.params
+    const email = (req.body as { email?: unknown } | undefined)?.email
+    if (typeof email !== 'string') throw new SignError(Codes.ParameterError, { message: 'email is required' })
+    await platform.signAutomatically({
+      contractnum,
+      signerInfo: { email, signkeyword: 'Signature' },
+      callUrl: callUrlFor(contractnum),
+    })
+    res.status(202).json(success(null))
+  })
+
+  // What the platform POSTs to callUrl: verified if it carries data + mac (a bad mac is a 400, code 2),
+  // then confirmed with contractDetails() before anything is done, as PROTOCOL §7 advises.
+  app.post('/platform-callback', express.text({ type: '*/*' }), async (req, res) => {
+    const content = openCallback(req.body, { apiSecret: options.apiSecret })
+    const sent = content.verified ? (content.data as Record<string, unknown>) : content.fields
+    const contractnum = typeof sent.contractnum === 'string' ? sent.contractnum : req.query.contractnum
+    const expected = typeof contractnum === 'string' ? callbackTokens.get(contractnum) : undefined
+    const given = typeof req.query.token === 'string' ? req.query.token : ''
+    if (
+      typeof contractnum !== 'string' ||
+      expected === undefined ||
+      given.length !== expected.length ||
+      !timingSafeEqual(Buffer.from(given), Buffer.from(expected))
+    ) {
+      throw new SignError(Codes.IllegalOperation, { status: 403 })
+    }
+    const { contractDetails } = await platform.contractDetails(contractnum)
+    events.push({ contractnum, contractState: contractDetails.contractState })
+    res.status(204).end()
+  })
+
+  app.get('/events', (_req, res) => {
+    res.json(success(events))
+  })
+
+  app.use(notFound())
+  app.use(errorHandler())
+  return { app, events }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const port = Number(process.env.PORT ?? 3001)
+  const base = `http://127.0.0.1:${port}`
+  const fake = await startPlatform()
+  const platform = createPlatformClient({
+    baseUrl: fake.url,
+    apiKey: DEMO_API_KEY,
+    apiSecret: DEMO_API_SECRET,
+    timeoutMs: 5000,
+  })
+  const { app } = createGateway(platform, { apiSecret: DEMO_API_SECRET, publicUrl: base })
+  // Express 5 hands a listen error (EADDRINUSE, EACCES) to this callback instead of throwing it.
+  const server = app.listen(port, '127.0.0.1', (error?: Error) => {
+    if (error) {
+      console.error(`gateway: cannot listen on port ${port}: ${error.message}. Set PORT to a free port.`)
+      void fake.close().finally(() => process.exit(1))
+      return
+    }
+    console.log(`gateway on ${base}, fake platform on ${fake.url}`)
+    console.log(
+      `  curl -s -X POST '${base}/documents?name=Lease&signer=a@example.com' -H 'content-type: application/pdf' --data-binary '%PDF-1.4 demo'`,
+    )
+    console.log(`  curl -s ${base}/documents/<contractnum>                 # details`)
+    console.log(
+      `  curl -s -X POST ${base}/documents/<contractnum>/signing-url -H 'content-type: application/json' -d '{"email":"a@example.com"}'`,
+    )
+    console.log(
+      `  curl -s -X POST ${base}/documents/<contractnum>/sign -H 'content-type: application/json' -d '{"email":"a@example.com"}'`,
+    )
+    console.log(`  curl -s ${base}/events                                   # callbacks acted on`)
+    console.log(`  curl -i ${base}/documents/NO-SUCH-DOCUMENT                # 404, code 41`)
+  })
+
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      server.close()
+      void fake.close()
+    })
+  }
 }
