@@ -63,7 +63,9 @@ const asWritten = (payload: unknown): string => payload as string
  * Fastify's `frameworkErrors` option, so that a malformed URL is answered the same way.
  *
  * Fastify gives every request an id (`req-1`, … unless `genReqId` or `requestIdHeader` says otherwise), so
- * every error body carries it as `requestId`.
+ * every error body carries it as `requestId`. A status the route set before the error (`reply.code(501)`) is
+ * kept for a value with no status of its own. {@link esignErrors} sets this handler and the not-found one in
+ * one plugin, and also lets the log hear of errors Fastify gives no handler.
  *
  * @example
  * const onError = errorHandler()
