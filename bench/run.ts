@@ -12,6 +12,7 @@ import { CONTENDERS, FRAMEWORKS, LABELS } from './contenders.js'
 import { HEADER_SETS, type HeaderSet } from './headers.js'
 import { type Load, load, probe, type Server, startServer } from './http.js'
 import { BATCH, MICRO, type MicroResults, runMicro } from './micro.js'
+import { printPlatformBench, runPlatformBench } from './platform.js'
 import { median } from './stats.js'
 
 const quick = process.argv.includes('--quick')
@@ -58,6 +59,7 @@ async function main(): Promise<void> {
 
   const micro = measureMicro()
   printMicro(micro)
+  printPlatformBench(runPlatformBench(config.microRounds, config.microMs), config.microRounds)
 
   const http = await measureHttp()
   printHttp(http)

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer'
 import { createCipheriv, createDecipheriv, createHash, timingSafeEqual } from 'node:crypto'
 import { Codes } from '../codes.js'
 import type { StatusOverrides } from '../normalize.js'
@@ -28,7 +29,8 @@ export function checkSecret(where: string, apiSecret: unknown): asserts apiSecre
 /** Encrypts text exactly as given (UTF-8, AES-256-ECB, PKCS#7) into lower-case hex. */
 export function encryptText(text: string, apiSecret: string): string {
   const cipher = createCipheriv('aes-256-ecb', keyOf(apiSecret), null)
-  return Buffer.concat([cipher.update(text, 'utf8'), cipher.final()]).toString('hex')
+  // Hex straight out of the cipher: no intermediate buffers to concatenate.
+  return cipher.update(text, 'utf8', 'hex') + cipher.final('hex')
 }
 
 /**
@@ -60,8 +62,6 @@ const badResponse =
       cause: new UpstreamError(context === undefined ? why : `${context}: ${why}`),
     })
 
-const UTF8 = new TextDecoder('utf-8', { fatal: true })
-
 /** Decrypts hex `data` to its text; `fail` words the error. Never puts the data nor the text on it. */
 export function decryptText(
   dataHex: string,
@@ -81,11 +81,8 @@ export function decryptText(
     // OpenSSL's "bad decrypt": the wrong secret, or bytes that were never ciphertext.
     throw fail('data does not decrypt with this secret')
   }
-  try {
-    return UTF8.decode(plain)
-  } catch {
-    throw fail('decrypted data is not UTF-8')
-  }
+  if (!isUtf8(plain)) throw fail('decrypted data is not UTF-8')
+  return plain.toString('utf8')
 }
 
 /** Parses decrypted text; the SyntaxError is dropped because V8 quotes the text in its message. */
@@ -127,7 +124,10 @@ export function macOf(dataHex: string, apiSecret: string): string {
   if (typeof dataHex !== 'string' || dataHex === '') {
     throw new TypeError('macOf: data must be a non-empty string (a MAC over empty data is the AES key)')
   }
-  return createHash('sha256').update(dataHex, 'utf8').update(apiSecret, 'utf8').digest('hex')
+  // One update of the joined string costs less than two updates.
+  return createHash('sha256')
+    .update(dataHex + apiSecret, 'utf8')
+    .digest('hex')
 }
 
 const MAC = /^[0-9a-fA-F]{64}$/
@@ -135,7 +135,9 @@ const MAC = /^[0-9a-fA-F]{64}$/
 /** Whether `mac` is the MAC of `dataHex`, compared in constant time. `dataHex` must not be empty. */
 export function verifyMac(dataHex: string, mac: unknown, apiSecret: string): boolean {
   if (typeof mac !== 'string' || !MAC.test(mac)) return false
-  const expected = createHash('sha256').update(dataHex, 'utf8').update(apiSecret, 'utf8').digest()
+  const expected = createHash('sha256')
+    .update(dataHex + apiSecret, 'utf8')
+    .digest()
   return timingSafeEqual(expected, Buffer.from(mac, 'hex'))
 }
 
