@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net'
 import { inspect } from 'node:util'
 import { createResponder, isSignError, type SignError, type UpstreamError } from 'esign-errors'
 import { createPlatformClient, type PlatformClientOptions } from 'esign-errors/platform'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { z } from 'zod'
 import { DEMO_API_KEY, DEMO_API_SECRET, type FakePlatform, startPlatform } from '../examples/fake-platform.js'
 
@@ -155,6 +155,23 @@ describe('the access token', () => {
     ])
   })
 
+  it('is kept 25 minutes by default', async () => {
+    const platformClient = client()
+    await platformClient.accountInformation()
+    const now = Date.now()
+    const clock = vi.spyOn(Date, 'now')
+    try {
+      clock.mockReturnValue(now + 24 * 60 * 1000)
+      await platformClient.accountInformation()
+      expect(platform.tokenRequests()).toBe(1)
+      clock.mockReturnValue(now + 25 * 60 * 1000 + 1000)
+      await platformClient.accountInformation()
+      expect(platform.tokenRequests()).toBe(2)
+    } finally {
+      clock.mockRestore()
+    }
+  })
+
   it.each([
     ['6 (expired)', 'expired' as const],
     ['5 (invalid)', 'invalid-token' as const],
@@ -227,6 +244,14 @@ describe('retries', () => {
     expect(calls('contract/signature/manual')).toHaveLength(1)
   })
 
+  it('does not retry a DELETE by default: a repeated delete would fail', async () => {
+    const platformClient = client()
+    const { contractnum } = await platformClient.uploadDocument({ file: pdf, type: 'pdf', contractInfo })
+    platform.inject({ path: 'contract/list', fault: { kind: 'busy' } })
+    expect((await signErrorOf(platformClient.deleteContract(contractnum))).code).toBe(89)
+    expect(calls('contract/list')).toHaveLength(1)
+  })
+
   it('retries a GET answered 89, waiting for its Retry-After', async () => {
     platform.inject({ path: 'account/infomation', fault: { kind: 'busy', retryAfter: '1' } })
     const started = Date.now()
@@ -278,11 +303,21 @@ describe('retries', () => {
     expect(calls('account/infomation')).toHaveLength(1)
   })
 
-  it('retries a POST marked idempotent', async () => {
+  it('retries a POST marked idempotent: queryUsers and verifySignedFile are', async () => {
     platform.inject({ path: 'account/queryusers', fault: { kind: 'busy' } })
     const found = await client().queryUsers({ email: 'nobody@example.com' })
     expect(found).toEqual({ users: {} })
     expect(calls('account/queryusers')).toHaveLength(2)
+    platform.inject({ path: 'contract/signature/verify', fault: { kind: 'busy' } })
+    expect((await signErrorOf(client().verifySignedFile(pdf))).code).toBe(91)
+    expect(calls('contract/signature/verify')).toHaveLength(2)
+  })
+
+  it('retries the token request of a POST: nothing was sent yet', async () => {
+    platform.inject({ path: 'accesstoken', fault: { kind: 'busy' } })
+    await client().addUsers([{ email: 'new@example.com' }])
+    expect(platform.tokenRequests()).toBe(2)
+    expect(calls('account/addusers')).toHaveLength(1)
   })
 
   it('retries a GET that timed out, and the timeout is a 504', async () => {
@@ -352,6 +387,13 @@ describe('answers that cannot be used', () => {
     expect((err.cause as UpstreamError).message).toMatch(
       /upstream body is larger than the limit of 65536 bytes$/,
     )
+  })
+
+  it('reads at most 32 MiB by default', async () => {
+    platform.inject({ path: 'account/infomation', fault: { kind: 'huge', bytes: 40 * 1024 * 1024 } })
+    const err = await signErrorOf(client({ retry: false }).accountInformation())
+    expect([err.code, err.status]).toEqual([4, 502])
+    expect((err.cause as UpstreamError).message).toMatch(/the limit of 33554432 bytes$/)
   })
 
   it('a result without the field a method needs is code 3, 502', async () => {

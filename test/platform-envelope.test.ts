@@ -299,6 +299,12 @@ describe('openEnvelope', () => {
     }
   })
 
+  it('accepts the mac in upper case: it is compared as bytes', () => {
+    expect(openEnvelope({ result: 0, data: r1.data, mac: r1.mac.toUpperCase() }, secret)).toEqual(
+      JSON.parse(r1.plaintext),
+    )
+  })
+
   it('ignores statusOverrides for its own MAC finding: always 502', () => {
     const body = { result: 0, data: r1.data, mac: r1.mac.replace(/^./, (c) => (c === 'a' ? 'b' : 'a')) }
     expect(signErrorFrom(() => openEnvelope(body, secret, { statusOverrides: { 2: 401 } })).status).toBe(502)
