@@ -6,6 +6,7 @@ import { createResponder, isSignError, type SignError, type UpstreamError } from
 import { createPlatformClient, type PlatformClientOptions } from 'esign-errors/platform'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { z } from 'zod'
+import { z as z3 } from 'zod3'
 import { DEMO_API_KEY, DEMO_API_SECRET, type FakePlatform, startPlatform } from '../examples/fake-platform.js'
 
 let platform: FakePlatform
@@ -439,6 +440,27 @@ describe('answers that cannot be used', () => {
     const email: string = account.email
     expect(email).toBe('integration@example.com')
     expect(account.company).toBe('Example Sdn Bhd')
+  })
+
+  it('a zod 3 schema works the same', async () => {
+    const account = await client().request({
+      method: 'GET',
+      path: 'account/infomation',
+      parse: z3.object({ email: z3.string() }).passthrough(),
+    })
+    const email: string = account.email
+    expect(email).toBe('integration@example.com')
+    const err = await signErrorOf(
+      client().request({
+        method: 'GET',
+        path: 'account/infomation',
+        parse: z3.object({ quota: z3.string() }),
+      }),
+    )
+    expect(err.code).toBe(3)
+    expect((err.cause as UpstreamError).message).toMatch(
+      /expected shape: quota: Expected string, received number$/,
+    )
   })
 
   it('a refused connection is code 4, 502, retried for a GET', async () => {
