@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -50,6 +50,15 @@ async function project(
 
 let tarball = ''
 
+const MANIFEST = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+  version: string
+  exports: Record<string, unknown>
+}
+/** Every subpath entry the package exports (`express`, `koa`, …), from package.json itself. */
+const SUBPATHS = Object.keys(MANIFEST.exports)
+  .filter((key) => key !== '.' && key !== './package.json')
+  .map((key) => key.slice(2))
+
 // One slow pass: `npm pack` builds through prepack, then two projects install what it made.
 describe('the packed tarball', { timeout: 180_000 }, () => {
   beforeAll(async () => {
@@ -70,10 +79,15 @@ describe('the packed tarball', { timeout: 180_000 }, () => {
     expect(files).toContain('package/package.json')
     expect(files).toContain('package/docs/codes.md')
     expect(files).toContain('package/CHANGELOG.md')
-    for (const entry of ['index', 'express', 'koa', 'fastify', 'cli']) {
+    for (const entry of ['index', ...SUBPATHS]) {
       expect(files).toContain(`package/dist/${entry}.js`)
       expect(files).toContain(`package/dist/${entry}.cjs`)
     }
+    // The CLI runs as the ES module bin points at; a CommonJS copy and its types would ship for nothing.
+    expect(files).toContain('package/dist/cli.js')
+    expect(
+      files.filter((file) => file.startsWith('package/dist/cli.') && file !== 'package/dist/cli.js'),
+    ).toEqual([])
     expect(files).toContain('package/dist/index.d.ts')
     expect(files).toContain('package/dist/index.d.cts')
     expect(
@@ -88,6 +102,44 @@ describe('the packed tarball', { timeout: 180_000 }, () => {
     expect(stdout).toBe(
       'code:      22\nname:      WrongPassword\nstatus:    401\ncategory:  auth\nretryable: no\nmessage:   Wrong password\n',
     )
+  })
+
+  it('prints its version from the installed package', async () => {
+    const dir = await project('version-user', 'module', 'index.mjs', '')
+    const { stdout } = await run(join(dir, 'node_modules/.bin/esign-errors'), ['--version'], { cwd: dir })
+    expect(stdout).toBe(`${MANIFEST.version}\n`)
+  })
+
+  // TypeScript's `moduleResolution: node` (node10) ignores "exports": every subpath needs typesVersions.
+  it('resolves the types of every entry under moduleResolution: node', async () => {
+    const source = [
+      "import { SignError } from 'esign-errors'",
+      ...SUBPATHS.map((entry, i) => `import * as entry${i} from 'esign-errors/${entry}'`),
+      `export const all = [SignError, ${SUBPATHS.map((_, i) => `entry${i}`).join(', ')}]`,
+      '',
+    ].join('\n')
+    const dir = await project('node10-user', 'commonjs', 'index.ts', source)
+    writeFileSync(
+      join(dir, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          module: 'commonjs',
+          moduleResolution: 'node',
+          target: 'es2022',
+          strict: true,
+          noEmit: true,
+          skipLibCheck: true,
+          types: [],
+        },
+        files: ['index.ts'],
+      }),
+    )
+    const tsc = join(root, 'node_modules/typescript/bin/tsc')
+    const result = await run(process.execPath, [tsc, '-p', dir]).then(
+      ({ stdout }) => stdout,
+      (error: { stdout?: string }) => `tsc failed:\n${error.stdout ?? String(error)}`,
+    )
+    expect(result).toBe('')
   })
 
   it('works from a CommonJS project', async () => {
