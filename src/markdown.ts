@@ -19,8 +19,8 @@ export function codesDocument(): string {
   return `# Return codes
 
 Every return code of the e-signature platform that \`esign-errors\` knows, with the HTTP status a service
-answers with. Messages are the platform's own. Generated from \`src/catalog.ts\` by \`npm run docs\`: do not
-edit by hand.
+answers with. Messages are the platform's own. The same table is in the package itself: \`describe(code)\`,
+\`entries()\`, and \`npx esign-errors --markdown\` prints this table.
 
 ${catalogTable()}
 `
