@@ -1,9 +1,8 @@
 import { describe, entries } from './codes.js'
 import type { StatusOverrides } from './normalize.js'
 import { checkStatusOverrides, overrideFor } from './normalize.js'
-import { createResponder, reasonPhrase } from './response.js'
-import { SignError } from './sign-error.js'
-import type { CatalogEntry } from './types.js'
+import { createResponder, type ErrorResponse, reasonPhrase } from './response.js'
+import { notFoundError, SignError } from './sign-error.js'
 
 /** A JSON Schema object, in the 2020-12 dialect OpenAPI 3.1 uses. */
 export type JsonSchema = { readonly [keyword: string]: unknown }
@@ -57,6 +56,52 @@ export interface OpenApiOptions {
 
 const SCHEMAS = '#/components/schemas/'
 
+// Statuses the fallback table maps to a code of their own, and 500: what an error carrying only a status
+// (http-errors, a body parser's error, a route's `res.statusCode = 503`) is answered with.
+const FALLBACK_STATUSES = [400, 401, 403, 404, 405, 413, 415, 422, 429, 500, 501, 503] as const
+
+// The platform's credential codes, answered 502 by the platform client: they are the service's, not its client's.
+const SERVICE_CREDENTIALS = [2, 5, 6, 53] as const
+
+/** An answer the handlers send besides each code at its own status, and what sends it. */
+interface OtherAnswer {
+  thrown: unknown
+  why: string
+}
+
+/**
+ * Answers the handlers send that are not a code at its catalog status: `notFound()`, errors that carry only a
+ * status (each one of the fallback table), and what calls to the platform turn into (unreachable, timed
+ * out, unreadable, an unknown code, the service's own credentials refused).
+ */
+function otherAnswers(): OtherAnswer[] {
+  const unknown = firstUnknownCode()
+  return [
+    { thrown: notFoundError(), why: 'no route matched (`notFound()`)' },
+    ...FALLBACK_STATUSES.map((status) => ({
+      thrown: { status },
+      why: `an error that carries only the status ${status}`,
+    })),
+    {
+      thrown: new SignError(4, { status: 502 }),
+      why: 'the platform could not be reached or answered garbage',
+    },
+    { thrown: new SignError(4, { status: 504 }), why: 'the platform did not answer in time' },
+    { thrown: new SignError(3, { status: 502 }), why: "the platform's answer could not be read" },
+    { thrown: new SignError(unknown), why: 'the platform answered a code outside the catalog' },
+    ...SERVICE_CREDENTIALS.map((code) => ({
+      thrown: new SignError(code, { status: 502 }),
+      why: "the platform refused the service's own credentials (`esign-errors/platform`)",
+    })),
+  ]
+}
+
+function firstUnknownCode(): number {
+  let code = 999
+  while (describe(code) !== undefined) code++
+  return code
+}
+
 /**
  * OpenAPI 3.1 `components` describing every response the error handlers send: the `ErrorEnvelope`,
  * `ProblemDetails` and `SuccessEnvelope` schemas, and one response per HTTP status (`Error401`, …) with an
@@ -86,12 +131,22 @@ export function openApiComponents(options: OpenApiOptions = {}): OpenApiComponen
   const problems = createResponder({ ...handler, format: 'problem' })
 
   const errors = entries().filter((entry) => entry.code !== 0)
-  const byStatus = new Map<number, CatalogEntry[]>()
+  type Answer = { code: number; name: string; line: string; thrown: unknown }
+  const byStatus = new Map<number, Answer[]>()
+  const add = (status: number, answer: Answer) => {
+    const list = byStatus.get(status)
+    if (list === undefined) byStatus.set(status, [answer])
+    // One example per code and status: a fallback answer that a catalog code already shows adds nothing.
+    else if (!list.some((other) => other.code === answer.code)) list.push(answer)
+  }
   for (const entry of errors) {
     const status = overrideFor(options.statusOverrides, entry.code) ?? entry.status
-    const list = byStatus.get(status)
-    if (list) list.push(entry)
-    else byStatus.set(status, [entry])
+    const line = `- \`${entry.code}\` ${entry.name}: ${entry.message}`
+    add(status, { code: entry.code, name: entry.name, line, thrown: new SignError(entry.code) })
+  }
+  for (const { thrown, why } of otherAnswers()) {
+    const { status, code, name } = envelopes.respond(thrown)
+    add(status, { code, name, line: `- \`${code}\` ${name}: ${why}`, thrown })
   }
 
   const responses: Record<string, OpenApiResponse> = {}
@@ -99,14 +154,14 @@ export function openApiComponents(options: OpenApiOptions = {}): OpenApiComponen
     const list = byStatus.get(status)!
     const json: Record<string, OpenApiExample> = {}
     const problem: Record<string, OpenApiExample> = {}
-    for (const entry of list) {
-      const error = new SignError(entry.code)
-      const summary = `${entry.code} ${entry.name}`
-      json[entry.name] = { summary, value: JSON.parse(envelopes.respond(error).body) }
-      problem[entry.name] = { summary, value: JSON.parse(problems.respond(error).body) }
+    for (const { code, name, thrown } of list) {
+      const summary = `${code} ${name}`
+      json[name] = { summary, value: bodyOf(envelopes.respond(thrown)) }
+      problem[name] = { summary, value: bodyOf(problems.respond(thrown)) }
     }
+    const more = status < 500 ? 'Any other 4xx status answers code 1' : 'Any other 5xx status answers code 4'
     responses[`Error${status}`] = {
-      description: `${reasonPhrase(status)}. Return codes:\n\n${list.map((e) => `- \`${e.code}\` ${e.name}: ${e.message}`).join('\n')}`,
+      description: `${reasonPhrase(status)}. Return codes:\n\n${list.map((answer) => answer.line).join('\n')}\n\n${more}.`,
       headers: headersFor(status),
       content: {
         'application/json': { schema: { $ref: `${SCHEMAS}ErrorEnvelope` }, examples: json },
@@ -196,6 +251,10 @@ function memberSchemas(codes: number[]) {
       description: 'Client-safe data; for invalid input (code 1) a list of `{ path, message, code }`.',
     },
   } satisfies Record<string, JsonSchema>
+}
+
+function bodyOf(response: ErrorResponse): unknown {
+  return JSON.parse(response.body)
 }
 
 function headersFor(status: number): Record<string, OpenApiHeader> {

@@ -117,6 +117,7 @@ describe('responses', () => {
       'Error402',
       'Error403',
       'Error404',
+      'Error405',
       'Error409',
       'Error410',
       'Error413',
@@ -126,6 +127,7 @@ describe('responses', () => {
       'Error429',
       'Error451',
       'Error500',
+      'Error501',
       'Error502',
       'Error503',
       'Error504',
@@ -143,6 +145,8 @@ describe('responses', () => {
         '- `21` LoginFailed: Login failed',
         '- `22` WrongPassword: Wrong password',
         '- `53` IntegrationKeyNotFound: Integration key does not exist',
+        '',
+        'Any other 4xx status answers code 1.',
       ].join('\n'),
     )
   })
@@ -240,7 +244,8 @@ describe('responses', () => {
     expect(AppCodes.FrozenForAudit).toBe(9150)
     expect(components.responses.Error451).toEqual({
       description:
-        'Unavailable For Legal Reasons. Return codes:\n\n- `9150` FrozenForAudit: Account frozen for audit',
+        'Unavailable For Legal Reasons. Return codes:\n\n- `9150` FrozenForAudit: Account frozen for audit\n\n' +
+        'Any other 4xx status answers code 1.',
       headers: {
         'X-Request-Id': { description: 'Request id, when one is known.', schema: { type: 'string' } },
       },
