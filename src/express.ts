@@ -27,7 +27,7 @@ export function errorHandler(options?: ErrorHandlerOptions<Request>): ErrorReque
     const response = responder.respond(err, req, res.statusCode)
     if (res.headersSent) {
       // Too late for a clean answer: Express's final handler closes the connection. The hook still hears of it.
-      responder.log(response, err)
+      responder.log(response, err, req, res)
       next(err)
       return
     }
@@ -37,7 +37,7 @@ export function errorHandler(options?: ErrorHandlerOptions<Request>): ErrorReque
     res.statusMessage = reasonPhrase(response.status)
     for (const name in response.headers) res.setHeader(name, response.headers[name] as string)
     res.end(response.body)
-    responder.log(response, err)
+    responder.log(response, err, req, res)
   }
 }
 

@@ -91,7 +91,7 @@ function handlerFor(responder: Responder<AnyFastifyRequest>): FastifyErrorHandle
       // Too late for a clean answer: end the connection so the client sees a cut answer, not a hang
       // (unless the answer is complete already).
       if (!raw.writableEnded) raw.destroy()
-      responder.log(response, error)
+      responder.log(response, error, request, raw)
       return
     }
     for (const name of Object.keys(reply.getHeaders())) {
@@ -102,7 +102,7 @@ function handlerFor(responder: Responder<AnyFastifyRequest>): FastifyErrorHandle
     const headers = response.headers
     for (const name in headers) if (name !== 'content-length') reply.header(name, headers[name]!)
     reply.serializer(asWritten).send(response.body)
-    responder.log(response, error)
+    responder.log(response, error, request, raw)
   }
 }
 
@@ -144,7 +144,7 @@ export function esignErrors(options?: ErrorHandlerOptions<AnyFastifyRequest>): E
   // It runs inside a stream's 'error' listener and a promise reaction, where a throw would crash the process.
   function logLate(error: unknown, request: AnyFastifyRequest, reply: AnyFastifyReply): void {
     try {
-      responder.log(responder.respond(error, request, reply.statusCode), error)
+      responder.log(responder.respond(error, request, reply.statusCode), error, request, reply.raw)
     } catch {
       // The log is best effort here; the answer, if any, is already on its way.
     }

@@ -10,6 +10,7 @@ import type Koa from 'koa'
 import type { Context, Middleware, Next } from 'koa'
 import statuses from 'statuses'
 import { REPLACED_HEADERS } from './headers.js'
+import { logsThroughRequest } from './log.js'
 import type { ErrorHandlerOptions, ErrorResponse } from './response.js'
 import { createResponder } from './response.js'
 import { notFoundError } from './sign-error.js'
@@ -43,7 +44,7 @@ export function errorHandler(options?: ErrorHandlerOptions<Context>): Middleware
         // logs and reports; doing it here too would log the error twice.
         if (!streamHandlers.has(ctx.onerror)) {
           cut(ctx)
-          responder.log(responder.respond(err, ctx), err)
+          responder.log(responder.respond(err, ctx), err, ctx, ctx.res)
         }
         throw err
       }
@@ -62,8 +63,8 @@ export function errorHandler(options?: ErrorHandlerOptions<Context>): Middleware
         for (const name in headers) if (name !== 'content-length') res.setHeader(name, headers[name]!)
         ctx.body = response.body
       }
-      responder.log(response, err)
-      if (reporting.emit && response.status >= 500) report(ctx, err, response.status, reporting.ownLog)
+      responder.log(response, err, ctx, ctx.res)
+      if (reporting.emit && response.status >= 500) report(ctx, err, response.status, ownLog(reporting, ctx))
       return
     }
     if (streamHandlers.has(ctx.onerror)) guardStream(ctx)
@@ -104,8 +105,9 @@ export function handleStreamErrors(app: Koa, options?: ErrorHandlerOptions<Conte
         response = responder.respond(err, this, routeStatus(this))
         writeThrough(this, response)
       }
-      responder.log(response, err)
-      if (reporting.emit && response.status >= 500) report(this, err, response.status, reporting.ownLog)
+      responder.log(response, err, this, this.res)
+      if (reporting.emit && response.status >= 500)
+        report(this, err, response.status, ownLog(reporting, this))
     } catch {
       // Koa calls this from stream callbacks, where a throw would end the process.
     }
@@ -201,6 +203,14 @@ interface Reporting {
 function reportingOf(options: ErrorHandlerOptions<Context> | undefined): Reporting {
   const log = options?.log
   return { emit: log !== false, ownLog: log !== undefined && log !== false }
+}
+
+/**
+ * Whether this error is logged by something other than Koa's 'error' event: the user's `log`, or, without
+ * one, the request's own logger (koa-pino-logger's `ctx.log`, whose completion line then describes it).
+ */
+function ownLog(reporting: Reporting, ctx: Context): boolean {
+  return reporting.ownLog || (reporting.emit && logsThroughRequest(ctx, ctx.res))
 }
 
 // Koa's default listener throws on anything that is not an Error, and a user's listener may throw too:

@@ -1,10 +1,15 @@
-import { types } from 'node:util'
 import Negotiator from 'negotiator'
 import statuses from 'statuses'
 import { describe } from './codes.js'
 import { formatRetryAfter, HEADER_VALUE } from './headers.js'
+import type { CauseInfo, ClientErrorLevel, LogEntry, LogFunction, LoggerLike } from './log.js'
+import { causeChain, compileLog, settled } from './log.js'
 import type { ErrorReport, FallbackCodes, StatusOverrides } from './normalize.js'
-import { checkStatusOverrides, clip, normalize, ownEntry, validStatus } from './normalize.js'
+import { checkStatusOverrides, normalize, ownEntry, validStatus } from './normalize.js'
+import { compileTrace } from './tracing.js'
+
+export type { CauseInfo, ClientErrorLevel, LogEntry, LoggerLike } from './log.js'
+export { causeChain } from './log.js'
 
 /** How error bodies are written: chosen on `Accept`, always the JSON envelope, or always RFC 9457. */
 export type Format = 'negotiate' | 'json' | 'problem'
@@ -21,36 +26,6 @@ export interface RequestLike {
   readonly req?: unknown
 }
 
-/** One link of an error's `cause` chain, as logged. */
-export interface CauseInfo {
-  name: string
-  message: string
-  stack?: string
-}
-
-/** What the log hook receives, once per error. */
-export interface LogEntry {
-  level: 'error' | 'warn'
-  status: number
-  code: number
-  /** The code's name; not `name`, which pino keeps for the logger's own name. */
-  codeName: string
-  requestId: string | undefined
-  /** The thrown value itself. */
-  err: unknown
-  /** The thrown error and each of its causes, outermost first. */
-  causes: CauseInfo[]
-}
-
-/**
- * A pino-style logger (pino, bunyan-like, or `console`). Its methods may be async: a rejected promise is
- * caught, like a throw, and the answer stands.
- */
-export interface LoggerLike {
-  error(object: object, message?: string): unknown
-  warn(object: object, message?: string): unknown
-}
-
 /** Options of `errorHandler()` and {@link toErrorResponse}. Every one is optional. */
 export interface ErrorHandlerOptions<Req = RequestLike> {
   /** Body format. Default `'negotiate'`: RFC 9457 when `Accept` prefers `application/problem+json`. */
@@ -60,11 +35,17 @@ export interface ErrorHandlerOptions<Req = RequestLike> {
   /** Sends internal details (`debug` member: message, stack, causes). Never derived from `NODE_ENV`. Default `false`. */
   debug?: boolean | undefined
   /**
-   * Where errors are logged. Default: errors >= 500 go to `console.error` with their cause chain.
-   * A function gets every error; a pino-style logger gets `error` for >= 500 and `warn` for 4xx; `false` logs nothing.
+   * Where errors are logged. Default: the request's own logger when there is one (pino-http's `req.log`,
+   * Fastify's `request.log`, koa-pino-logger's `ctx.log`), else errors >= 500 go to `console.error`.
+   * A function gets every error (with the request); a pino-style logger gets `error` for >= 500 and the
+   * `clientErrors` level for 4xx; `false` logs nothing. Given, it replaces the request's logger.
    * The function may be async and may throw or reject: that is caught, never awaited, and the answer stands.
    */
-  log?: false | ((entry: LogEntry) => unknown) | LoggerLike | undefined
+  log?: false | ((entry: LogEntry<Req>) => unknown) | LoggerLike | undefined
+  /** Level of 4xx lines: `'warn'` (default), `'info'`, `'debug'`, or `false` to log no 4xx at all. */
+  clientErrors?: ClientErrorLevel | false | undefined
+  /** Whether an answer >= 500 records the thrown value as an exception on the active OpenTelemetry span. Default `true`. */
+  recordExceptions?: boolean | undefined
   /**
    * Reads the request id; default: `req.id` (Koa: `ctx.req.id`), else a well-formed `X-Request-Id` header.
    * Called while the answer is built, so it must return the id itself; if it throws, the answer has no id.
@@ -156,8 +137,6 @@ const INSTANCE = /^\/(?!\/)[\x21-\x7e]{0,2047}$/
 // (ranges and parameters together) are considered. The worst header then costs what a browser's does.
 const MAX_NEGOTIATED_HEADER = 1024
 const MAX_ELEMENTS = 16
-// In a `debug` answer: messages as long as the body's own, stacks a few dozen frames long.
-const MAX_DEBUG_STACK = 8192
 
 /** A compiled set of options: `respond` builds responses, `log` reports them. */
 export interface Responder<Req = RequestLike> {
@@ -166,8 +145,12 @@ export interface Responder<Req = RequestLike> {
    * failed: a value without a status of its own takes it when it is 400-599.
    */
   respond(thrown: unknown, req?: Req, routeStatus?: number): ErrorResponse
-  /** Reports an answered error to the log hook; never throws, and a hook's rejected promise is caught. */
-  log(response: ErrorResponse, thrown: unknown): void
+  /**
+   * Reports an answered error to the log hook and to the active OpenTelemetry span; never throws, and a
+   * hook's rejected promise is caught. `req` is the framework's request object (Express `req`, Koa `ctx`,
+   * Fastify `request`), `res` the Node response, where pino-http reads `res.err`.
+   */
+  log(response: ErrorResponse, thrown: unknown, req?: Req, res?: object): void
 }
 
 /**
@@ -189,7 +172,8 @@ export function createResponder<Req = RequestLike>(
   const messages = options.messages
   // The catalog's English is a candidate too, first, so `en-US, fr;q=0.8` and `*` keep the English text.
   const locales = messages ? [...new Set([CATALOG_LANGUAGE, ...Object.keys(messages)])] : []
-  const logger = compileLog(options.log, defaultLog)
+  const logger: LogFunction = compileLog(options.log, options.clientErrors ?? 'warn', defaultLog)
+  const trace = compileTrace(options.recordExceptions !== false)
 
   function respond(thrown: unknown, req?: Req, routeStatus?: number): ErrorResponse {
     try {
@@ -244,8 +228,9 @@ export function createResponder<Req = RequestLike>(
     return { status: report.status, headers: out, body, code: report.code, name: report.name, requestId }
   }
 
-  function log(response: ErrorResponse, thrown: unknown): void {
-    if (logger) logger(response, thrown)
+  function log(response: ErrorResponse, thrown: unknown, req?: Req, res?: object): void {
+    logger(response, thrown, req, res)
+    if (trace !== undefined) trace(response, thrown)
   }
 
   return { respond, log }
@@ -273,6 +258,8 @@ const OPTION_NAMES = [
   'statusOverrides',
   'authenticate',
   'messages',
+  'clientErrors',
+  'recordExceptions',
 ] as const satisfies readonly (keyof ErrorHandlerOptions)[]
 
 /**
@@ -332,8 +319,18 @@ function checkOptions(options: ErrorHandlerOptions<never>): void {
   const fail = (message: string): never => {
     throw new TypeError(`errorHandler: ${message}`)
   }
-  const { format, authenticate, statusOverrides, fallbackCodes, log, messages, problemBaseUrl, requestId } =
-    options
+  const {
+    format,
+    authenticate,
+    statusOverrides,
+    fallbackCodes,
+    log,
+    messages,
+    problemBaseUrl,
+    requestId,
+    clientErrors,
+    recordExceptions,
+  } = options
   if (format !== undefined && format !== 'negotiate' && format !== 'json' && format !== 'problem') {
     fail(`format must be 'negotiate', 'json' or 'problem', got ${String(format)}`)
   }
@@ -355,6 +352,22 @@ function checkOptions(options: ErrorHandlerOptions<never>): void {
     if (typeof logger?.error !== 'function' || typeof logger.warn !== 'function') {
       fail('log must be false, a function, or a logger with error() and warn()')
     }
+    if (
+      (clientErrors === 'info' || clientErrors === 'debug') &&
+      typeof (logger as LoggerLike)[clientErrors] !== 'function'
+    ) {
+      fail(`clientErrors is '${clientErrors}', but the log has no ${clientErrors}() method`)
+    }
+  }
+  if (
+    clientErrors !== undefined &&
+    clientErrors !== false &&
+    !['warn', 'info', 'debug'].includes(clientErrors)
+  ) {
+    fail(`clientErrors must be 'warn', 'info', 'debug' or false, got ${String(clientErrors)}`)
+  }
+  if (recordExceptions !== undefined && typeof recordExceptions !== 'boolean') {
+    fail('recordExceptions must be a boolean')
   }
   for (const [locale, table] of Object.entries(messages ?? {})) {
     if (!LANGUAGE_TAG.test(locale)) fail(`messages key ${JSON.stringify(locale)} is not a language tag`)
@@ -565,110 +578,6 @@ function safeCall(fn: (code: number) => string, code: number): string | undefine
     return typeof value === 'string' && isHeaderValue(value) ? value : undefined
   } catch {
     return undefined
-  }
-}
-
-/**
- * A hook's result, unless it is a promise (an async hook): then its rejection, if any, is caught, so that it
- * cannot become an unhandled rejection that ends the process, and the hook counts as having given nothing.
- */
-function settled(value: unknown): unknown {
-  if (typeof value !== 'object' && typeof value !== 'function') return value
-  if (value === null) return value
-  try {
-    const then = (value as PromiseLike<unknown>).then
-    if (typeof then !== 'function') return value
-    then.call(value, undefined, ignore)
-  } catch {
-    // A `then` that throws is as good as no promise.
-  }
-  return undefined
-}
-
-function ignore(): void {}
-
-/**
- * The thrown value and its causes, outermost first, with or without stacks; stops at cycles and after 10 links.
- * `clipped` cuts messages and stacks to what an answer may carry.
- */
-export function causeChain(thrown: unknown, stacks = true, clipped = false): CauseInfo[] {
-  const chain: CauseInfo[] = []
-  const seen = new Set<unknown>()
-  let current = thrown
-  while (current !== undefined && current !== null && chain.length < 10 && !seen.has(current)) {
-    seen.add(current)
-    const info = describeThrown(current, stacks)
-    if (clipped) {
-      info.message = clip(info.message)
-      if (info.stack !== undefined) info.stack = clip(info.stack, MAX_DEBUG_STACK)
-    }
-    chain.push(info)
-    current = readCause(current)
-  }
-  return chain
-}
-
-function readCause(value: unknown): unknown {
-  if (typeof value !== 'object' && typeof value !== 'function') return undefined
-  try {
-    return (value as { cause?: unknown }).cause
-  } catch {
-    return undefined
-  }
-}
-
-function describeThrown(value: unknown, stacks: boolean): CauseInfo {
-  try {
-    // An Error from another realm (a `vm` context, a test runner's) is an Error all the same.
-    if (value instanceof Error || types.isNativeError(value)) {
-      const info: CauseInfo = { name: String(value.name), message: String(value.message) }
-      if (stacks && typeof value.stack === 'string') info.stack = value.stack
-      return info
-    }
-    return { name: typeof value, message: String(value).slice(0, 1024) }
-  } catch {
-    return { name: typeof value, message: '(unreadable value)' }
-  }
-}
-
-function compileLog(
-  option: ErrorHandlerOptions<never>['log'],
-  fallback: 'console' | 'none',
-): ((response: ErrorResponse, thrown: unknown) => void) | undefined {
-  if (option === false) return undefined
-  if (option === undefined && fallback === 'none') return undefined
-  const entryOf = (response: ErrorResponse, thrown: unknown): LogEntry => ({
-    level: response.status >= 500 ? 'error' : 'warn',
-    status: response.status,
-    code: response.code,
-    codeName: response.name,
-    requestId: response.requestId,
-    err: thrown,
-    // Stacks cost microseconds to render; a 4xx is the client's doing and its stack says nothing new.
-    causes: causeChain(thrown, response.status >= 500),
-  })
-  const write =
-    option === undefined
-      ? (response: ErrorResponse, thrown: unknown) => {
-          if (response.status < 500) return
-          const id = response.requestId ? ` request ${response.requestId}` : ''
-          console.error(
-            `esign-errors: ${response.status} ${response.name} (code ${response.code})${id}`,
-            thrown,
-          )
-        }
-      : typeof option === 'function'
-        ? (response: ErrorResponse, thrown: unknown) => settled(option(entryOf(response, thrown)))
-        : (response: ErrorResponse, thrown: unknown) => {
-            const { level, ...entry } = entryOf(response, thrown)
-            settled(option[level](entry, `${response.status} ${response.name} (code ${response.code})`))
-          }
-  return (response, thrown) => {
-    try {
-      write(response, thrown)
-    } catch {
-      // A failing logger must not turn an answered error into a crash.
-    }
   }
 }
 

@@ -455,25 +455,44 @@ describe.each([
     })
 
     it('a log function gets one entry per error, with the whole cause chain', async () => {
-      const entries: LogEntry[] = []
+      const entries: LogEntry<Request>[] = []
+      const requests: Request[] = []
       const hsm = new Error('pkcs11 CKR_DEVICE_ERROR')
       const thrown = new SignError(Codes.SigningFailed, { message: 'HSM refused key k-77', cause: hsm })
       const server = await app(
         route((req) => {
+          requests.push(req)
           if (req.path === '/sign') throw thrown
           throw new SignError(Codes.WrongPassword)
         }),
         { log: (entry) => entries.push(entry) },
       )
-      await request(server).post('/sign').set('X-Request-Id', 'req-42')
+      await request(server).post('/sign?token=s3cret').set('X-Request-Id', 'req-42')
       await request(server).post('/login')
       expect(entries).toHaveLength(2)
-      expect(entries[0]).toEqual({
+      expect(Object.keys(entries[0]!)).toEqual([
+        'level',
+        'status',
+        'code',
+        'codeName',
+        'requestId',
+        'method',
+        'path',
+        'err',
+        'causes',
+      ])
+      // The framework's own request, for `entry.request.log` and the like; not enumerable, so a logger
+      // handed the whole entry does not serialize it.
+      expect(entries[0]?.request).toBe(requests[0])
+      expect(entries[1]?.request).toBe(requests[1])
+      expect({ ...entries[0] }).toEqual({
         level: 'error',
         status: 500,
         code: 29,
         codeName: 'SigningFailed',
         requestId: 'req-42',
+        method: 'POST',
+        path: '/sign',
         err: thrown,
         causes: [
           { name: 'SignError', message: 'HSM refused key k-77', stack: thrown.stack },
@@ -484,6 +503,8 @@ describe.each([
       expect(entries[1]?.requestId).toBeUndefined()
       // A 4xx is the client's doing: its causes come without stacks, which cost microseconds to render.
       expect(entries[1]?.causes).toEqual([{ name: 'SignError', message: 'Wrong password' }])
+      // Nor does its `err`: pino's error serializer would print the stack of the thrown error itself.
+      expect({ ...(entries[1]?.err as object) }).toEqual({ type: 'SignError', message: 'Wrong password' })
     })
 
     it('a pino-style logger gets .error for a 500 and .warn for a 4xx', async () => {
