@@ -1,5 +1,6 @@
 import { types } from 'node:util'
 import { Codes, describe, UNKNOWN_CODE_NAME, UNKNOWN_CODE_STATUS, unknownCodeMessage } from './codes.js'
+import { defaultFallbackCode } from './fallback.js'
 import { HEADER_NAME, HEADER_VALUE, isRetryAfter, RESERVED_HEADERS } from './headers.js'
 import type { SignError } from './sign-error.js'
 import { isSignError } from './sign-error.js'
@@ -31,29 +32,9 @@ export type FallbackCodes = Readonly<Partial<Record<number, number>>>
 /** Code -> status, applied to every error with that code (e.g. `{ 42: 404 }`). */
 export type StatusOverrides = Readonly<Partial<Record<number, number>>>
 
-// Null prototype: a table read by status must not find a key another package put on Object.prototype.
-const DEFAULT_FALLBACK: FallbackCodes = {
-  __proto__: null,
-  400: Codes.ParameterError,
-  422: Codes.ParameterError,
-  401: Codes.InvalidAccessToken,
-  403: Codes.IllegalOperation,
-  404: Codes.InvalidRequestType,
-  405: Codes.InvalidRequestType,
-  501: Codes.InvalidRequestType,
-  413: Codes.FileTooLarge,
-  415: Codes.DataFormatError,
-  429: Codes.SystemBusy,
-  503: Codes.SystemBusy,
-} as FallbackCodes
-
 /** The return code for an error that carries only an HTTP status. */
 export function fallbackCode(status: number, overrides?: FallbackCodes): number {
-  return (
-    ownEntry(overrides, status) ??
-    DEFAULT_FALLBACK[status] ??
-    (status < 500 ? Codes.ParameterError : Codes.ProcessingFailed)
-  )
+  return ownEntry(overrides, status) ?? defaultFallbackCode(status)
 }
 
 /** `table[key]` when `table` has it as an own property; an inherited value is never a table entry. */
