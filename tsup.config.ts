@@ -7,6 +7,7 @@ export default defineConfig({
     koa: 'src/koa.ts',
     fastify: 'src/fastify.ts',
     platform: 'src/platform/index.ts',
+    client: 'src/client/index.ts',
     cli: 'src/cli.ts',
   },
   format: ['esm', 'cjs'],

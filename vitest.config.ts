@@ -12,6 +12,7 @@ export default defineConfig({
       { find: /^esign-errors\/koa$/, replacement: src('koa.ts') },
       { find: /^esign-errors\/fastify$/, replacement: src('fastify.ts') },
       { find: /^esign-errors\/platform$/, replacement: src('platform/index.ts') },
+      { find: /^esign-errors\/client$/, replacement: src('client/index.ts') },
     ],
   },
   test: {

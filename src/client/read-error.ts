@@ -1,0 +1,204 @@
+import { defaultFallbackCode } from '../fallback.js'
+import { ApiError } from './api-error.js'
+
+/** What the client may know of a code beyond the body: `describe` from `esign-errors` fits. */
+export type Describe = (
+  code: number,
+) => { readonly name: string; readonly message: string; readonly retryable: boolean } | undefined
+
+/** Options of {@link readError} and {@link unwrap}. Every one is optional. */
+export interface ReadErrorOptions {
+  /**
+   * Longest error body read, in bytes. A longer one is cancelled, never buffered whole, and the answer is coded
+   * by its status as if it were not ours. Default 1 MiB.
+   */
+  maxBytes?: number | undefined
+  /**
+   * Longest `Retry-After` kept, in milliseconds: a longer one reads as this. Default 5 minutes. A timer past
+   * 2^31 - 1 ms would fire at once, so a server's "retry in a year" must not reach one as it is.
+   */
+  maxRetryAfterMs?: number | undefined
+  /**
+   * Names, messages and retryability by code, for what the body does not say (a proxy's page has no name and
+   * no message). Pass `describe` from `esign-errors` to bring the catalog in; without it the client knows only
+   * the names of the fallback codes, and a foreign body's message is `HTTP <status> <reason>`.
+   */
+  describe?: Describe | undefined
+}
+
+const DEFAULT_MAX_BYTES = 1 << 20
+const DEFAULT_MAX_RETRY_AFTER_MS = 300_000
+
+// Names of the codes the fallback table gives, so an answer that is not ours still has a name without the
+// catalog. Of them, 4 ProcessingFailed and 89 SystemBusy are retryable. test/client/fallback.test.ts holds
+// them to what the server answers.
+const FALLBACK_NAMES = {
+  __proto__: null,
+  1: 'ParameterError',
+  3: 'DataFormatError',
+  4: 'ProcessingFailed',
+  5: 'InvalidAccessToken',
+  7: 'InvalidRequestType',
+  44: 'IllegalOperation',
+  89: 'SystemBusy',
+  93: 'FileTooLarge',
+} as unknown as Readonly<Partial<Record<number, string>>>
+
+type Body = Record<string, unknown>
+
+/**
+ * The error in an answer, or `undefined` for a 2xx (whose body is then left unread). Our JSON envelope and
+ * RFC 9457 problem documents are read back field for field, whichever content type they came with; anything
+ * else (a proxy's HTML page, an empty 502, broken or oversized JSON) becomes an `ApiError` with the answer's
+ * status and the code the server's fallback table gives that status. Never rejects for a `Response`.
+ *
+ * @example
+ * const response = await fetch('/api/documents/D-1')
+ * const error = await readError(response)
+ * if (error) throw error // ApiError: code, codeName, status, retryable, retryAfterMs, requestId, details
+ */
+export async function readError(
+  response: Response,
+  options: ReadErrorOptions = {},
+): Promise<ApiError | undefined> {
+  if (response.ok) return undefined
+  const status = response.status
+  const text = await readText(response, options.maxBytes ?? DEFAULT_MAX_BYTES)
+  // An error status: the table's code. Status 0 (an opaque or network-error Response) or a 3xx: 4 ProcessingFailed.
+  return build(
+    response,
+    parse(text),
+    options,
+    status >= 400 && status <= 599 ? defaultFallbackCode(status) : 4,
+  )
+}
+
+/**
+ * The `data` of a success envelope `{ "code": 0, "data": … }`; otherwise throws the `ApiError`: the one
+ * {@link readError} reads from an error answer, the body's own for a non-zero code in a 2xx, and code 3
+ * DataFormatError for a 2xx whose body is not an envelope.
+ *
+ * @example
+ * const document = await fetch('/api/documents/D-1').then(unwrap<Document>)
+ */
+export async function unwrap<T = unknown>(response: Response, options: ReadErrorOptions = {}): Promise<T> {
+  if (!response.ok) throw await readError(response, options)
+  // A success body is the service's own payload, read whole; if the connection drops midway, the fetch
+  // TypeError propagates, so retry() treats it as the network failure it is.
+  const body = parse(await response.text())
+  if (own(body, 'code') === 0) return own(body, 'data') as T
+  throw build(response, body, options, 3)
+}
+
+function build(
+  response: Response,
+  body: Body | undefined,
+  options: ReadErrorOptions,
+  fallback: number,
+): ApiError {
+  const { status, headers } = response
+  const sent = own(body, 'code')
+  const ours = Number.isSafeInteger(sent) && sent !== 0 && typeof own(body, 'name') === 'string'
+  const code = ours ? (sent as number) : fallback
+  const known = options.describe?.(code)
+  const detail = text(body, 'detail')
+  const message = text(body, 'message')
+  // By content type first; a problem document served as plain JSON is still read as one.
+  const problem =
+    ours &&
+    (/^application\/problem\+json/i.test(headers.get('content-type') ?? '') ||
+      (detail !== undefined && message === undefined))
+  const retryable = own(body, 'retryable')
+  return new ApiError({
+    code,
+    codeName: ours ? (own(body, 'name') as string) : (known?.name ?? FALLBACK_NAMES[code] ?? 'UnknownCode'),
+    status,
+    message:
+      (ours ? (problem ? (detail ?? message) : (message ?? detail)) : undefined) ??
+      known?.message ??
+      `HTTP ${status} ${response.statusText}`.trim(),
+    retryable:
+      ours && typeof retryable === 'boolean'
+        ? retryable
+        : (known?.retryable ?? (!ours && (code === 4 || code === 89))),
+    retryAfterMs: retryAfter(
+      headers.get('retry-after'),
+      options.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS,
+    ),
+    requestId: (ours ? text(body, 'requestId') : undefined) ?? headers.get('x-request-id') ?? undefined,
+    details: ours ? own(body, 'details') : undefined,
+    type: ours ? text(body, 'type') : undefined,
+    instance: ours ? text(body, 'instance') : undefined,
+    format: ours ? (problem ? 'problem' : 'envelope') : 'other',
+    response,
+  })
+}
+
+/**
+ * The body as text, or `undefined` when it cannot or may not be read: already used, longer than `maxBytes`
+ * (cancelled as soon as that is known, from `Content-Length` or from the bytes so far), or cut by a failure.
+ */
+async function readText(response: Response, maxBytes: number): Promise<string | undefined> {
+  if (response.bodyUsed) return undefined
+  const stream = response.body
+  if (stream === null) return ''
+  if (Number(response.headers.get('content-length')) > maxBytes) {
+    stream.cancel().catch(ignore)
+    return undefined
+  }
+  const decoder = new TextDecoder()
+  let out = ''
+  let size = 0
+  try {
+    const reader = stream.getReader()
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) return out + decoder.decode()
+      size += value.byteLength
+      if (size > maxBytes) {
+        // Not awaited: a cancel may wait on the network, and the answer is already known.
+        reader.cancel().catch(ignore)
+        return undefined
+      }
+      out += decoder.decode(value, { stream: true })
+    }
+  } catch {
+    return undefined
+  }
+}
+
+/** The JSON object a text holds, or `undefined`: never a throw, and no parse at all of what cannot be one. */
+function parse(text: string | undefined): Body | undefined {
+  if (text === undefined || !/^\s*\{/.test(text)) return undefined
+  try {
+    const value: unknown = JSON.parse(text)
+    return typeof value === 'object' && value !== null ? (value as Body) : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** `Retry-After` (delay-seconds or an HTTP-date) in milliseconds, capped; a past date is 0. */
+function retryAfter(value: string | null, cap: number): number | undefined {
+  if (value === null) return undefined
+  const trimmed = value.trim()
+  // A date must start with its day name: Date.parse reads bare numbers such as "1.5" as dates.
+  const ms = /^\d+$/.test(trimmed)
+    ? Number(trimmed) * 1000
+    : /^[A-Za-z]/.test(trimmed)
+      ? Date.parse(trimmed) - Date.now()
+      : Number.NaN
+  return Number.isNaN(ms) ? undefined : Math.min(Math.max(ms, 0), cap)
+}
+
+// Own properties only: a member inherited from a polluted Object.prototype is not the body's.
+function own(body: Body | undefined, key: string): unknown {
+  return body !== undefined && Object.hasOwn(body, key) ? body[key] : undefined
+}
+
+function text(body: Body | undefined, key: string): string | undefined {
+  const value = own(body, key)
+  return typeof value === 'string' ? value : undefined
+}
+
+function ignore(): void {}

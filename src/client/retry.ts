@@ -1,0 +1,74 @@
+import { isApiError } from './api-error.js'
+
+/** Options of {@link retry}. Every one is optional. */
+export interface RetryOptions {
+  /** Tries in all, the first included. Default 3. */
+  attempts?: number | undefined
+  /** Ceiling of the first backoff; it doubles with each retry. Default 300 ms. */
+  baseDelayMs?: number | undefined
+  /** Longest wait between tries, `Retry-After` included. Default 10 s. */
+  maxDelayMs?: number | undefined
+  /** Stops the retries: the wait ends at once and `retry` rejects with the signal's reason. */
+  signal?: AbortSignal | undefined
+  /** Called before each wait, with the error, the try that failed (1-based) and the wait. */
+  onRetry?: ((error: unknown, attempt: number, delayMs: number) => void) | undefined
+  /** A number in [0, 1) for the jitter. Default `Math.random`. */
+  random?: (() => number) | undefined
+  /** How to wait. Default a timer that the signal cuts short. */
+  sleep?: ((ms: number, signal?: AbortSignal) => Promise<void>) | undefined
+}
+
+/**
+ * Calls `fn` until it succeeds, retrying only what may succeed later: an `ApiError` that is `retryable`, and a
+ * `TypeError`, which is how `fetch` reports a network failure. Waits what `Retry-After` asked for when the
+ * answer said, else an exponential backoff with full jitter; never longer than `maxDelayMs`.
+ *
+ * @example
+ * const document = await retry(() => fetch('/api/documents/D-1').then(unwrap<Document>), { attempts: 4 })
+ */
+export async function retry<T>(fn: (attempt: number) => Promise<T>, options: RetryOptions = {}): Promise<T> {
+  const {
+    attempts = 3,
+    baseDelayMs = 300,
+    maxDelayMs = 10_000,
+    signal,
+    onRetry,
+    random = Math.random,
+    sleep = wait,
+  } = options
+  if (!(attempts >= 1)) throw new RangeError('retry: attempts must be 1 or more')
+  for (let attempt = 1; ; attempt++) {
+    signal?.throwIfAborted()
+    try {
+      return await fn(attempt)
+    } catch (error) {
+      // An abort during the call wins over whatever the call failed with.
+      signal?.throwIfAborted()
+      const retryable = isApiError(error) ? error.retryable : error instanceof TypeError
+      if (!retryable || attempt >= attempts) throw error
+      const asked = isApiError(error) ? error.retryAfterMs : undefined
+      const delay = Math.min(
+        maxDelayMs,
+        asked ?? Math.floor(random() * Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1))),
+      )
+      onRetry?.(error, attempt, delay)
+      await sleep(delay, signal)
+    }
+  }
+}
+
+function wait(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    // Checked here too: `onRetry` may have aborted the signal, and a listener added now would never fire.
+    if (signal?.aborted) return reject(signal.reason)
+    const abort = () => {
+      clearTimeout(timer)
+      reject(signal?.reason)
+    }
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', abort)
+      resolve()
+    }, ms)
+    signal?.addEventListener('abort', abort, { once: true })
+  })
+}
