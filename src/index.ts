@@ -39,8 +39,11 @@ export type { SignErrorOptions } from './sign-error.js'
 export { isSignError, SignError } from './sign-error.js'
 export type { CatalogEntry, Category } from './types.js'
 export type {
+  AssertUpstreamOptions,
   CallUpstreamOptions,
   FromUpstreamOptions,
+  Parse,
+  SafeParser,
   UpstreamFacts,
   UpstreamFields,
   UpstreamReadOptions,

@@ -28,14 +28,42 @@ export interface UpstreamReadOptions {
   statusOverrides?: StatusOverrides | undefined
 }
 
-/** Options of {@link fromUpstream} and {@link assertUpstreamOk}. */
+/** What a zod schema (3 or 4) offers, and any other validator with the same `safeParse`. */
+export interface SafeParser<T> {
+  safeParse(
+    value: unknown,
+  ):
+    | { success: true; data: T }
+    | { success: false; error: { issues: readonly { path?: readonly PropertyKey[]; message?: string }[] } }
+}
+
+/** Checks the `data` of an answer: a schema with `safeParse`, or a function that returns the value or throws. */
+export type Parse<T> = SafeParser<T> | ((value: unknown) => T)
+
+/** Options of {@link fromUpstream}. */
 export interface FromUpstreamOptions extends UpstreamReadOptions {
-  /** The HTTP status the platform answered with; kept on the cause for logs, never decides the code. */
+  /**
+   * The HTTP status the platform answered with; kept on the cause as `UpstreamError.httpStatus` for logs,
+   * never decides the code.
+   */
+  httpStatus?: number | undefined
+  /** @deprecated The former name of `httpStatus`. */
   status?: number | undefined
 }
 
+/** Options of {@link assertUpstreamOk}. */
+export interface AssertUpstreamOptions<T = unknown> extends FromUpstreamOptions {
+  /**
+   * Checks the `data` of a success: a zod schema, or a function returning the value or throwing. A failure is
+   * code 3 (DataFormatError), 502; what failed goes to the cause, for logs, never to the client.
+   */
+  parse?: Parse<T> | undefined
+}
+
 /** Options of {@link callUpstream}. */
-export interface CallUpstreamOptions extends UpstreamReadOptions {
+export interface CallUpstreamOptions<T = unknown> extends UpstreamReadOptions {
+  /** Checks the `data` of a success, as {@link AssertUpstreamOptions.parse} does. */
+  parse?: Parse<T> | undefined
   /** Time for the whole exchange, headers and body, in milliseconds (1 to 2^31 - 1); defaults to 10 000. */
   timeoutMs?: number | undefined
   /** Largest body read, in bytes; defaults to 10 MiB. A longer body is cancelled, not buffered. */
@@ -108,7 +136,11 @@ export function fromUpstream(body: unknown, options?: FromUpstreamOptions): Sign
   const read = readAnswer(body, options?.fields)
   return read.ok && read.result === 0
     ? undefined
-    : toSignError(read, options?.status, options?.statusOverrides)
+    : toSignError(read, httpStatusOf(options), options?.statusOverrides)
+}
+
+function httpStatusOf(options: FromUpstreamOptions | undefined): number | undefined {
+  return options?.httpStatus ?? options?.status
 }
 
 /**
@@ -116,13 +148,17 @@ export function fromUpstream(body: unknown, options?: FromUpstreamOptions): Sign
  * (see {@link fromUpstream} for how bodies are read).
  *
  * @example
- * const token = assertUpstreamOk(await response.json(), { status: response.status })
+ * const { at } = assertUpstreamOk(await response.json(), {
+ *   httpStatus: response.status,
+ *   parse: z.object({ at: z.string() }),
+ * })
  */
-export function assertUpstreamOk(body: unknown, options?: FromUpstreamOptions): unknown {
+export function assertUpstreamOk<T = unknown>(body: unknown, options?: AssertUpstreamOptions<T>): T {
   checkStatusOverrides('assertUpstreamOk', options?.statusOverrides)
+  checkParse('assertUpstreamOk', options?.parse)
   const read = readAnswer(body, options?.fields)
-  if (read.ok && read.result === 0) return read.data
-  throw toSignError(read, options?.status, options?.statusOverrides)
+  if (read.ok && read.result === 0) return parseData(options?.parse, read.data, 'upstream answer')
+  throw toSignError(read, httpStatusOf(options), options?.statusOverrides)
 }
 
 /**
@@ -140,19 +176,26 @@ export function assertUpstreamOk(body: unknown, options?: FromUpstreamOptions): 
  * `TypeError`; a `timeoutMs` that is not an integer from 1 to 2^31 - 1, or a `maxBytes` that is not an
  * integer of 0 or more, is a `RangeError` (a `TypeError` when not a number).
  *
+ * The answer's `data` is typed by the type parameter, or checked and typed by `parse` (a zod schema or a
+ * function); an answer `parse` refuses is code 3, 502, its issues on the cause, never sent.
+ *
  * @example
- * const data = await callUpstream(`${base}/api/login`, { method: 'POST', body }, { timeoutMs: 5000 })
+ * const { at } = await callUpstream(`${base}/api/login`, { method: 'POST', body }, {
+ *   timeoutMs: 5000,
+ *   parse: z.object({ at: z.string() }),
+ * })
  */
-export async function callUpstream(
+export async function callUpstream<T = unknown>(
   url: string | URL,
   init?: RequestInit,
-  options?: CallUpstreamOptions,
-): Promise<unknown> {
+  options?: CallUpstreamOptions<T>,
+): Promise<T> {
   const target = checkUrl('callUpstream', url)
   const timeoutMs = checkTimeout('callUpstream', options?.timeoutMs)
   const maxBytes = checkMaxBytes('callUpstream', options?.maxBytes)
   const overrides = options?.statusOverrides
   checkStatusOverrides('callUpstream', overrides)
+  checkParse('callUpstream', options?.parse)
   const { response, text } = await fetchText(target, init, {
     timeoutMs,
     maxBytes,
@@ -160,10 +203,48 @@ export async function callUpstream(
   })
   const read = readAnswer(text, options?.fields)
   if (response.ok) {
-    if (read.ok && read.result === 0) return read.data
+    if (read.ok && read.result === 0) return parseData(options?.parse, read.data, redactUrl(target))
     throw toSignError(read, response.status, overrides)
   }
   throw notOkError(read, text, response.status, overrides)
+}
+
+/** Throws a `TypeError` naming `where` unless `parse` is absent, a function or a schema with `safeParse`. */
+export function checkParse(where: string, parse: unknown): void {
+  if (parse === undefined || typeof parse === 'function') return
+  if (typeof (parse as { safeParse?: unknown } | null)?.safeParse !== 'function') {
+    throw new TypeError(`${where}: parse must be a function or a schema with safeParse`)
+  }
+}
+
+/**
+ * `value` checked by `parse` (returned as it is without one). A refusal is code 3 (DataFormatError), 502,
+ * whose cause names where (`context`) and each issue's path and message: never the values, which a
+ * validator may quote, nor the function's own error text beyond its cause.
+ */
+export function parseData<T>(parse: Parse<T> | undefined, value: unknown, context: string): T {
+  if (parse === undefined) return value as T
+  if (typeof parse === 'function') {
+    try {
+      return parse(value)
+    } catch (error) {
+      throw dataFormat(`${context}: the answer does not have the expected shape`, error)
+    }
+  }
+  const result = parse.safeParse(value)
+  if (result.success) return result.data
+  const issues = result.error.issues
+    .slice(0, 5)
+    .map((issue) => `${(issue.path ?? []).map(String).join('.') || '(root)'}: ${issue.message ?? 'invalid'}`)
+  throw dataFormat(`${context}: the answer does not have the expected shape: ${issues.join('; ')}`)
+}
+
+/** Code 3 (DataFormatError), 502: an answer of the platform that is not what it should be; `why` goes to the cause. */
+export function dataFormat(why: string, cause?: unknown): SignError {
+  return new SignError(Codes.DataFormatError, {
+    status: 502,
+    cause: new UpstreamError(why, cause === undefined ? {} : { cause }),
+  })
 }
 
 /**

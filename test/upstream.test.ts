@@ -4,7 +4,8 @@ import { assertUpstreamOk, callUpstream, fromUpstream, SignError, UpstreamError 
 import { errorHandler } from 'esign-errors/express'
 import express from 'express'
 import request from 'supertest'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest'
+import { z } from 'zod'
 import { type FakePlatform, HUGE_BYTES, startFakePlatform } from './helpers/fake-platform.js'
 
 async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
@@ -255,6 +256,34 @@ describe('assertUpstreamOk', () => {
     expect(assertUpstreamOk({ result: 0, message: 'Success' })).toBeUndefined()
   })
 
+  it('types the data by its type parameter, or checks it with parse', () => {
+    const body = { result: 0, data: { at: 'tok-1' } }
+    const { at } = assertUpstreamOk<{ at: string }>(body)
+    expect(at).toBe('tok-1')
+    const parsed = assertUpstreamOk(body, { parse: z.object({ at: z.string().min(3) }) })
+    expectTypeOf(parsed).toEqualTypeOf<{ at: string }>()
+    expect(parsed).toEqual({ at: 'tok-1' })
+    const refused = (() => {
+      try {
+        return assertUpstreamOk(body, { parse: z.object({ at: z.number() }) })
+      } catch (error) {
+        return error
+      }
+    })() as SignError
+    expect([refused.code, refused.status]).toEqual([3, 502])
+    expect((refused.cause as UpstreamError).message).toMatch(
+      /^upstream answer: the answer does not have the expected shape: at: /,
+    )
+  })
+
+  it('keeps the HTTP status given as httpStatus on the cause, as the cause names it', () => {
+    const causeOf = (error: SignError | undefined) => error!.cause as UpstreamError
+    expect(causeOf(fromUpstream({ result: 22 }, { httpStatus: 200 })).httpStatus).toBe(200)
+    // The former name still works.
+    expect(causeOf(fromUpstream({ result: 22 }, { status: 503 })).httpStatus).toBe(503)
+    expect(() => assertUpstreamOk({ result: 41 }, { httpStatus: 200 })).toThrow(SignError)
+  })
+
   it('does not take data from the prototype', () => {
     expect(assertUpstreamOk(JSON.parse('{"result":0,"__proto__":{"data":"inherited"}}'))).toBeUndefined()
   })
@@ -293,6 +322,67 @@ describe('callUpstream against a real server', () => {
 
   it('returns the data of a result-0 answer', async () => {
     expect(await callUpstream(`${platform.url}/ok`)).toBe('eyJpZCI6ImRvYy0xIn0=')
+  })
+
+  it('checks and types the data with a zod schema given as parse', async () => {
+    const session = await callUpstream(`${platform.url}/session`, undefined, {
+      parse: z.object({ at: z.string(), expiresIn: z.coerce.number() }),
+    })
+    expectTypeOf(session).toEqualTypeOf<{ at: string; expiresIn: number }>()
+    // The schema's output, not the raw data: "1500" was coerced.
+    expect(session).toEqual({ at: 'tok-123', expiresIn: 1500 })
+  })
+
+  it('answers data the schema refuses with 502 code 3, the issues on the cause and never in the body', async () => {
+    const app = express()
+    app.get('/session', async (_req, res) => {
+      res.json(
+        await callUpstream(`${platform.url}/session`, undefined, {
+          parse: z.object({ token: z.string(), at: z.number() }),
+        }),
+      )
+    })
+    app.use(errorHandler({ log: false }))
+    const res = await request(app).get('/session')
+    expect(res.status).toBe(502)
+    expect(res.body).toEqual({
+      code: 3,
+      name: 'DataFormatError',
+      message: 'Data format error',
+      status: 502,
+      retryable: false,
+    })
+    expect(res.text).not.toMatch(/token|tok-123|expected/i)
+
+    const err = await signErrorOf(
+      callUpstream(`${platform.url}/session`, undefined, { parse: z.object({ token: z.string() }) }),
+    )
+    expect([err.code, err.status]).toEqual([3, 502])
+    const cause = err.cause as UpstreamError
+    expect(cause.message).toMatch(
+      /^http:\/\/127\.0\.0\.1:\d+\/session: the answer does not have the expected shape: token: /,
+    )
+    // Paths and messages only: a validator may quote the values, which are the platform's data.
+    expect(cause.message).not.toContain('tok-123')
+  })
+
+  it('answers data a parse function refuses with 502 code 3, its error as the cause', async () => {
+    const refusal = new Error('no expiry')
+    const err = await signErrorOf(
+      callUpstream(`${platform.url}/session`, undefined, {
+        parse: () => {
+          throw refusal
+        },
+      }),
+    )
+    expect([err.code, err.status]).toEqual([3, 502])
+    expect((err.cause as UpstreamError).cause).toBe(refusal)
+  })
+
+  it('refuses a parse that is neither a function nor a schema, before any request', async () => {
+    await expect(
+      callUpstream(`${platform.url}/session`, undefined, { parse: { parse: () => 1 } as never }),
+    ).rejects.toThrow(new TypeError('callUpstream: parse must be a function or a schema with safeParse'))
   })
 
   it('passes method, headers and body through', async () => {

@@ -1,14 +1,17 @@
 import { inspect } from 'node:util'
-import { Codes } from '../codes.js'
 import type { StatusOverrides } from '../normalize.js'
 import { checkStatusOverrides } from '../normalize.js'
 import { isSignError, SignError } from '../sign-error.js'
 import {
   checkMaxBytes,
+  checkParse,
   checkTimeout,
   checkUrl,
+  dataFormat,
   fetchText,
   notOkError,
+  type Parse,
+  parseData,
   readAnswer,
   redactUrl,
   UpstreamError,
@@ -72,18 +75,6 @@ export interface PlatformFile {
   /** Content type of the part. Default `application/octet-stream`. */
   contentType?: string | undefined
 }
-
-/** What a zod schema (3 or 4) offers, and any other validator with the same `safeParse`. */
-export interface SafeParser<T> {
-  safeParse(
-    value: unknown,
-  ):
-    | { success: true; data: T }
-    | { success: false; error: { issues: readonly { path?: readonly PropertyKey[]; message?: string }[] } }
-}
-
-/** Checks a decrypted answer: a schema with `safeParse`, or a function that returns the value or throws. */
-export type Parse<T> = SafeParser<T> | ((value: unknown) => T)
 
 /** One call of the platform; see {@link PlatformClient.request}. */
 export interface PlatformRequest<T = unknown> {
@@ -275,7 +266,7 @@ export function createRequester(options: PlatformClientOptions): PlatformRequest
             const withSignal = signal === undefined ? init : { ...init, signal }
             return exchange(target, withSignal, context, [sentWith, ...secrets])
           })
-          return runParse(req.parse, answer, context)
+          return parseData(req.parse, answer, context)
         } catch (error) {
           // The platform refused the token: drop it, get a new one once, replay once. Nothing was done
           // under the refused token, so even a call that may not be sent twice is safe to replay.
@@ -328,10 +319,7 @@ function checkRequest<T>(req: PlatformRequest<T>): {
   if (req.signal !== undefined && !(req.signal instanceof AbortSignal)) {
     throw new TypeError(`${where}: signal must be an AbortSignal`)
   }
-  const parse = req.parse
-  if (parse !== undefined && typeof parse !== 'function' && typeof parse?.safeParse !== 'function') {
-    throw new TypeError(`${where}: parse must be a function or a schema with safeParse`)
-  }
+  checkParse(where, req.parse)
   return { method: req.method, path, signal: req.signal }
 }
 
@@ -395,31 +383,6 @@ function withParams(url: URL, withData: boolean): URL {
     shown.searchParams.set('mac', '')
   }
   return shown
-}
-
-function runParse<T>(parse: Parse<T> | undefined, value: unknown, context: string): T {
-  if (parse === undefined) return value as T
-  if (typeof parse === 'function') {
-    try {
-      return parse(value)
-    } catch (error) {
-      throw dataFormat(`${context}: the answer does not have the expected shape`, error)
-    }
-  }
-  const result = parse.safeParse(value)
-  if (result.success) return result.data
-  // Path and message of each issue, for the log: never the values, which zod may quote.
-  const issues = result.error.issues
-    .slice(0, 5)
-    .map((issue) => `${(issue.path ?? []).map(String).join('.') || '(root)'}: ${issue.message ?? 'invalid'}`)
-  throw dataFormat(`${context}: the answer does not have the expected shape: ${issues.join('; ')}`)
-}
-
-function dataFormat(why: string, cause?: unknown): SignError {
-  return new SignError(Codes.DataFormatError, {
-    status: 502,
-    cause: new UpstreamError(why, cause === undefined ? {} : { cause }),
-  })
 }
 
 /** Replaces every occurrence of the given strings (8 characters or more) by `…`. */

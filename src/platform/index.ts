@@ -6,16 +6,16 @@
  *
  * @packageDocumentation
  */
+
+export type { Parse, SafeParser } from '../upstream.js'
 export type { CallbackContent, OpenCallbackOptions } from './callback.js'
 export { openCallback } from './callback.js'
 export type {
-  Parse,
   PlatformClientOptions,
   PlatformFile,
   PlatformRequest,
   PlatformRequester,
   RetryOptions,
-  SafeParser,
 } from './client.js'
 export { createPlatformClient } from './client.js'
 export type { OpenEnvelopeOptions } from './envelope.js'

@@ -46,6 +46,8 @@ export async function startFakePlatform(): Promise<FakePlatform> {
     // The platform refusing the service's own integration key: the catalog says 401.
     '/integration-key': (_req, res) =>
       answer(res, 200, '{"result":53,"message":"Integration key does not exist","data":""}'),
+    '/session': (_req, res) =>
+      answer(res, 200, '{"result":0,"message":"Success","data":{"at":"tok-123","expiresIn":"1500"}}'),
     '/unknown': (_req, res) => answer(res, 200, '{"result":9999,"message":"Something new","data":""}'),
     '/busy-503': (_req, res) => answer(res, 503, '{"result":89,"message":"The system is busy","data":""}'),
     '/empty-404': (_req, res) => {
