@@ -128,7 +128,7 @@ export type Read =
  * Only own properties are read, so `{"__proto__": {"result": 0}}` has no result.
  *
  * @example
- * const err = fromUpstream({ result: 22, message: 'Wrong password' }, { status: 200 })
+ * const err = fromUpstream({ result: 22, message: 'Wrong password' }, { httpStatus: 200 })
  * // SignError 22 WrongPassword, status 401; err.cause is an UpstreamError
  */
 export function fromUpstream(body: unknown, options?: FromUpstreamOptions): SignError | undefined {
