@@ -35,9 +35,11 @@ function openTelemetry(): OpenTelemetryApi | null {
   if (api !== undefined) return api
   api = null
   try {
-    // In the CommonJS build `require` exists; in the ESM build one is made for this file.
-    const load = typeof require === 'function' ? require : createRequire(import.meta.url)
-    const loaded = load('@opentelemetry/api') as Partial<OpenTelemetryApi> | undefined
+    // A require() of this file's own: the build turns `import.meta.url` into the file's URL in the CommonJS
+    // output. (esbuild's `__require` stand-in exists in the ESM output too, and throws.)
+    const loaded = createRequire(import.meta.url)('@opentelemetry/api') as
+      | Partial<OpenTelemetryApi>
+      | undefined
     if (
       typeof loaded?.trace?.getActiveSpan === 'function' &&
       typeof loaded.SpanStatusCode?.ERROR === 'number'
