@@ -1,0 +1,169 @@
+import { ApiError, retry } from 'esign-errors/client'
+import { describe, expect, it } from 'vitest'
+
+function apiError(code: number, retryable: boolean, retryAfterMs?: number): ApiError {
+  return new ApiError({
+    code,
+    codeName: 'X',
+    status: 503,
+    message: 'x',
+    retryable,
+    retryAfterMs,
+    format: 'envelope',
+    response: new Response(null, { status: 503 }),
+  })
+}
+
+/** A sleep that only records, and a fn that fails with `failures` in turn, then returns 'done'. */
+function harness(failures: unknown[]) {
+  const waits: number[] = []
+  const calls: number[] = []
+  const fn = async (attempt: number) => {
+    calls.push(attempt)
+    const next = failures.shift()
+    if (next !== undefined) throw next
+    return 'done'
+  }
+  const sleep = async (ms: number) => {
+    waits.push(ms)
+  }
+  return { waits, calls, fn, sleep }
+}
+
+describe('what retry retries', () => {
+  it('a retryable ApiError, until it succeeds', async () => {
+    const h = harness([apiError(89, true), apiError(4, true)])
+    expect(await retry(h.fn, { sleep: h.sleep, random: () => 0 })).toBe('done')
+    expect(h.calls).toEqual([1, 2, 3])
+  })
+
+  it('a fetch network failure (TypeError)', async () => {
+    const h = harness([new TypeError('fetch failed')])
+    expect(await retry(h.fn, { sleep: h.sleep, random: () => 0 })).toBe('done')
+    expect(h.calls).toEqual([1, 2])
+  })
+
+  it.each([
+    ['an ApiError that is not retryable', apiError(22, false)],
+    ['a plain Error', new Error('bug')],
+    ['a RangeError', new RangeError('bad')],
+    ['an AbortError', new DOMException('aborted', 'AbortError')],
+    ['a string', 'nope'],
+  ])('never %s', async (_label, failure) => {
+    const h = harness([failure])
+    await expect(retry(h.fn, { sleep: h.sleep })).rejects.toBe(failure)
+    expect(h.calls).toEqual([1])
+    expect(h.waits).toEqual([])
+  })
+
+  it('stops after `attempts` tries and throws the last error', async () => {
+    const last = apiError(89, true)
+    const h = harness([apiError(89, true), apiError(89, true), last, apiError(89, true)])
+    await expect(retry(h.fn, { attempts: 3, sleep: h.sleep, random: () => 0 })).rejects.toBe(last)
+    expect(h.calls).toEqual([1, 2, 3])
+  })
+
+  it('tries once with attempts: 1, and refuses fewer', async () => {
+    const h = harness([new TypeError('fetch failed')])
+    await expect(retry(h.fn, { attempts: 1, sleep: h.sleep })).rejects.toThrow('fetch failed')
+    expect(h.calls).toEqual([1])
+    await expect(retry(h.fn, { attempts: 0 })).rejects.toThrow(RangeError)
+    await expect(retry(h.fn, { attempts: Number.NaN })).rejects.toThrow(RangeError)
+  })
+})
+
+describe('how long retry waits', () => {
+  it('exponential backoff with full jitter: random() times base * 2^(n-1), capped', async () => {
+    const failures = Array.from({ length: 6 }, () => new TypeError('fetch failed'))
+    const h = harness(failures)
+    await retry(h.fn, { attempts: 7, baseDelayMs: 100, maxDelayMs: 1000, sleep: h.sleep, random: () => 0.5 })
+    expect(h.waits).toEqual([50, 100, 200, 400, 500, 500])
+  })
+
+  it('full jitter spans zero to the ceiling', async () => {
+    const h = harness([new TypeError('x'), new TypeError('x')])
+    await retry(h.fn, { baseDelayMs: 100, sleep: h.sleep, random: () => 0 })
+    expect(h.waits).toEqual([0, 0])
+    const high = harness([new TypeError('x'), new TypeError('x')])
+    await retry(high.fn, { baseDelayMs: 100, sleep: high.sleep, random: () => 0.999 })
+    expect(high.waits).toEqual([99, 199])
+  })
+
+  it('defaults: 3 tries, 300 ms base', async () => {
+    const h = harness([new TypeError('x'), new TypeError('x'), new TypeError('x')])
+    await expect(retry(h.fn, { sleep: h.sleep, random: () => 0.5 })).rejects.toThrow(TypeError)
+    expect(h.waits).toEqual([150, 300])
+  })
+
+  it('waits what Retry-After asked for instead, capped by maxDelayMs', async () => {
+    const h = harness([apiError(89, true, 2500), apiError(89, true, 0), apiError(89, true, 60_000)])
+    await retry(h.fn, { attempts: 4, maxDelayMs: 10_000, sleep: h.sleep, random: () => 0.5 })
+    expect(h.waits).toEqual([2500, 0, 10_000])
+  })
+
+  it('tells onRetry of each wait', async () => {
+    const first = apiError(89, true, 1200)
+    const h = harness([first])
+    const seen: unknown[] = []
+    await retry(h.fn, {
+      sleep: h.sleep,
+      onRetry: (error, attempt, delay) => seen.push([error, attempt, delay]),
+    })
+    expect(seen).toEqual([[first, 1, 1200]])
+  })
+})
+
+describe('aborting', () => {
+  it('does not call fn when the signal is already aborted', async () => {
+    const h = harness([])
+    const reason = new Error('stop')
+    await expect(retry(h.fn, { signal: AbortSignal.abort(reason) })).rejects.toBe(reason)
+    expect(h.calls).toEqual([])
+  })
+
+  it('cuts a wait short, with the real timer', async () => {
+    const controller = new AbortController()
+    const reason = new Error('user left')
+    const h = harness([apiError(89, true, 30_000)])
+    const started = Date.now()
+    setTimeout(() => controller.abort(reason), 50)
+    await expect(retry(h.fn, { signal: controller.signal, maxDelayMs: 30_000 })).rejects.toBe(reason)
+    expect(Date.now() - started).toBeLessThan(2000)
+    expect(h.calls).toEqual([1])
+  })
+
+  it('an abort during the call wins over a retryable failure', async () => {
+    const controller = new AbortController()
+    const reason = new Error('stop')
+    let calls = 0
+    const fn = async () => {
+      calls++
+      controller.abort(reason)
+      throw new TypeError('fetch failed')
+    }
+    await expect(retry(fn, { signal: controller.signal })).rejects.toBe(reason)
+    expect(calls).toBe(1)
+  })
+
+  it('an abort from onRetry stops before the wait', async () => {
+    const controller = new AbortController()
+    const reason = new Error('stop')
+    const h = harness([new TypeError('x')])
+    const started = Date.now()
+    const run = retry(h.fn, {
+      signal: controller.signal,
+      baseDelayMs: 20_000,
+      random: () => 0.9,
+      onRetry: () => controller.abort(reason),
+    })
+    await expect(run).rejects.toBe(reason)
+    expect(Date.now() - started).toBeLessThan(2000)
+  })
+
+  it('waits the real time it says, with the default timer', async () => {
+    const h = harness([apiError(89, true, 120)])
+    const started = Date.now()
+    expect(await retry(h.fn)).toBe('done')
+    expect(Date.now() - started).toBeGreaterThanOrEqual(110)
+  })
+})
