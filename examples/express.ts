@@ -1,5 +1,6 @@
 /**
- * A small e-signature-like API on Express 5: every failure, whatever throws it, leaves as the same envelope.
+ * A small e-signature-like API on Express 5: every failure, whatever throws it, leaves as the same envelope,
+ * and is logged once, in pino-http's line for its request.
  *
  *   npm start            # http://127.0.0.1:3000 (PORT and HOST override)
  */
@@ -7,13 +8,26 @@ import { pathToFileURL } from 'node:url'
 import { Codes, SignError, success } from 'esign-errors'
 import { errorHandler, notFound } from 'esign-errors/express'
 import express from 'express'
+import { type DestinationStream, pino } from 'pino'
+import { pinoHttp } from 'pino-http'
 
 const documents = new Map([['D-1', { id: 'D-1', title: 'Lease agreement', status: 'signed' }]])
 
-/** Builds the demo app; the tests and the load test mount it on their own servers. */
-export function createApp(): express.Express {
+/**
+ * Builds the demo app; the tests and the load test mount it on their own servers. Its log lines go to
+ * `destination` (default: standard output).
+ */
+export function createApp(destination: DestinationStream = process.stdout): express.Express {
   const app = express()
   app.disable('x-powered-by')
+  // First, so every request has req.log and an id. The handler sets res.err on a 5xx, so pino-http's
+  // completion line is the error line; its level is pino-http's to choose.
+  app.use(
+    pinoHttp({
+      logger: pino(destination),
+      customLogLevel: (_req, res, err) => (err || res.err || res.statusCode >= 500 ? 'error' : 'info'),
+    }),
+  )
 
   app.post('/login', express.json(), (req, res) => {
     const password = (req.body as { password?: unknown } | undefined)?.password

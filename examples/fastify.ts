@@ -9,14 +9,22 @@ import { pathToFileURL } from 'node:url'
 import { Codes, SignError, success } from 'esign-errors'
 import { esignErrors } from 'esign-errors/fastify'
 import Fastify, { type FastifyInstance } from 'fastify'
+import type { DestinationStream } from 'pino'
 
 const documents = new Map([['D-1', { id: 'D-1', title: 'Lease agreement', status: 'signed' }]])
 
-/** Builds the demo app; tests start it on a port of their own. */
-export async function createApp(): Promise<FastifyInstance> {
+/**
+ * Builds the demo app; tests start it on a port of their own. Fastify's own logger writes to `destination`
+ * (default: stdout), and errors are logged through each request's `request.log`, with its `reqId`.
+ */
+export async function createApp(destination: DestinationStream = process.stdout): Promise<FastifyInstance> {
   const errors = esignErrors()
   // One limit for every body, so /upload shows a 413; frameworkErrors covers malformed URLs.
-  const app = Fastify({ bodyLimit: 1024, frameworkErrors: errors.frameworkErrors })
+  const app = Fastify({
+    logger: { stream: destination },
+    bodyLimit: 1024,
+    frameworkErrors: errors.frameworkErrors,
+  })
   // Before the routes, and awaited: the plugin watches the routes added after it.
   await app.register(errors)
 

@@ -1,5 +1,6 @@
 /**
- * The same small e-signature-like API as the Express demo, on Koa: every failure leaves as the same envelope.
+ * The same small e-signature-like API as the Express demo, on Koa: every failure leaves as the same envelope,
+ * and is logged once through koa-pino-logger.
  *
  *   npx tsx examples/koa.ts   # http://127.0.0.1:3002 (PORT and HOST override)
  */
@@ -10,11 +11,13 @@ import Router from '@koa/router'
 import { Codes, SignError, success } from 'esign-errors'
 import { errorHandler, handleStreamErrors, notFound } from 'esign-errors/koa'
 import Koa from 'koa'
+import koaPino from 'koa-pino-logger'
+import type { DestinationStream } from 'pino'
 
 const documents = new Map([['D-1', { id: 'D-1', title: 'Lease agreement', status: 'signed' }]])
 
-/** Builds the demo app; tests mount it on their own servers. */
-export function createApp(): Koa {
+/** Builds the demo app; tests mount it on their own servers. Log lines go to `destination` (default: stdout). */
+export function createApp(destination: DestinationStream = process.stdout): Koa {
   const app = new Koa()
   const router = new Router()
   const json = bodyParser({ enableTypes: ['json'] })
@@ -74,6 +77,14 @@ export function createApp(): Koa {
   // Stream errors take the same way out as thrown ones: handleStreamErrors() puts the standard answer in
   // ctx.onerror. Koa runs middleware as an onion: the handler goes first so it wraps everything after it.
   handleStreamErrors(app)
+  // Before the handler, so ctx.log exists when it answers; a 5xx is then described in the logger's own
+  // completion line, and Koa's default printer does not print it again.
+  app.use(
+    koaPino(
+      { customLogLevel: (_req, res, err) => (err || res.err || res.statusCode >= 500 ? 'error' : 'info') },
+      destination,
+    ),
+  )
   app.use(errorHandler())
   app.use(notFound())
   app.use(router.routes())

@@ -10,6 +10,7 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { Writable } from 'node:stream'
 import autocannon from 'autocannon'
 import { createApp } from '../examples/express.js'
 
@@ -98,8 +99,16 @@ function check(index: number, status: number, body: string, headers: IncomingHtt
   const route = ROUTES[index] as Route
   counts[index] = (counts[index] ?? 0) + 1
   // autocannon keeps header names as the server wrote them.
-  const type = Object.entries(headers).find(([name]) => name.toLowerCase() === 'content-type')?.[1]
-  if (status === route.status && body === route.expected && type === 'application/json; charset=utf-8') return
+  const header = (wanted: string) =>
+    Object.entries(headers).find(([name]) => name.toLowerCase() === wanted)?.[1]
+  const type = header('content-type')
+  // pino-http numbers each request: the body carries that id, which X-Request-Id echoes.
+  const id = header('x-request-id')
+  const expected =
+    typeof id === 'string'
+      ? `${route.expected.slice(0, -1)},"requestId":${JSON.stringify(id)}}`
+      : route.expected
+  if (status === route.status && body === expected && type === 'application/json; charset=utf-8') return
   nonConforming++
   if (offenders.length < 5) offenders.push(`${route.label}: ${status} ${type} ${body.slice(0, 200)}`)
 }
@@ -138,7 +147,8 @@ console.error = () => {
   consoleErrors++
 }
 
-const server = http.createServer(createApp())
+// The demo logs each request through pino-http; a null stream keeps the pino work and drops the output.
+const server = http.createServer(createApp(new Writable({ write: (_chunk, _encoding, done) => done() })))
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
 const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 

@@ -12,6 +12,7 @@ import Koa2 from 'koa2'
 import request from 'supertest'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createApp } from '../examples/koa.js'
+import { settle, sink } from './helpers/log-lines.js'
 
 const JSON_TYPE = 'application/json; charset=utf-8'
 
@@ -874,10 +875,8 @@ describe.each([
 })
 
 describe('examples/koa.ts', () => {
-  async function serveExample(): Promise<Server> {
-    const app = createApp()
-    // Koa's default listener would print the /boom stack into the test output.
-    app.silent = true
+  async function serveExample(destination = sink().stream): Promise<Server> {
+    const app = createApp(destination)
     const server = app.listen(0, '127.0.0.1')
     servers.push(server)
     await once(server, 'listening')
@@ -885,11 +884,14 @@ describe('examples/koa.ts', () => {
   }
 
   it('answers the demo routes with the envelopes the README shows', async () => {
-    const server = await serveExample()
+    const printed = vi.spyOn(console, 'error').mockImplementation(() => {})
+    const { lines, stream } = sink()
+    const server = await serveExample(stream)
     const denied = await request(server).post('/login').send({ password: 'nope' })
     expect(denied.status).toBe(401)
+    // koa-pino-logger numbers the requests; the body carries that id, as the log lines do.
     expect(denied.text).toBe(
-      '{"code":22,"name":"WrongPassword","message":"Wrong password","status":401,"retryable":false}',
+      '{"code":22,"name":"WrongPassword","message":"Wrong password","status":401,"retryable":false,"requestId":"1"}',
     )
     const login = await request(server).post('/login').send({ password: 'secret' })
     expect(login.status).toBe(200)
@@ -901,7 +903,7 @@ describe('examples/koa.ts', () => {
       message: 'Success',
       data: { id: 'D-1', title: 'Lease agreement', status: 'signed' },
     })
-    expect((await request(server).get('/documents/D-404')).body).toEqual({
+    expect((await request(server).get('/documents/D-404')).body).toMatchObject({
       code: 41,
       name: 'DocumentNotFound',
       message: 'Document does not exist',
@@ -917,6 +919,7 @@ describe('examples/koa.ts', () => {
       message: 'title is required',
       status: 400,
       retryable: false,
+      requestId: '5',
       details: { field: 'title' },
     })
 
@@ -935,7 +938,16 @@ describe('examples/koa.ts', () => {
     expect(file.status).toBe(500)
     expect(file.headers['content-type']).toBe('application/json; charset=utf-8')
     expect(file.text).toBe(
-      '{"code":4,"name":"ProcessingFailed","message":"Processing failed","status":500,"retryable":true}',
+      '{"code":4,"name":"ProcessingFailed","message":"Processing failed","status":500,"retryable":true,"requestId":"8"}',
     )
+    await settle()
+    // Each 5xx is one line, the logger's own, which describes our error; Koa's printer stays quiet.
+    const failed = lines.filter((line) => line.level === 50)
+    expect(failed.map((line) => [(line.req as { url: string }).url, line.msg, line.err?.code])).toEqual([
+      ['/boom', 'request errored', 4],
+      ['/documents/D-1/file', 'request errored', 4],
+    ])
+    expect(printed).not.toHaveBeenCalled()
+    printed.mockRestore()
   })
 })

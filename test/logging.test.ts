@@ -18,25 +18,7 @@ import { pinoHttp } from 'pino-http'
 import request from 'supertest'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { APP_KINDS, type AppKind, buildApp, closeServers, serve } from './helpers/apps.js'
-
-type Line = Record<string, unknown> & { level: number; msg?: string; err?: Record<string, unknown> }
-
-/** A stream pino writes to, and the lines it got, parsed. */
-function sink(): { lines: Line[]; stream: Writable } {
-  const lines: Line[] = []
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      for (const text of String(chunk).split('\n')) if (text) lines.push(JSON.parse(text) as Line)
-      done()
-    },
-  })
-  return { lines, stream }
-}
-
-/** pino-http logs on 'finish' and 'close', which may come after the client has its answer. */
-async function settle(): Promise<void> {
-  for (let i = 0; i < 5; i++) await tick()
-}
+import { type Line, settle, sink } from './helpers/log-lines.js'
 
 const errorLines = (lines: Line[]) => lines.filter((line) => line.err !== undefined || line.level >= 50)
 // A V8 stack frame, as `    at fn (file:line:col)`.
