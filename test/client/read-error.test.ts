@@ -282,7 +282,13 @@ describe('readError on a body that is not ours', () => {
   })
 
   it('codes statuses outside 400-599 as 4 ProcessingFailed', async () => {
-    expect((await read(Response.error())).code).toBe(4)
+    const network = await read(Response.error())
+    expect([network.status, network.code, network.codeName, network.retryable]).toEqual([
+      0,
+      4,
+      'ProcessingFailed',
+      true,
+    ])
     expect((await read(new Response(null, { status: 302 }))).code).toBe(4)
   })
 
@@ -424,6 +430,11 @@ describe('over a real socket', () => {
         res.on('close', () => clearInterval(timer))
         return
       }
+      if (req.url === '/407') {
+        res.writeHead(407, { 'proxy-authenticate': 'Basic', 'content-type': 'application/json' })
+        res.end('{"code":5,"name":"InvalidAccessToken"}')
+        return
+      }
       if (req.url === '/html') {
         res.writeHead(504, 'Gateway Time-out', { 'content-type': 'text/html', 'x-request-id': 'lb-1' })
         res.end('<html><body>504 Gateway Time-out</body></html>')
@@ -456,6 +467,10 @@ describe('over a real socket', () => {
       requestId: 'lb-1',
       format: 'other',
     })
+  })
+
+  it('never sees a 407: fetch makes it a network error, as the Fetch standard says', async () => {
+    await expect(fetch(`${base}/407`)).rejects.toThrow(TypeError)
   })
 
   it('reads an empty 500', async () => {

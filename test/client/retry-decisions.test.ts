@@ -95,6 +95,12 @@ describe('how long retry waits', () => {
     expect(h.waits).toEqual([150, 300])
   })
 
+  it('caps a wait at 10 s by default', async () => {
+    const h = harness([apiError(89, true, 60_000)])
+    await retry(h.fn, { sleep: h.sleep })
+    expect(h.waits).toEqual([10_000])
+  })
+
   it('waits what Retry-After asked for instead, capped by maxDelayMs', async () => {
     const h = harness([apiError(89, true, 2500), apiError(89, true, 0), apiError(89, true, 60_000)])
     await retry(h.fn, { attempts: 4, maxDelayMs: 10_000, sleep: h.sleep, random: () => 0.5 })

@@ -1,0 +1,18 @@
+import { readError, retry, unwrap } from 'esign-errors/client'
+
+export interface DocumentInfo {
+  id: string
+  title: string
+}
+
+// The document, or the ApiError the service answered; tried again while the answer says it may succeed later.
+export function getDocument(baseUrl: string, id: string): Promise<DocumentInfo> {
+  return retry(() => fetch(`${baseUrl}/documents/${id}`).then(unwrap<DocumentInfo>))
+}
+
+// No data to unwrap: readError gives the error of any answer but a 2xx.
+export async function deleteDocument(baseUrl: string, id: string): Promise<void> {
+  const response = await fetch(`${baseUrl}/documents/${id}`, { method: 'DELETE' })
+  const error = await readError(response)
+  if (error) throw error
+}
