@@ -11,6 +11,7 @@ import type { Contender, Framework } from './contenders.js'
 import { CONTENDERS, FRAMEWORKS, LABELS } from './contenders.js'
 import { HEADER_SETS, type HeaderSet } from './headers.js'
 import { type Load, load, probe, type Server, startServer } from './http.js'
+import { printLoggingBench, runLoggingBench } from './logging.js'
 import { BATCH, MICRO, type MicroResults, runMicro } from './micro.js'
 import { printPlatformBench, runPlatformBench } from './platform.js'
 import { median } from './stats.js'
@@ -60,6 +61,7 @@ async function main(): Promise<void> {
   const micro = measureMicro()
   printMicro(micro)
   printPlatformBench(runPlatformBench(config.microRounds, config.microMs), config.microRounds)
+  printLoggingBench(runLoggingBench(config.microRounds, config.microMs), config.microRounds)
 
   const http = await measureHttp()
   printHttp(http)
