@@ -11,7 +11,7 @@ export function createApi(baseURL: string): AxiosInstance {
     const body = typeof answer.data === 'string' ? answer.data : JSON.stringify(answer.data)
     const response = new Response(body || null, {
       status: answer.status,
-      headers: answer.headers as HeadersInit,
+      headers: answer.headers as Record<string, string>,
     })
     throw (await readError(response)) ?? error
   })
