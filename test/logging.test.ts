@@ -2,9 +2,6 @@
  * Logging through the loggers people run: real pino, pino-http, Fastify's logger and koa-pino-logger,
  * writing JSON lines to a stream that the tests read back and count. One failing request, one error line.
  */
-
-import { Writable } from 'node:stream'
-import { setImmediate as tick } from 'node:timers/promises'
 import { Codes, type ErrorHandlerOptions, type LogEntry, SignError } from 'esign-errors'
 import { errorHandler as expressErrorHandler } from 'esign-errors/express'
 import { esignErrors } from 'esign-errors/fastify'
