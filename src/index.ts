@@ -8,8 +8,8 @@ export { catalog } from './catalog.js'
 export type { Code, CodeDefinition, CodeName, CodesMap, EntryOf, ErrorCode, NameOf } from './codes.js'
 export { Codes, defineCodes, describe, entries } from './codes.js'
 export { REPLACED_HEADERS_VIEW as REPLACED_HEADERS } from './headers.js'
-export type { ErrorReport, FallbackCodes, NormalizeOptions, StatusOverrides } from './normalize.js'
-export { fallbackCode, normalize } from './normalize.js'
+export type { FallbackCodes, StatusOverrides } from './normalize.js'
+export { fallbackCode } from './normalize.js'
 export type {
   JsonSchema,
   OpenApiComponents,

@@ -39,3 +39,56 @@ describe('docs/codes.md', () => {
     expect(table.split('\n')[2]).toBe('| 9001 | Piped | 400 | a \\| b \\\\\\| c d | custom | yes |')
   })
 })
+
+/** Every name an entry's source exports, values and types alike, read from its export statements. */
+function exportedNames(file: string): string[] {
+  const source = readFileSync(fileURLToPath(new URL(`../src/${file}`, import.meta.url)), 'utf8')
+  const names = new Set<string>()
+  for (const [, list] of source.matchAll(/export (?:type )?\{([^}]*)\}/g)) {
+    for (const item of list!.split(',')) {
+      const name = item
+        .trim()
+        .split(/\s+as\s+/)
+        .at(-1)
+      if (name) names.add(name)
+    }
+  }
+  for (const [, name] of source.matchAll(
+    /^export (?:declare )?(?:async )?(?:function|const|let|class|interface|type) ([A-Za-z_$][\w$]*)/gm,
+  )) {
+    names.add(name!)
+  }
+  return [...names].sort()
+}
+
+/** The names the README's API section lists under an entry's heading. */
+function documentedNames(entry: string): string[] {
+  const readme = readFileSync(fileURLToPath(new URL('../README.md', import.meta.url)), 'utf8')
+  const section = readme.slice(
+    readme.indexOf('\n## API\n'),
+    readme.indexOf('\n## ', readme.indexOf('\n## API\n') + 1),
+  )
+  const start = section.indexOf(`**\`${entry}\`**`)
+  expect(start, `README's API section has no ${entry}`).toBeGreaterThan(-1)
+  const end = section.indexOf('\n\n', start)
+  const names = new Set<string>()
+  for (const [, code] of section.slice(start, end).matchAll(/`([^`]+)`/g)) {
+    const name = /^([A-Za-z_$][\w$]*)/.exec(code!)?.[1]
+    if (name && name !== entry.split('/')[0]) names.add(name)
+  }
+  names.delete('esign')
+  return [...names].sort()
+}
+
+describe("README's API section", () => {
+  it.each([
+    ['esign-errors', 'index.ts'],
+    ['esign-errors/express', 'express.ts'],
+    ['esign-errors/koa', 'koa.ts'],
+    ['esign-errors/fastify', 'fastify.ts'],
+    ['esign-errors/platform', 'platform/index.ts'],
+    ['esign-errors/client', 'client/index.ts'],
+  ])('lists exactly what %s exports', (entry, file) => {
+    expect(documentedNames(entry)).toEqual(exportedNames(file))
+  })
+})

@@ -3,13 +3,13 @@ import {
   createResponder,
   type ErrorHandlerOptions,
   type ErrorResponse,
-  normalize,
   SignError,
   success,
   toErrorResponse,
 } from 'esign-errors'
 import createError from 'http-errors'
 import { describe, expect, it, vi } from 'vitest'
+import { normalize } from '../src/normalize.js'
 
 const JSON_TYPE = 'application/json; charset=utf-8'
 const PROBLEM_TYPE = 'application/problem+json; charset=utf-8'
