@@ -5,6 +5,7 @@
  */
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express'
 import { REPLACED_HEADERS } from './headers.js'
+import { methodNotAllowedError } from './method-not-allowed.js'
 import type { ErrorHandlerOptions } from './response.js'
 import { createResponder, reasonPhrase } from './response.js'
 import { notFoundError } from './sign-error.js'
@@ -42,14 +43,88 @@ export function errorHandler(options?: ErrorHandlerOptions<Request>): ErrorReque
 }
 
 /**
- * Answers every request that reached it with 404 and code 7 (InvalidRequestType). Mount it after the routes,
- * before `errorHandler()`. A response already under way (a route wrote, then called `next()`) is left
- * alone, as Express's own final handler does.
+ * Answers every request that reached it with 404 and code 7 (InvalidRequestType), or 405 with the same code
+ * and an `Allow` header when a route of the app takes the path under other methods (a route for GET also
+ * takes HEAD). Mount it on the app, after the routes, before `errorHandler()`. Routes of routers mounted
+ * with `app.use(path, router)` count; those of a mounted sub-app do not (mount `notFound()` in it too).
+ * OPTIONS on such a path is left to Express, which answers it with the `Allow` list itself. A response
+ * already under way (a route wrote, then called `next()`) is left alone, as Express's own final handler does.
  */
 export function notFound(): RequestHandler {
-  return function esignNotFound(_req: Request, res: Response, next: NextFunction): void {
+  return function esignNotFound(req: Request, res: Response, next: NextFunction): void {
     if (res.headersSent) return
+    const allowed = routeMethods(req)
+    // A route for this very method that passed the request on (`next()`) makes it not found, not the wrong method.
+    if (allowed.size > 0 && !allowed.has(req.method)) {
+      // With no error, Express's router answers OPTIONS itself (200, `Allow`), as without this middleware.
+      if (req.method === 'OPTIONS') next()
+      else next(methodNotAllowedError(allowed))
+      return
+    }
     next(notFoundError())
+  }
+}
+
+/** A layer of Express's router stack (Express 4's `router/layer.js`, Express 5's `router` package), read defensively. */
+interface Layer {
+  /** Express 5: the match (its `path` the matched prefix) or `false`; Express 4: a boolean, the prefix in `path`. */
+  match?: (path: string) => unknown
+  path?: unknown
+  route?: { methods?: unknown } | undefined
+  handle?: { stack?: unknown } | undefined
+}
+
+// Routers nest rarely more than a few deep; the bound keeps a router mounted inside itself from looping.
+const MAX_DEPTH = 16
+
+/** The methods the app's routes take at the request's path, from the router Express itself dispatches with. */
+function routeMethods(req: Request): Set<string> {
+  const methods = new Set<string>()
+  try {
+    const app = req.app as unknown as { _router?: unknown; router?: unknown }
+    // Express 4 keeps its router in `_router` (and throws on reading `router`); Express 5 in `router`.
+    const router = (app._router ?? app.router) as { stack?: unknown } | undefined
+    collect(router?.stack, req.path, methods, 0)
+  } catch {
+    // An app that is not what Express makes: the plain 404 stands.
+  }
+  return methods
+}
+
+function collect(stack: unknown, path: string, into: Set<string>, depth: number): void {
+  if (!Array.isArray(stack) || depth > MAX_DEPTH) return
+  for (const layer of stack as Layer[]) {
+    if (typeof layer?.match !== 'function') continue
+    let matched: unknown
+    try {
+      // Express 4's match stores its result on the layer; Express reads it right after its own call, within
+      // the same tick, so reading the layer here does not disturb a request in flight.
+      matched = layer.match(path)
+    } catch {
+      // A parameter that does not decode: Express answers that request 400 itself.
+      continue
+    }
+    if (!matched) continue
+    if (layer.route !== undefined) addRouteMethods(layer.route.methods, into)
+    else if (Array.isArray(layer.handle?.stack)) {
+      const prefix = typeof matched === 'object' ? (matched as { path?: unknown }).path : layer.path
+      if (typeof prefix !== 'string' || !path.startsWith(prefix)) continue
+      const rest = path.slice(prefix.length)
+      if (rest !== '' && !rest.startsWith('/')) continue
+      collect(layer.handle.stack, rest === '' ? '/' : rest, into, depth + 1)
+    }
+  }
+}
+
+// `route.methods` is `{ get: true, post: true }`; `_all` (`app.all()`) names no method of its own, as
+// Express's own OPTIONS answer leaves it out.
+function addRouteMethods(methods: unknown, into: Set<string>): void {
+  if (typeof methods !== 'object' || methods === null) return
+  for (const name of Object.keys(methods)) {
+    if (name === '_all' || !(methods as Record<string, unknown>)[name]) continue
+    const method = name.toUpperCase()
+    into.add(method)
+    if (method === 'GET') into.add('HEAD')
   }
 }
 

@@ -10,12 +10,14 @@ import type {
   FastifyRequest,
   FastifySchema,
   FastifyTypeProvider,
+  HTTPMethods,
   RawReplyDefaultExpression,
   RawRequestDefaultExpression,
   RawServerBase,
   RouteGenericInterface,
 } from 'fastify'
 import { REPLACED_HEADERS } from './headers.js'
+import { allowValue, methodNotAllowedError } from './method-not-allowed.js'
 import type { ErrorHandlerOptions, Responder } from './response.js'
 import { createResponder } from './response.js'
 import { notFoundError } from './sign-error.js'
@@ -108,12 +110,38 @@ function handlerFor(responder: Responder<AnyFastifyRequest>): FastifyErrorHandle
 
 /**
  * The handler for `app.setNotFoundHandler()`: 404 with code 7 (InvalidRequestType), answered by the error
- * handler like any other error. Fastify also answers a known path with an unknown method this way.
+ * handler like any other error; 405 with the same code and an `Allow` header when routes of the app take
+ * the path under other methods (Fastify's router, asked through `findRoute()`). OPTIONS on such a path is
+ * answered 204 with `Allow`, as Express and @koa/router answer it.
  */
-export function notFound(): () => Promise<never> {
-  return async function esignNotFound(): Promise<never> {
+export function notFound(): (request: AnyFastifyRequest, reply: AnyFastifyReply) => Promise<void> {
+  return async function esignNotFound(request: AnyFastifyRequest, reply: AnyFastifyReply): Promise<void> {
+    const allowed = routeMethods(request)
+    // A route for this very method that called `reply.callNotFound()` makes it not found, not the wrong method.
+    if (allowed.length > 0 && !allowed.includes(request.method)) {
+      if (request.method !== 'OPTIONS') throw methodNotAllowedError(allowed)
+      reply.code(204).header('allow', allowValue(allowed)).send()
+      return
+    }
     throw notFoundError()
   }
+}
+
+/** The methods whose routes match the request's path: Fastify's own router, with its options and params. */
+function routeMethods(request: AnyFastifyRequest): string[] {
+  const methods: string[] = []
+  try {
+    const server = request.server
+    const url = request.url
+    for (const method of server.supportedMethods) {
+      // Typed as never null, but null is what it returns for a path no route of that method matches.
+      const found: unknown = server.findRoute({ method: method as HTTPMethods, url })
+      if (found) methods.push(method)
+    }
+  } catch {
+    // An app that is not what Fastify makes: the plain 404 stands.
+  }
+  return methods
 }
 
 /** The plugin {@link esignErrors} returns: give it to `app.register()`. */

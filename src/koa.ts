@@ -11,6 +11,7 @@ import type { Context, Middleware, Next } from 'koa'
 import statuses from 'statuses'
 import { REPLACED_HEADERS } from './headers.js'
 import { logsThroughRequest } from './log.js'
+import { methodNotAllowedError, notImplementedError } from './method-not-allowed.js'
 import type { ErrorHandlerOptions, ErrorResponse } from './response.js'
 import { createResponder } from './response.js'
 import { notFoundError } from './sign-error.js'
@@ -291,8 +292,8 @@ function koaOnerror(app: object): unknown {
 
 /**
  * Answers 404 with code 7 (InvalidRequestType) when nothing downstream produced a response. Mount it right
- * after `errorHandler()`: it looks at the outcome once the routes have run, so @koa/router's
- * `allowedMethods()` still answers 405 and 501. Mounted after the routes it works too, but then before
+ * after `errorHandler()`: it looks at the outcome once the routes have run, so {@link allowedMethods} (or
+ * @koa/router's own) still answers 405 and 501. Mounted after the routes it works too, but then before
  * `allowedMethods()` has had its say.
  */
 export function notFound(): Middleware {
@@ -301,5 +302,44 @@ export function notFound(): Middleware {
     if (ctx.status === 404 && ctx.body == null && !ctx.headerSent) {
       throw notFoundError()
     }
+  }
+}
+
+/** What {@link allowedMethods} needs of a router: @koa/router's `Router` (or a router with its `allowedMethods()`). */
+export interface AllowedMethodsRouter {
+  allowedMethods(): (ctx: never, next: () => Promise<unknown>) => unknown
+}
+
+/**
+ * @koa/router's `allowedMethods()` with our answers: a path whose routes take other methods gets 405, code 7,
+ * message `Method Not Allowed`, and the router's own `Allow` list; a method the router does not implement
+ * gets 501, code 7 (with `Allow` when the path takes other methods). OPTIONS is still answered by the router
+ * (200 with `Allow`). Use it instead of `router.allowedMethods({ throw: true })`, whose errors cannot know the
+ * path's methods, after `router.routes()`.
+ *
+ * @example
+ * app.use(errorHandler())
+ * app.use(notFound())
+ * app.use(router.routes())
+ * app.use(allowedMethods(router))
+ */
+export function allowedMethods(router: AllowedMethodsRouter): Middleware {
+  // Without `throw`, the router answers 405 and 501 itself: it sets the status and the Allow list it
+  // found, which become our error.
+  const decide = router.allowedMethods() as unknown as (ctx: Context, next: Next) => Promise<unknown>
+  return async function esignAllowedMethods(ctx: Context, next: Next): Promise<void> {
+    let unanswered = false
+    await decide(ctx, async () => {
+      await next()
+      // Only a request nothing answered is the router's to judge: a route's own 405 stays the route's.
+      unanswered = ctx.status === 404 && ctx.body == null
+    })
+    if (!unanswered || ctx.body != null) return
+    const status = ctx.status
+    if (status !== 405 && status !== 501) return
+    const allow = ctx.response.get('Allow').split(',')
+    // The error carries the list (none when it is empty); the router's copy would outlive an empty one.
+    ctx.remove('Allow')
+    throw status === 405 ? methodNotAllowedError(allow) : notImplementedError(allow)
   }
 }

@@ -193,13 +193,18 @@ describe('Fastify 5', () => {
     expect(child.text).toBe(NOT_FOUND_41)
   })
 
-  it('answers a known path with an unknown method as notFound(): 404 code 7', async () => {
+  it('answers a known path with an unknown method 405 code 7, with the Allow list of the path', async () => {
     const server = await serve((app) => {
       app.get('/only-get', async () => 'ok')
     })
     const res = await request(server).delete('/only-get')
-    expect(res.status).toBe(404)
-    expect(JSON.parse(res.text)).toMatchObject({ code: 7, name: 'InvalidRequestType' })
+    expect(res.status).toBe(405)
+    expect(res.headers.allow).toBe('GET, HEAD')
+    expect(JSON.parse(res.text)).toMatchObject({
+      code: 7,
+      name: 'InvalidRequestType',
+      message: 'Method Not Allowed',
+    })
   })
 
   it('with frameworkErrors, answers a malformed URL with the envelope, not Fastify’s own body', async () => {

@@ -99,7 +99,7 @@ test('the Fastify handlers fit HTTP/1 and HTTP/2 apps, frameworkErrors and a typ
   const secure = Fastify({ http2: true })
   secure.setErrorHandler(fastifyErrorHandler())
   secure.setNotFoundHandler(fastifyNotFound())
-  expectTypeOf(fastifyNotFound()).returns.toEqualTypeOf<Promise<never>>()
+  expectTypeOf(fastifyNotFound()).returns.toEqualTypeOf<Promise<void>>()
 })
 
 test('success() keeps the type of its data', () => {

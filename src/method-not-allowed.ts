@@ -1,0 +1,33 @@
+/** The answer every adapter gives a known path asked with a method none of its routes takes. */
+import { SignError } from './sign-error.js'
+
+/**
+ * The `Allow` value for these methods: upper case, each once, sorted, joined by `, `, as Express's own
+ * answer to OPTIONS writes it, so the three adapters list a path's methods alike.
+ */
+export function allowValue(methods: Iterable<string>): string {
+  const unique = new Set<string>()
+  for (const method of methods) {
+    const name = method.trim().toUpperCase()
+    if (name !== '') unique.add(name)
+  }
+  return [...unique].sort().join(', ')
+}
+
+/**
+ * 405, code 7 (InvalidRequestType), message `Method Not Allowed` (the body of `createError(405)`), with the
+ * `Allow` header RFC 9110 requires on a 405: the methods the path does take.
+ */
+export function methodNotAllowedError(methods: Iterable<string>): SignError<7> {
+  return new SignError(7, {
+    status: 405,
+    message: 'Method Not Allowed',
+    headers: { Allow: allowValue(methods) },
+  })
+}
+
+/** 501, code 7, for a method the router does not implement at all; `Allow` when the path takes others. */
+export function notImplementedError(methods: Iterable<string>): SignError<7> {
+  const allow = allowValue(methods)
+  return new SignError(7, allow === '' ? { status: 501 } : { status: 501, headers: { Allow: allow } })
+}
