@@ -67,6 +67,7 @@ export function createApp(destination: DestinationStream = process.stdout): expr
     throw new Error('db password=hunter2 is wrong')
   })
 
+  // A path no route takes: 404 code 7; a path taken under other methods (GET /login): 405 code 7 with Allow.
   app.use(notFound())
   app.use(errorHandler())
   return app
@@ -94,6 +95,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   curl -i -X POST ${base}/documents -H 'content-type: application/json' -d '{}'          # 400, code 1
   curl -i -X POST ${base}/upload --data-binary "$(head -c 2048 /dev/zero | tr '\\0' x)"     # 413, code 93
   curl -i ${base}/boom                                                    # 500, code 4, nothing leaked
+  curl -i ${base}/login                                                   # 405, code 7, Allow: POST
   curl -i ${base}/nowhere                                                 # 404, code 7`)
   })
 }

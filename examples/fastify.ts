@@ -25,7 +25,8 @@ export async function createApp(destination: DestinationStream = process.stdout)
     bodyLimit: 1024,
     frameworkErrors: errors.frameworkErrors,
   })
-  // Before the routes, and awaited: the plugin watches the routes added after it.
+  // Before the routes, and awaited: the plugin watches the routes added after it. Its not-found handler
+  // answers a path no route takes 404 code 7, and one taken under other methods (GET /login) 405 with Allow.
   await app.register(errors)
 
   app.post('/login', async (request) => {
@@ -108,6 +109,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   curl -i -X POST ${base}/upload -H 'content-type: text/plain' --data-binary "$(head -c 2048 /dev/zero | tr '\\0' x)"   # 413, code 93
   curl -i ${base}/boom                                                    # 500, code 4, nothing leaked
   curl -i ${base}/export                                                  # 200, cut after one line; logged
+  curl -i ${base}/login                                                   # 405, code 7, Allow: POST
   curl -i ${base}/nowhere                                                 # 404, code 7`)
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void app.close())
 }

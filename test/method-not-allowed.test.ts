@@ -2,7 +2,10 @@
  * A known path asked with another method: 405, code 7 and the path's real `Allow` list, on Express 4 and 5,
  * Koa 2 and 3 (@koa/router) and Fastify 5, over real sockets; an unknown path stays 404 code 7.
  */
-import type { RequestListener } from 'node:http'
+import { readFileSync } from 'node:fs'
+import type { RequestListener, Server } from 'node:http'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import Router from '@koa/router'
 import { errorHandler as expressErrorHandler, notFound as expressNotFound } from 'esign-errors/express'
 import { esignErrors, notFound as fastifyNotFound } from 'esign-errors/fastify'
@@ -13,8 +16,12 @@ import Fastify from 'fastify'
 import Koa from 'koa'
 import Koa2 from 'koa2'
 import request from 'supertest'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest'
+import { createApp as expressExample } from '../examples/express.js'
+import { createApp as fastifyExample } from '../examples/fastify.js'
+import { createApp as koaExample } from '../examples/koa.js'
 import { APP_KINDS, type AppKind, closeServers, serve } from './helpers/apps.js'
+import { sink } from './helpers/log-lines.js'
 
 afterEach(closeServers)
 
@@ -218,4 +225,41 @@ describe('Fastify: the standalone not-found handler does the same', () => {
     expect(res.headers.allow).toBe('POST')
     expect(res.text).toBe(METHOD_NOT_ALLOWED)
   })
+})
+
+describe("the examples' banners", () => {
+  const root = fileURLToPath(new URL('..', import.meta.url))
+  // `curl -i [-X METHOD] ${base}/path   # 405, code 7, Allow: …`: each 405 line a banner prints.
+  const LINE = /curl -i (?:-X ([A-Z]+) )?\$\{base\}(\S+) +# 405, code 7, Allow: ([A-Z, ]+)$/gm
+
+  it.each(['express', 'koa', 'fastify'] as const)(
+    'examples/%s.ts answers its 405 lines as printed',
+    async (name) => {
+      const source = readFileSync(join(root, 'examples', `${name}.ts`), 'utf8')
+      const lines = [...source.matchAll(LINE)]
+      expect(lines.length).toBeGreaterThan(0)
+      let server: Server
+      if (name === 'fastify') {
+        const app = await fastifyExample(sink().stream)
+        onTestFinished(() => app.close())
+        await app.ready()
+        server = await serve((req, res) => app.routing(req, res))
+      } else {
+        server = await serve(
+          name === 'express' ? expressExample(sink().stream) : koaExample(sink().stream).callback(),
+        )
+      }
+      for (const [, method = 'GET', path = '', allow] of lines) {
+        const res = await request(server)[method.toLowerCase() as 'get'](path)
+        expect([method, path, res.status, res.headers.allow, res.body.code]).toEqual([
+          method,
+          path,
+          405,
+          allow,
+          7,
+        ])
+      }
+      expect((await request(server).get('/nowhere')).status).toBe(404)
+    },
+  )
 })
