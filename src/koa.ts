@@ -306,7 +306,7 @@ export function notFound(): Middleware {
 }
 
 /** What {@link allowedMethods} needs of a router: @koa/router's `Router` (or a router with its `allowedMethods()`). */
-export interface AllowedMethodsRouter {
+interface AllowedMethodsRouter {
   allowedMethods(): (ctx: never, next: () => Promise<unknown>) => unknown
 }
 

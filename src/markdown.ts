@@ -23,7 +23,30 @@ answers with. Messages are the platform's own. The same table is in the package 
 \`entries()\`, and \`npx esign-errors --markdown\` prints this table.
 
 ${catalogTable()}
+
+${routingAnswers()}
 `
+}
+
+/**
+ * What the adapters answer when no route takes a request: code 7 at 404, 405 and 501. Each item starts with
+ * its status and message, which test/method-not-allowed.test.ts compares with real answers.
+ */
+export function routingAnswers(): string {
+  return `## Code 7 when no route takes the request
+
+The adapters answer a request that no route takes with code 7 (InvalidRequestType), in the same body as any
+other error:
+
+- **404** \`Not Found\`: no route takes the path (\`notFound()\` of each adapter).
+- **405** \`Method Not Allowed\`, with an \`Allow\` header listing the methods the path takes (\`GET, HEAD\`):
+  routes take the path, under other methods. Express's \`notFound()\` and Fastify's not-found handler find
+  them among the app's routes; on Koa, \`allowedMethods(router)\` takes them from @koa/router.
+- **501** \`Invalid request type\`: a method @koa/router does not implement (Koa's \`allowedMethods(router)\`),
+  with \`Allow\` when the path takes other methods.
+
+Any other error that carries only the status 404, 405 or 501 (\`createError(405)\`) is code 7 as well: the
+fallback code of those statuses.`
 }
 
 // A backslash is escaped first so that an escaped pipe cannot be undone by the text before it.

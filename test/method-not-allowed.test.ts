@@ -263,3 +263,31 @@ describe("the examples' banners", () => {
     },
   )
 })
+
+describe('docs/codes.md', () => {
+  const doc = readFileSync(fileURLToPath(new URL('../docs/codes.md', import.meta.url)), 'utf8')
+  const items = [...doc.matchAll(/^- \*\*(\d{3})\*\* `([^`]+)`(.*)$/gm)].map(([, status, message, rest]) => ({
+    status: Number(status),
+    message,
+    allow: rest?.includes('`Allow`') === true,
+  }))
+
+  it('lists the 404, 405 and 501 answers', () => {
+    expect(items.map((item) => item.status)).toEqual([404, 405, 501])
+  })
+
+  it.each(APP_KINDS)('%s sends the 404 and 405 it lists', async (kind) => {
+    const server = await serve(await app(kind))
+    const answers = [await request(server).get('/nowhere'), await request(server).get('/login')]
+    for (const [index, res] of answers.entries()) {
+      const item = items[index]
+      expect(res.body).toMatchObject({
+        code: 7,
+        name: 'InvalidRequestType',
+        status: item?.status,
+        message: item?.message,
+      })
+      expect(res.headers.allow !== undefined).toBe(item?.allow)
+    }
+  })
+})
