@@ -1,4 +1,5 @@
 import { describe, entries } from './codes.js'
+import { methodNotAllowedError } from './method-not-allowed.js'
 import type { StatusOverrides } from './normalize.js'
 import { checkStatusOverrides, overrideFor } from './normalize.js'
 import { createResponder, type ErrorResponse, reasonPhrase } from './response.js'
@@ -57,8 +58,9 @@ export interface OpenApiOptions {
 const SCHEMAS = '#/components/schemas/'
 
 // Statuses the fallback table maps to a code of their own, and 500: what an error carrying only a status
-// (http-errors, a body parser's error, a route's `res.statusCode = 503`) is answered with.
-const FALLBACK_STATUSES = [400, 401, 403, 404, 405, 413, 415, 422, 429, 500, 501, 503] as const
+// (http-errors, a body parser's error, a route's `res.statusCode = 503`) is answered with. 405 is the
+// adapters' own answer to a wrong method, below.
+const FALLBACK_STATUSES = [400, 401, 403, 404, 413, 415, 422, 429, 500, 501, 503] as const
 
 // The platform's credential codes, answered 502 by the platform client: they are the service's, not its client's.
 const SERVICE_CREDENTIALS = [2, 5, 6, 53] as const
@@ -78,6 +80,10 @@ function otherAnswers(): OtherAnswer[] {
   const unknown = firstUnknownCode()
   return [
     { thrown: notFoundError(), why: 'no route matched (`notFound()`)' },
+    {
+      thrown: methodNotAllowedError(['GET', 'HEAD']),
+      why: 'a known path asked with a method none of its routes takes; `Allow` lists those it takes',
+    },
     ...FALLBACK_STATUSES.map((status) => ({
       thrown: { status },
       why: `an error that carries only the status ${status}`,
@@ -266,6 +272,9 @@ function headersFor(status: number): Record<string, OpenApiHeader> {
       description: 'Authentication scheme (`Bearer`).',
       schema: { type: 'string' },
     }
+  }
+  if (status === 405) {
+    headers.Allow = { description: 'The methods the path does take (RFC 9110).', schema: { type: 'string' } }
   }
   return headers
 }

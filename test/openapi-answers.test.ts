@@ -2,6 +2,8 @@
  * The OpenAPI document lists every answer the handlers send, and every example in it is an answer really
  * sent: each one is thrown through Express 5, Koa 3 and Fastify 5 and compared with the document.
  */
+
+import Router from '@koa/router'
 import {
   type CatalogEntry,
   describe as describeCode,
@@ -11,7 +13,11 @@ import {
 } from 'esign-errors'
 import { errorHandler as expressErrorHandler, notFound as expressNotFound } from 'esign-errors/express'
 import { errorHandler as fastifyErrorHandler, notFound as fastifyNotFound } from 'esign-errors/fastify'
-import { errorHandler as koaErrorHandler, notFound as koaNotFound } from 'esign-errors/koa'
+import {
+  allowedMethods as koaAllowedMethods,
+  errorHandler as koaErrorHandler,
+  notFound as koaNotFound,
+} from 'esign-errors/koa'
 import express from 'express'
 import Koa from 'koa'
 import request from 'supertest'
@@ -30,7 +36,7 @@ function examplesAt(status: number): Record<string, { value: Example }> {
 describe('answers besides each code at its catalog status', () => {
   it.each([
     [404, 'InvalidRequestType', 7, 'Not Found'],
-    [405, 'InvalidRequestType', 7, 'Invalid request type'],
+    [405, 'InvalidRequestType', 7, 'Method Not Allowed'],
     [501, 'InvalidRequestType', 7, 'Invalid request type'],
     [415, 'DataFormatError', 3, 'Data format error'],
     [429, 'SystemBusy', 89, 'The system is busy'],
@@ -46,6 +52,14 @@ describe('answers besides each code at its catalog status', () => {
     expect(examplesAt(status)[name]?.value).toMatchObject({ code, name, message, status })
   })
 
+  it('announces Allow on 405, as RFC 9110 requires', () => {
+    expect(components.responses.Error405?.headers.Allow).toEqual({
+      description: 'The methods the path does take (RFC 9110).',
+      schema: { type: 'string' },
+    })
+    expect(components.responses.Error404?.headers.Allow).toBeUndefined()
+  })
+
   it('says which code any other status answers', () => {
     expect(components.responses.Error404?.description).toMatch(/\n\nAny other 4xx status answers code 1\.$/)
     expect(components.responses.Error504?.description).toMatch(/\n\nAny other 5xx status answers code 4\.$/)
@@ -55,10 +69,14 @@ describe('answers besides each code at its catalog status', () => {
   })
 })
 
-/** What a route throws to be answered with `example`; `undefined`: ask for a path no route has. */
+const NO_ROUTE = Symbol('a path no route has')
+const WRONG_METHOD = Symbol('a path asked with a method its routes do not take')
+
+/** What a route throws to be answered with `example`, or a request the adapters answer on their own. */
 function thrownFor(example: Example): unknown {
   const entry: CatalogEntry | undefined = describeCode(example.code)
-  if (example.code === 7 && example.status === 404 && example.message === 'Not Found') return undefined
+  if (example.code === 7 && example.status === 404 && example.message === 'Not Found') return NO_ROUTE
+  if (example.code === 7 && example.status === 405) return WRONG_METHOD
   if (entry && entry.status === example.status) return new SignError(example.code)
   // An error that carries only a status is answered with the catalog message of the status's code.
   if (entry && entry.message === example.message && fallbackCode(example.status) === example.code) {
@@ -83,6 +101,7 @@ const servers: Record<string, Awaited<ReturnType<typeof serve>>> = {}
 beforeAll(async () => {
   const app = express()
   app.get('/throw/:key', (req) => throwRegistered(req.params.key))
+  app.post('/only-post', (_req, res) => res.json({}))
   app.use(expressNotFound())
   app.use(expressErrorHandler({ log: false }))
   servers.express5 = await serve(app)
@@ -91,10 +110,13 @@ beforeAll(async () => {
   koa.silent = true
   koa.use(koaErrorHandler({ log: false }))
   koa.use(koaNotFound())
-  koa.use((ctx, next) => {
-    const match = /^\/throw\/(\d+)$/.exec(ctx.path)
-    return match ? throwRegistered(match[1]!) : next()
+  const router = new Router()
+  router.get('/throw/:key', (ctx) => throwRegistered(ctx.params.key!))
+  router.post('/only-post', (ctx) => {
+    ctx.body = {}
   })
+  koa.use(router.routes())
+  koa.use(koaAllowedMethods(router))
   servers.koa3 = await serve(koa.callback())
 
   servers.fastify5 = await serve(
@@ -102,6 +124,7 @@ beforeAll(async () => {
       fastify.setErrorHandler(fastifyErrorHandler({ log: false }))
       fastify.setNotFoundHandler(fastifyNotFound())
       fastify.get<{ Params: { key: string } }>('/throw/:key', async (req) => throwRegistered(req.params.key))
+      fastify.post('/only-post', async () => ({}))
     }),
   )
 })
@@ -127,9 +150,11 @@ describe.each(['express5', 'koa3', 'fastify5'])('every example, thrown through %
   })
 
   it.each(cases)('$label', async ({ media, value, json }) => {
-    const value0 = thrownFor(json)
-    const path = value0 === undefined ? '/nowhere' : `/throw/${register(value0)}`
+    const what = thrownFor(json)
+    const path =
+      what === NO_ROUTE ? '/nowhere' : what === WRONG_METHOD ? '/only-post' : `/throw/${register(what)}`
     const res = await request(servers[kind]!).get(path).set('Accept', media)
+    if (what === WRONG_METHOD) expect(res.headers.allow).toBe('POST')
     expect(res.status).toBe(json.status)
     expect(res.headers['content-type']).toBe(`${media}; charset=utf-8`)
     const body = JSON.parse(res.text) as Record<string, unknown>
