@@ -35,7 +35,7 @@ export type {
   SuccessBody,
 } from './response.js'
 export { createResponder, success, toErrorResponse } from './response.js'
-export type { SignErrorOptions } from './sign-error.js'
+export type { SignErrorOptions, StackTraces } from './sign-error.js'
 export { isSignError, SignError } from './sign-error.js'
 export type { CatalogEntry, Category } from './types.js'
 export type {

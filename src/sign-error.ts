@@ -5,6 +5,13 @@ import { formatRetryAfter } from './headers.js'
 /** Brand shared by every copy of this package, so `isSignError` holds across duplicate installs. */
 const BRAND: unique symbol = Symbol.for('esign-errors.SignError') as never
 
+/** Which errors capture a stack trace when they are built; see {@link SignError.stackTraces}. */
+export type StackTraces = 'all' | 'server-errors' | 'none'
+
+// The policy as a number, read on every construction: 0 all, 1 server errors only, 2 none.
+let stackPolicy = 0
+const POLICIES: readonly StackTraces[] = ['all', 'server-errors', 'none']
+
 /** Options of {@link SignError}; every one is optional. */
 export interface SignErrorOptions {
   /** Message for the client (sent only when `expose`); defaults to the catalog message. */
@@ -62,6 +69,29 @@ export class SignError<C extends number = number> extends Error {
   /** Seconds or moment for `Retry-After`. */
   declare readonly retryAfter: number | Date | undefined
 
+  /**
+   * Which errors capture a stack trace: `'all'` (the default), `'server-errors'` (status >= 500 only) or
+   * `'none'`. Capturing a stack is most of what building an error costs; a 4xx is the client's doing, and its
+   * stack is never sent nor, by default, logged. Without one, `err.stack` is only its first line
+   * (`SignError: Wrong password`); logs and `debug` answers still name the code. Process-wide.
+   *
+   * @example
+   * SignError.stackTraces = 'server-errors' // 4xx errors are built without a stack
+   */
+  static get stackTraces(): StackTraces {
+    return POLICIES[stackPolicy] as StackTraces
+  }
+
+  static set stackTraces(value: StackTraces) {
+    const index = POLICIES.indexOf(value)
+    if (index === -1) {
+      throw new TypeError(
+        `SignError.stackTraces must be 'all', 'server-errors' or 'none', got ${describeValue(value)}`,
+      )
+    }
+    stackPolicy = index
+  }
+
   // `C extends 0 ? never : C`: code 0 (Success) is refused by the compiler as well as at run time.
   constructor(code: C extends 0 ? never : C, options?: SignErrorOptions) {
     const entry = typeof code === 'number' && code !== 0 ? describe(code) : undefined
@@ -69,7 +99,17 @@ export class SignError<C extends number = number> extends Error {
     // the constructor's own work by more than half in unoptimised code, where most throw sites run. The
     // stores are the general path's, in its order, so the hidden class is the same whichever path ran.
     if (options === undefined && entry !== undefined) {
-      super(entry.message)
+      if (stackPolicy === 0 || (stackPolicy === 1 && entry.status >= 500)) super(entry.message)
+      else {
+        // No frames captured: V8 skips the walk of the stack, which is most of the constructor's cost.
+        const limit = Error.stackTraceLimit
+        Error.stackTraceLimit = 0
+        try {
+          super(entry.message)
+        } finally {
+          Error.stackTraceLimit = limit
+        }
+      }
       this.code = code as C
       this.codeName = entry.name as NameOf<C>
       this.status = entry.status
@@ -92,7 +132,17 @@ export class SignError<C extends number = number> extends Error {
       )
     }
     const message = options?.message ?? (entry ? entry.message : unknownCodeMessage(code))
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause })
+    const cause = options?.cause === undefined ? undefined : { cause: options.cause }
+    if (stackPolicy === 0 || (stackPolicy === 1 && status >= 500)) super(message, cause)
+    else {
+      const limit = Error.stackTraceLimit
+      Error.stackTraceLimit = 0
+      try {
+        super(message, cause)
+      } finally {
+        Error.stackTraceLimit = limit
+      }
+    }
     this.code = code as C
     this.codeName = (entry ? entry.name : UNKNOWN_CODE_NAME) as NameOf<C>
     this.status = status
@@ -169,6 +219,7 @@ export function isSignError(value: unknown, code?: number): boolean {
 
 function describeValue(value: unknown): string {
   if (typeof value === 'number') return String(value)
+  if (value === null) return 'null'
   if (typeof value === 'string') return `the string ${JSON.stringify(value.slice(0, 20))}`
   return typeof value
 }
