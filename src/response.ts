@@ -1,5 +1,6 @@
-import Negotiator from 'negotiator'
-import statuses from 'statuses'
+import { createRequire } from 'node:module'
+import type Negotiator from 'negotiator'
+import type statuses from 'statuses'
 import { describe } from './codes.js'
 import { formatRetryAfter, HEADER_VALUE } from './headers.js'
 import type { CauseInfo, ClientErrorLevel, LogEntry, LogFunction, LoggerLike } from './log.js'
@@ -161,6 +162,16 @@ export function createResponder<Req = RequestLike>(
   options: ErrorHandlerOptions<Req> = {},
   defaultLog: 'console' | 'none' = 'console',
 ): Responder<Req> {
+  return compile(options, defaultLog, true)
+}
+
+// `traced` is false only for the last-resort answer built when this module loads, which must not look for
+// @opentelemetry/api (a require of tens of milliseconds) before any handler exists.
+function compile<Req>(
+  options: ErrorHandlerOptions<Req>,
+  defaultLog: 'console' | 'none',
+  traced: boolean,
+): Responder<Req> {
   options = ownOptions(options)
   checkOptions(options)
   const format = options.format ?? 'negotiate'
@@ -173,7 +184,10 @@ export function createResponder<Req = RequestLike>(
   // The catalog's English is a candidate too, first, so `en-US, fr;q=0.8` and `*` keep the English text.
   const locales = messages ? [...new Set([CATALOG_LANGUAGE, ...Object.keys(messages)])] : []
   const logger: LogFunction = compileLog(options.log, options.clientErrors ?? 'warn', defaultLog)
-  const trace = compileTrace(options.recordExceptions !== false)
+  const trace = traced ? compileTrace(options.recordExceptions !== false) : undefined
+  // Bodies of catalog answers, by code: they depend only on the code and the options (see `common`).
+  const problemParts = new Map<number, ProblemParts>()
+  const pickLocale = locales.length > 0 ? localePicker(locales) : undefined
 
   function respond(thrown: unknown, req?: Req, routeStatus?: number): ErrorResponse {
     try {
@@ -190,7 +204,7 @@ export function createResponder<Req = RequestLike>(
     const headers = request?.headers
     const requestId = findRequestId(req, readId)
 
-    const locale = locales.length > 0 && report.catalogMessage ? pickLocale(headers, locales) : undefined
+    const locale = pickLocale !== undefined && report.catalogMessage ? pickLocale(headers) : undefined
     // `locale` is one of the table's own keys; the code is looked up among the locale's own keys.
     const translated = locale === undefined ? undefined : ownEntry(messages?.[locale], report.code)
     if (translated !== undefined) report.message = translated
@@ -221,11 +235,40 @@ export function createResponder<Req = RequestLike>(
     if (translated !== undefined && locale !== undefined) out['content-language'] = locale
 
     const extra = debug ? { causes: causeChain(thrown, true, true) } : undefined
-    const body = problem
-      ? problemBody(report, requestId, baseUrl, instanceOf(request), extra)
-      : envelopeBody(report, requestId, extra)
-    out['content-length'] = String(Buffer.byteLength(body))
+    const head = problem ? problemHead(report, instanceMember(request)) : envelopeHead(report)
+    const body = close(head.text, requestId, report.details, extra)
+    // The head's byte length is known; a request id is ASCII (REQUEST_ID). Anything else is measured.
+    const bytes =
+      head.bytes >= 0 && report.details === undefined && extra === undefined
+        ? head.bytes + 1 + (requestId === undefined ? 0 : 15 + requestId.length)
+        : Buffer.byteLength(body)
+    out['content-length'] = String(bytes)
     return { status: report.status, headers: out, body, code: report.code, name: report.name, requestId }
+  }
+
+  /** `{"type":…,"title":…,"status":…,"detail":…[,"instance":…],"code":…,"name":…,"retryable":…`, unclosed. */
+  function problemHead(report: ErrorReport, instance: string): Head {
+    const common = isCommon(report)
+    let parts = common ? problemParts.get(report.code) : undefined
+    if (parts === undefined) {
+      const entry = describe(report.code)
+      const title =
+        baseUrl === undefined
+          ? reasonPhrase(report.status)
+          : report.catalogMessage
+            ? report.message
+            : (entry?.message ?? report.name)
+      // Two strings around `instance`, which is the request's own; written member by member, never an
+      // object spread (a slow path on V8).
+      const before =
+        `{"type":${JSON.stringify(baseUrl === undefined ? 'about:blank' : baseUrl + kebab(report.name))}` +
+        `,"title":${JSON.stringify(title)},"status":${report.status},"detail":${JSON.stringify(report.message)}`
+      const after = `,"code":${report.code},"name":${JSON.stringify(report.name)},"retryable":${report.retryable}`
+      parts = { before, after, bytes: Buffer.byteLength(before) + Buffer.byteLength(after) }
+      if (common) problemParts.set(report.code, parts)
+    }
+    // INSTANCE admits visible ASCII only, so the member is as many bytes as characters.
+    return { text: parts.before + instance + parts.after, bytes: parts.bytes + instance.length }
   }
 
   function log(response: ErrorResponse, thrown: unknown, req?: Req, res?: object): void {
@@ -416,59 +459,48 @@ export function toErrorResponse<Req = RequestLike>(
   return responder.respond(thrown, req)
 }
 
-// Precomputed `{"code":..,"name":..,"message":..,"status":..,"retryable":..` heads for the common case
-// (a catalog message with the catalog status), so the hot path concatenates instead of serializing.
-const heads = new Map<number, string>()
+/** The opening of a body, unclosed, and its length in UTF-8 bytes. */
+interface Head {
+  text: string
+  bytes: number
+}
 
-function envelopeBody(
-  report: ErrorReport,
-  requestId: string | undefined,
-  debug: DebugInfo | undefined,
-): string {
+/** A problem document of a catalog answer, cut around `instance`. */
+interface ProblemParts {
+  before: string
+  after: string
+  bytes: number
+}
+
+/**
+ * Whether an answer is the catalog's own for its code (message, status, retryable): then its body depends
+ * only on the code and the options, and is built once.
+ */
+function isCommon(report: ErrorReport): boolean {
   const entry = describe(report.code)
-  let head: string | undefined
-  const common =
+  return (
     entry !== undefined &&
     report.status === entry.status &&
     report.message === entry.message &&
     report.retryable === entry.retryable
-  if (common) head = heads.get(report.code)
-  if (head === undefined) {
-    const json = JSON.stringify({
-      code: report.code,
-      name: report.name,
-      message: report.message,
-      status: report.status,
-      retryable: report.retryable,
-    })
-    head = json.slice(0, -1)
-    if (common) heads.set(report.code, head)
-  }
-  return close(head, requestId, report.details, debug)
+  )
 }
 
-function problemBody(
-  report: ErrorReport,
-  requestId: string | undefined,
-  baseUrl: string | undefined,
-  instance: string | undefined,
-  debug: DebugInfo | undefined,
-): string {
-  const entry = describe(report.code)
-  const body: Pick<ProblemBody, 'type' | 'title' | 'status' | 'detail' | 'instance'> = {
-    type: baseUrl === undefined ? 'about:blank' : baseUrl + kebab(report.name),
-    title:
-      baseUrl === undefined
-        ? reasonPhrase(report.status)
-        : report.catalogMessage
-          ? report.message
-          : (entry?.message ?? report.name),
-    status: report.status,
-    detail: report.message,
+// Precomputed `{"code":..,"name":..,"message":..,"status":..,"retryable":..` heads for the common case, so
+// the hot path concatenates instead of serializing. The same for every set of options.
+const heads = new Map<number, Head>()
+
+function envelopeHead(report: ErrorReport): Head {
+  const common = isCommon(report)
+  let head = common ? heads.get(report.code) : undefined
+  if (head === undefined) {
+    const text =
+      `{"code":${report.code},"name":${JSON.stringify(report.name)},"message":${JSON.stringify(report.message)}` +
+      `,"status":${report.status},"retryable":${report.retryable}`
+    head = { text, bytes: common ? Buffer.byteLength(text) : -1 }
+    if (common) heads.set(report.code, head)
   }
-  if (instance !== undefined) body.instance = instance
-  const head = JSON.stringify({ ...body, code: report.code, name: report.name, retryable: report.retryable })
-  return close(head.slice(0, -1), requestId, report.details, debug)
+  return head
 }
 
 /** Appends the optional members; details that cannot be serialized (BigInt, cycles, throwing toJSON) are left out. */
@@ -479,7 +511,8 @@ function close(
   debug: DebugInfo | undefined,
 ): string {
   let json = head
-  if (requestId !== undefined) json += `,"requestId":${JSON.stringify(requestId)}`
+  // A well-formed request id (REQUEST_ID) has nothing JSON escapes.
+  if (requestId !== undefined) json += `,"requestId":"${requestId}"`
   if (details !== undefined) {
     try {
       const text = JSON.stringify(details)
@@ -492,25 +525,62 @@ function close(
   return `${json}}`
 }
 
+// negotiator and statuses are required when first needed, not when the package loads: most processes that
+// import it answer no error in their first milliseconds, and many never negotiate. A require() of this
+// file's own, as in tracing.ts, works in both the ESM and the CommonJS builds.
+const lazyRequire = createRequire(import.meta.url)
+let reasons: typeof statuses.message | undefined
+let NegotiatorClass: typeof Negotiator | undefined
+
+function negotiator(headers: Record<string, string>): Negotiator {
+  NegotiatorClass ??= lazyRequire('negotiator') as typeof Negotiator
+  return new NegotiatorClass({ headers })
+}
+
 /** The HTTP reason phrase of a status (`statuses`), or a generic one for an unregistered status. */
 export function reasonPhrase(status: number): string {
-  return ownEntry(statuses.message, status) ?? (status < 500 ? 'Client Error' : 'Server Error')
+  reasons ??= (lazyRequire('statuses') as typeof statuses).message
+  return ownEntry(reasons, status) ?? (status < 500 ? 'Client Error' : 'Server Error')
+}
+
+/**
+ * Remembers what a function of one header value returned: clients send the same `Accept` and
+ * `Accept-Language` on every request, and negotiating costs microseconds. At most 64 values, then it
+ * starts over, so a client that varies its headers costs one Map store more per request, and no memory.
+ */
+function memo<T>(fn: (value: string) => T): (value: string) => T {
+  const seen = new Map<string, T>()
+  return (value) => {
+    const known = seen.get(value)
+    if (known !== undefined || seen.has(value)) return known as T
+    const result = fn(value)
+    if (seen.size >= 64) seen.clear()
+    seen.set(value, result)
+    return result
+  }
 }
 
 function kebab(name: string): string {
   return name.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase()
 }
 
+const acceptsProblem = memo(
+  (accept: string): boolean =>
+    /problem/i.test(accept) && negotiator({ accept }).mediaType(MEDIA_TYPES) === 'application/problem+json',
+)
+
 function prefersProblem(headers: RequestLike['headers']): boolean {
   const accept = negotiable(headers, 'accept')
-  if (accept === undefined || !/problem/i.test(accept)) return false
-  return new Negotiator({ headers: { accept } }).mediaType(MEDIA_TYPES) === 'application/problem+json'
+  return accept !== undefined && acceptsProblem(accept)
 }
 
-function pickLocale(headers: RequestLike['headers'], locales: string[]): string | undefined {
-  const language = negotiable(headers, 'accept-language')
-  if (language === undefined) return undefined
-  return new Negotiator({ headers: { 'accept-language': language } }).language(locales)
+/** Chooses among a handler's locales on `Accept-Language`. */
+function localePicker(locales: string[]): (headers: RequestLike['headers']) => string | undefined {
+  const pick = memo((language: string) => negotiator({ 'accept-language': language }).language(locales))
+  return (headers) => {
+    const language = negotiable(headers, 'accept-language')
+    return language === undefined ? undefined : pick(language)
+  }
 }
 
 /**
@@ -560,13 +630,17 @@ function wellFormedId(value: unknown): string | undefined {
   return typeof value === 'string' && REQUEST_ID.test(value) ? value : undefined
 }
 
-function instanceOf(req: RequestLike | undefined): string | undefined {
+/** The problem's `,"instance":"/path"` member, or `''` when the request has no usable path. */
+function instanceMember(req: RequestLike | undefined): string {
   const url = req?.originalUrl ?? req?.url
-  if (typeof url !== 'string') return undefined
+  if (typeof url !== 'string') return ''
   const query = url.indexOf('?')
-  const path = query === -1 ? url : url.slice(0, query)
-  return INSTANCE.test(path) ? path : undefined
+  return instanceOfPath(query === -1 ? url : url.slice(0, query))
 }
+
+const instanceOfPath = memo((path: string): string =>
+  INSTANCE.test(path) ? `,"instance":${JSON.stringify(path)}` : '',
+)
 
 function defaultAuthenticate(code: number): string {
   return code === 5 || code === 6 ? 'Bearer error="invalid_token"' : 'Bearer'
@@ -581,4 +655,4 @@ function safeCall(fn: (code: number) => string, code: number): string | undefine
   }
 }
 
-lastResortResponse = Object.freeze(createResponder({ format: 'json', log: false }).respond(null))
+lastResortResponse = Object.freeze(compile({ format: 'json', log: false }, 'none', false).respond(null))

@@ -420,3 +420,63 @@ describe('headers of foreign errors', () => {
     expect(response.headers.server).toBeUndefined()
   })
 })
+
+describe('bodies built once per code are the same as those built each time', () => {
+  const problem = { accept: 'application/problem+json' }
+
+  it('keeps each responder its own problem title, and each request its own instance and id', () => {
+    const docs = createResponder({ problemBaseUrl: 'https://docs.example.com/errors/' })
+    const plain = createResponder({})
+    for (let i = 0; i < 3; i++) {
+      expect(
+        JSON.parse(docs.respond(new SignError(22), { url: `/a${i}?t=1`, headers: problem }).body),
+      ).toEqual({
+        type: 'https://docs.example.com/errors/wrong-password',
+        title: 'Wrong password',
+        status: 401,
+        detail: 'Wrong password',
+        instance: `/a${i}`,
+        code: 22,
+        name: 'WrongPassword',
+        retryable: false,
+      })
+      const body = plain.respond(new SignError(22), { headers: { ...problem, 'x-request-id': `r${i}` } }).body
+      expect(body).toBe(
+        '{"type":"about:blank","title":"Unauthorized","status":401,"detail":"Wrong password","code":22,' +
+          `"name":"WrongPassword","retryable":false,"requestId":"r${i}"}`,
+      )
+    }
+  })
+
+  it('gives a message, status or retryable of the error its own body, not the cached one', () => {
+    const responder = createResponder({ statusOverrides: { 23: 403 } })
+    const answers = [
+      new SignError(22),
+      new SignError(22, { message: 'Try again' }),
+      new SignError(22, { retryable: true }),
+      new SignError(23),
+    ].map((error) => JSON.parse(responder.respond(error, { headers: problem }).body))
+    expect(answers.map((body) => [body.detail, body.status, body.retryable, body.title])).toEqual([
+      ['Wrong password', 401, false, 'Unauthorized'],
+      ['Try again', 401, false, 'Unauthorized'],
+      ['Wrong password', 401, true, 'Unauthorized'],
+      [answers[3].detail, 403, answers[3].retryable, 'Forbidden'],
+    ])
+  })
+
+  it('sets Content-Length to the UTF-8 length of every body, translated, with details or an id', () => {
+    const responder = createResponder({ messages: { ja: { 22: 'パスワードが違います' } }, debug: true })
+    const cases: [unknown, Record<string, string>][] = [
+      [new SignError(22), {}],
+      [new SignError(22), problem],
+      [new SignError(22), { 'accept-language': 'ja', 'x-request-id': 'abc' }],
+      [new SignError(22), { ...problem, 'accept-language': 'ja' }],
+      [new SignError(4, { details: { ü: 'é' } }), { 'x-request-id': 'abc' }],
+      [new SignError(4, { message: 'naïve' }), problem],
+    ]
+    for (const [error, headers] of cases) {
+      const { headers: out, body } = responder.respond(error, { url: '/x', headers })
+      expect(out['content-length']).toBe(String(Buffer.byteLength(body)))
+    }
+  })
+})
