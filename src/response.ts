@@ -162,7 +162,9 @@ export function createResponder<Req = RequestLike>(
   options: ErrorHandlerOptions<Req> = {},
   defaultLog: 'console' | 'none' = 'console',
 ): Responder<Req> {
-  return compile(options, defaultLog, true)
+  const responder = compile(options, defaultLog, true)
+  lastResortResponse ??= Object.freeze(compile({ format: 'json', log: false }, 'none', false).respond(null))
+  return responder
 }
 
 // `traced` is false only for the last-resort answer built when this module loads, which must not look for
@@ -279,7 +281,8 @@ function compile<Req>(
   return { respond, log }
 }
 
-// Built once from the catalog when the module loads, by the same code as any answer.
+// Built once from the catalog when the first responder is compiled (before any answer it gives), by the same
+// code as any answer; not when the module loads, which a process pays even if it never answers an error.
 let lastResortResponse: ErrorResponse | undefined
 
 function lastResort(): ErrorResponse {
@@ -655,4 +658,3 @@ function safeCall(fn: (code: number) => string, code: number): string | undefine
   }
 }
 
-lastResortResponse = Object.freeze(compile({ format: 'json', log: false }, 'none', false).respond(null))
