@@ -3,14 +3,14 @@
  *
  * The server script is bundled once with tsup (as the package itself is built) into node_modules/.cache,
  * where its imports of express, koa and http-errors still resolve, and the children run it on plain Node:
- * eight children each compiling TypeScript at start-up cost seconds of CPU on a busy machine.
+ * two dozen children each compiling TypeScript at start-up would cost seconds of CPU on a busy machine.
  */
 import { type ChildProcess, fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
 import { build } from 'tsup'
 import type { Contender, Framework } from './contenders.js'
-import { EXPECTED_BODY, EXPECTED_STATUS, ROUTE } from './contenders.js'
+import { expectedBody, expectedStatus, ROUTE, requestHeaders } from './contenders.js'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const OUT_DIR = `${ROOT}node_modules/.cache/esign-errors-bench`
@@ -98,7 +98,10 @@ export interface Load {
   unexpected: number
 }
 
-/** Loads a server for `seconds` with `connections` keep-alive connections, no pipelining. */
+/**
+ * Loads a server for `seconds` with `connections` keep-alive connections, no pipelining. Every request carries
+ * the contender's own headers ((p) and (q) ask for problem+json), then `headers`.
+ */
 export async function load(
   server: Server,
   seconds: number,
@@ -110,10 +113,12 @@ export async function load(
     connections,
     pipelining: 1,
     duration: seconds,
-    headers,
+    // autocannon checks the duration once per sample: the default of 1 s would stretch a 0.5 s load to 1 s.
+    sampleInt: 100,
+    headers: { ...requestHeaders(server.contender), ...headers },
   })
   const total = result.requests.total
-  const expected = result.statusCodeStats?.[`${EXPECTED_STATUS[server.contender]}`]?.count ?? 0
+  const expected = result.statusCodeStats?.[`${expectedStatus(server.contender)}`]?.count ?? 0
   return {
     rps: total / result.duration,
     total,
@@ -121,16 +126,29 @@ export async function load(
   }
 }
 
-/** One request before any load: the status and body a contender answers with, for the report. */
-export async function probe(server: Server): Promise<{ status: number; body: string; ok: boolean }> {
+/** What one request before any load got back. */
+export interface Probe {
+  status: number
+  body: string
+  /** Header names, sorted, without those the transport adds (`date`, `connection`, `keep-alive`). */
+  headerNames: string[]
+  ok: boolean
+}
+
+/** One request before any load: the status, headers and body a contender answers with, for the checks. */
+export async function probe(server: Server): Promise<Probe> {
   const response = await fetch(`http://127.0.0.1:${server.port}${ROUTE}`, {
+    headers: requestHeaders(server.contender),
     signal: AbortSignal.timeout(5000),
   })
   const body = await response.text()
+  const headerNames = [...response.headers.keys()]
+    .filter((name) => name !== 'date' && name !== 'connection' && name !== 'keep-alive')
+    .sort()
   return {
     status: response.status,
     body,
-    ok:
-      response.status === EXPECTED_STATUS[server.contender] && body.includes(EXPECTED_BODY[server.contender]),
+    headerNames,
+    ok: response.status === expectedStatus(server.contender) && body.includes(expectedBody(server.contender)),
   }
 }

@@ -23,9 +23,12 @@ export const MICRO = {
   httpErrors: 'createError(401) (http-errors)',
   boom: 'Boom.unauthorized() (@hapi/boom)',
   signErrorNoStack: 'new SignError(22), stackTraceLimit 0',
+  signErrorOneFrame: 'new SignError(22), stackTraceLimit 1 (the throw site only)',
+  signErrorServerErrors: "new SignError(22), SignError.stackTraces = 'server-errors'",
   errorNoStack: 'new Error(), stackTraceLimit 0',
   responseCatalog: 'toErrorResponse(SignError 22, req)',
   responseForeign: 'toErrorResponse(new Error(), req)',
+  responseProblem: 'toErrorResponse(SignError 22, req asking for problem+json)',
 } as const
 
 /** The request the response builder sees: what a browser or client library sends, nothing exotic. */
@@ -45,7 +48,13 @@ const request = {
 // Results land here so no call can be optimised away.
 let sink: unknown
 
-type Task = { name: string; fn: () => void; noStack?: boolean }
+/** `limit`: the `Error.stackTraceLimit` of the batch; `policy`: the `SignError.stackTraces` of the batch. */
+type Task = { name: string; fn: () => void; limit?: number; policy?: 'server-errors' }
+
+const problemRequest = {
+  ...request,
+  headers: { ...request.headers, accept: 'application/problem+json, application/json;q=0.9' },
+}
 
 const catalogError = new SignError(Codes.WrongPassword)
 const foreignError = new Error('connection refused')
@@ -56,10 +65,17 @@ const tasks: Task[] = [
   { name: MICRO.appError, fn: () => (sink = new AppError(22, 'Wrong password')) },
   { name: MICRO.httpErrors, fn: () => (sink = createError(401)) },
   { name: MICRO.boom, fn: () => (sink = Boom.unauthorized()) },
-  { name: MICRO.signErrorNoStack, fn: () => (sink = new SignError(Codes.WrongPassword)), noStack: true },
-  { name: MICRO.errorNoStack, fn: () => (sink = new Error()), noStack: true },
+  { name: MICRO.signErrorNoStack, fn: () => (sink = new SignError(Codes.WrongPassword)), limit: 0 },
+  { name: MICRO.signErrorOneFrame, fn: () => (sink = new SignError(Codes.WrongPassword)), limit: 1 },
+  {
+    name: MICRO.signErrorServerErrors,
+    fn: () => (sink = new SignError(Codes.WrongPassword)),
+    policy: 'server-errors',
+  },
+  { name: MICRO.errorNoStack, fn: () => (sink = new Error()), limit: 0 },
   { name: MICRO.responseCatalog, fn: () => (sink = toErrorResponse(catalogError, request)) },
   { name: MICRO.responseForeign, fn: () => (sink = toErrorResponse(foreignError, request)) },
+  { name: MICRO.responseProblem, fn: () => (sink = toErrorResponse(catalogError, problemRequest)) },
 ]
 
 /** Per task: the median ns per call of each round, and the median of those. */
@@ -82,16 +98,26 @@ export function runMicro(rounds: number, timeMs: number): MicroResults {
   return new Map([...perRound].map(([name, values]) => [name, { rounds: values, median: median(values) }]))
 }
 
-function batch({ fn, noStack }: Task): () => void {
-  if (!noStack) {
+function batch({ fn, limit, policy }: Task): () => void {
+  if (policy !== undefined) {
+    return () => {
+      SignError.stackTraces = policy
+      try {
+        for (let i = 0; i < BATCH; i++) fn()
+      } finally {
+        SignError.stackTraces = 'all'
+      }
+    }
+  }
+  if (limit === undefined) {
     return () => {
       for (let i = 0; i < BATCH; i++) fn()
     }
   }
   return () => {
-    const limit = Error.stackTraceLimit
-    Error.stackTraceLimit = 0
-    for (let i = 0; i < BATCH; i++) fn()
+    const before = Error.stackTraceLimit
     Error.stackTraceLimit = limit
+    for (let i = 0; i < BATCH; i++) fn()
+    Error.stackTraceLimit = before
   }
 }

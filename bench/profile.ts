@@ -3,8 +3,8 @@
  *
  *   npx tsx bench/profile.ts loop [seconds]      toErrorResponse on a SignError(22) and on a plain Error, in a
  *                                                tight loop (errors built once: this is the response builder)
- *   npx tsx bench/profile.ts express [a|b|c|d] [seconds]   an Express contender (default a) under autocannon
- *   npx tsx bench/profile.ts koa [a|b|c|d] [seconds]       the same on Koa
+ *   npx tsx bench/profile.ts express [contender] [seconds]   an Express contender (default a) under autocannon
+ *   npx tsx bench/profile.ts koa|fastify [contender] [seconds]  the same on Koa or Fastify (see contenders.ts)
  *
  * The profile (`node --cpu-prof`) is kept in node_modules/.cache/esign-errors-bench/profiles for Chrome
  * DevTools or speedscope.
@@ -46,7 +46,7 @@ if (mode === '--child') {
       { cwd: ROOT, stdio: 'inherit' },
     )
     if (child.status !== 0) throw new Error(`profiled loop exited with ${child.status}`)
-  } else if (mode === 'express' || mode === 'koa') {
+  } else if (mode === 'express' || mode === 'koa' || mode === 'fastify') {
     // Imported here so that the profiled loop does not load autocannon and tsup.
     const { load, startServer } = await import('./http.js')
     const server = await startServer(mode, contender, profileArgs)
@@ -57,7 +57,7 @@ if (mode === '--child') {
     )
     await server.stop()
   } else {
-    console.error('usage: profile.ts [loop [seconds] | express|koa [a|b|c|d] [seconds]]')
+    console.error('usage: profile.ts [loop [seconds] | express|koa|fastify [contender] [seconds]]')
     process.exit(2)
   }
   summarise()

@@ -1,29 +1,86 @@
 /**
- * One benchmark server per process: `tsx bench/server.ts <express|koa> <a|b|c|d>`.
+ * One benchmark server per process: `node server.js <express|koa|fastify> <contender>` (see contenders.ts).
  *
  * Each contender runs alone in its own process so that only the server under load competes with the load
  * generator for the CPU; idle contenders sleep. The port is sent to the parent over IPC; an IPC `'stop'`
  * message ends the process cleanly (which is also when `--cpu-prof` writes its profile).
  */
-import { createServer } from 'node:http'
+import { createServer, STATUS_CODES } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Codes, SignError, success } from 'esign-errors'
 import { errorHandler as expressErrorHandler } from 'esign-errors/express'
+import { errorHandler as fastifyErrorHandler } from 'esign-errors/fastify'
 import { errorHandler as koaErrorHandler } from 'esign-errors/koa'
 import type { NextFunction, Request, Response } from 'express'
 import express from 'express'
+import Fastify, { type FastifyInstance } from 'fastify'
 import createError from 'http-errors'
 import Koa from 'koa'
 import type { Contender, Framework } from './contenders.js'
-import { AppError, CONTENDERS, FRAMEWORKS, ROUTE } from './contenders.js'
+import { AppError, CONTENDERS_OF, FRAMEWORKS, ROUTE } from './contenders.js'
 
 const data = { documentId: 'D-1', pages: 3 }
 // A translation, so that an Accept-Language header is negotiated (the hostile-header rounds send one).
 const options = { messages: { fr: { 22: 'Mot de passe incorrect' } } }
 
+// What a hand-written service keeps about its own codes, to answer with the same body as (a).
+const HAND_TABLE: Record<number, { name: string; status: number; retryable: boolean }> = {
+  22: { name: 'WrongPassword', status: 401, retryable: false },
+}
+
+const ours = (contender: Contender) =>
+  contender === 'a' || contender === 'a2' || contender === 'p' || contender === 's'
+if (process.argv[3] === 's') SignError.stackTraces = 'server-errors'
+
+/** The headers (a) writes for a 401, in its order, with the content type of the chosen format. */
+function handHeaders(type: string, body: string): Record<string, string> {
+  return {
+    'content-type': type,
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+    'www-authenticate': 'Bearer',
+    'content-length': String(Buffer.byteLength(body)),
+  }
+}
+
+function handEnvelope(err: AppError): string {
+  const entry = HAND_TABLE[err.code]!
+  return JSON.stringify({
+    code: err.code,
+    name: entry.name,
+    message: err.message,
+    status: entry.status,
+    retryable: entry.retryable,
+  })
+}
+
+function handProblem(err: AppError, path: string, requestId?: string): string {
+  const entry = HAND_TABLE[err.code]!
+  const problem: Record<string, unknown> = {
+    type: 'about:blank',
+    title: STATUS_CODES[entry.status],
+    status: entry.status,
+    detail: err.message,
+    instance: path,
+    code: err.code,
+    name: entry.name,
+    retryable: entry.retryable,
+  }
+  if (requestId !== undefined) problem.requestId = requestId
+  return JSON.stringify(problem)
+}
+
+const pathOf = (url: string) => {
+  const query = url.indexOf('?')
+  return query === -1 ? url : url.slice(0, query)
+}
+
+const JSON_TYPE = 'application/json; charset=utf-8'
+const PROBLEM_TYPE = 'application/problem+json; charset=utf-8'
+
 function expressApp(contender: Contender): express.Express {
   const app = express()
-  if (contender === 'a') {
+  if (ours(contender)) {
     app.get(ROUTE, () => {
       throw new SignError(Codes.WrongPassword)
     })
@@ -35,6 +92,19 @@ function expressApp(contender: Contender): express.Express {
     app.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
       if (!(err instanceof AppError)) return next(err)
       res.status(401).json({ code: err.code, message: err.message })
+    })
+  } else if (contender === 'e' || contender === 'q') {
+    app.get(ROUTE, () => {
+      throw new AppError(22, 'Wrong password')
+    })
+    app.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
+      if (!(err instanceof AppError)) return next(err)
+      const problem = contender === 'q'
+      const body = problem ? handProblem(err, pathOf(req.originalUrl)) : handEnvelope(err)
+      const headers = handHeaders(problem ? PROBLEM_TYPE : JSON_TYPE, body)
+      res.statusCode = HAND_TABLE[err.code]!.status
+      for (const name in headers) res.setHeader(name, headers[name]!)
+      res.end(body)
     })
   } else if (contender === 'c') {
     app.get(ROUTE, () => {
@@ -53,7 +123,7 @@ function expressApp(contender: Contender): express.Express {
 
 function koaApp(contender: Contender): Koa {
   const app = new Koa()
-  if (contender === 'a') {
+  if (ours(contender)) {
     app.use(koaErrorHandler(options))
     app.use(() => {
       throw new SignError(Codes.WrongPassword)
@@ -66,6 +136,23 @@ function koaApp(contender: Contender): Koa {
         if (!(err instanceof AppError)) throw err
         ctx.status = 401
         ctx.body = { code: err.code, message: err.message }
+      }
+    })
+    app.use(() => {
+      throw new AppError(22, 'Wrong password')
+    })
+  } else if (contender === 'q') {
+    app.use(async (ctx, next) => {
+      try {
+        await next()
+      } catch (err) {
+        if (!(err instanceof AppError)) throw err
+        const body = handProblem(err, ctx.path)
+        ctx.status = HAND_TABLE[err.code]!.status
+        const headers = handHeaders(PROBLEM_TYPE, body)
+        // Koa sets Content-Length itself from a string body.
+        for (const name in headers) if (name !== 'content-length') ctx.res.setHeader(name, headers[name]!)
+        ctx.body = body
       }
     })
     app.use(() => {
@@ -92,20 +179,77 @@ function koaApp(contender: Contender): Koa {
   return app
 }
 
+function fastifyApp(contender: Contender): FastifyInstance {
+  const app = Fastify()
+  if (ours(contender)) {
+    app.setErrorHandler(fastifyErrorHandler(options))
+    app.get(ROUTE, async () => {
+      throw new SignError(Codes.WrongPassword)
+    })
+  } else if (contender === 'b') {
+    app.setErrorHandler((err, _request, reply) => {
+      if (!(err instanceof AppError)) throw err
+      reply.code(401).send({ code: err.code, message: err.message })
+    })
+    app.get(ROUTE, async () => {
+      throw new AppError(22, 'Wrong password')
+    })
+  } else if (contender === 'q') {
+    app.setErrorHandler((err, request, reply) => {
+      if (!(err instanceof AppError)) throw err
+      const body = handProblem(err, pathOf(request.url), request.id)
+      const headers = handHeaders(PROBLEM_TYPE, body)
+      delete (headers as Partial<typeof headers>)['content-length']
+      // Our handler sends the request id too (Fastify gives every request one).
+      reply
+        .code(HAND_TABLE[err.code]!.status)
+        .headers({ ...headers, 'x-request-id': request.id })
+        .send(body)
+    })
+    app.get(ROUTE, async () => {
+      throw new AppError(22, 'Wrong password')
+    })
+  } else if (contender === 'c') {
+    app.setErrorHandler((err: createError.HttpError, _request, reply) => {
+      reply.code(err.status).send({ code: err.status, message: err.message })
+    })
+    app.get(ROUTE, async () => {
+      throw createError(401)
+    })
+  } else {
+    app.get(ROUTE, async () => success(data))
+  }
+  return app
+}
+
 const [framework, contender] = process.argv.slice(2) as [Framework, Contender]
-if (!FRAMEWORKS.includes(framework) || !CONTENDERS.includes(contender)) {
-  console.error(`usage: server.ts <${FRAMEWORKS.join('|')}> <${CONTENDERS.join('|')}>`)
+if (!FRAMEWORKS.includes(framework) || !CONTENDERS_OF[framework]?.includes(contender)) {
+  console.error(`usage: server.ts <${FRAMEWORKS.join('|')}> <contender of that framework>`)
   process.exit(2)
 }
-const handler = framework === 'express' ? expressApp(contender) : koaApp(contender).callback()
-const server = createServer(handler)
-server.listen(0, '127.0.0.1', () => {
-  process.send?.({ port: (server.address() as AddressInfo).port })
-})
+
+let close: () => void
+if (framework === 'fastify') {
+  const app = fastifyApp(contender)
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  process.send?.({ port: (app.server.address() as AddressInfo).port })
+  close = () => {
+    app.server.closeAllConnections()
+    void app.close()
+  }
+} else {
+  const server = createServer(framework === 'express' ? expressApp(contender) : koaApp(contender).callback())
+  server.listen(0, '127.0.0.1', () => {
+    process.send?.({ port: (server.address() as AddressInfo).port })
+  })
+  close = () => {
+    server.closeAllConnections()
+    server.close()
+  }
+}
 process.on('message', (message) => {
   if (message !== 'stop') return
-  server.closeAllConnections()
-  server.close()
+  close()
   process.exit(0)
 })
 // Orphaned (the parent died without saying stop): do not linger.
