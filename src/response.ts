@@ -657,4 +657,3 @@ function safeCall(fn: (code: number) => string, code: number): string | undefine
     return undefined
   }
 }
-
