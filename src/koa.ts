@@ -13,7 +13,7 @@ import { REPLACED_HEADERS } from './headers.js'
 import { logsThroughRequest } from './log.js'
 import { methodNotAllowedError, notImplementedError } from './method-not-allowed.js'
 import type { ErrorHandlerOptions, ErrorResponse } from './response.js'
-import { createResponder } from './response.js'
+import { compileResponder } from './response.js'
 import { notFoundError } from './sign-error.js'
 
 export type { ErrorHandlerOptions } from './response.js'
@@ -34,7 +34,7 @@ export function errorHandler(options?: ErrorHandlerOptions<Context>): Middleware
   // By default Koa's own 'error' event does the logging. With a `log` of the user's own, Koa's default
   // listener would print every 5xx a second time: the event is then not emitted while that listener is
   // the app's only one.
-  const responder = createResponder(options, 'none')
+  const responder = compileResponder(options ?? {}, 'none')
   const reporting = reportingOf(options)
   return async function esignErrorHandler(ctx: Context, next: Next): Promise<void> {
     try {
@@ -88,7 +88,7 @@ export function errorHandler(options?: ErrorHandlerOptions<Context>): Middleware
  * })
  */
 export function handleStreamErrors(app: Koa, options?: ErrorHandlerOptions<Context>): void {
-  const responder = createResponder(options, 'none')
+  const responder = compileResponder(options ?? {}, 'none')
   const reporting = reportingOf(options)
   const onerror = function esignOnerror(this: Context, err: unknown): void {
     // Koa calls it with null when a response finishes without error.

@@ -155,12 +155,26 @@ export interface Responder<Req = RequestLike> {
 }
 
 /**
- * Compiles options once, for an adapter. `defaultLog` decides what happens when the user gave no `log`:
+ * Compiles options once: what an adapter for another framework builds at start-up, then calls per error.
+ * Throws a `TypeError` for a bad option, as `errorHandler()` does.
+ *
+ * @example
+ * const responder = createResponder({ problemBaseUrl: 'https://docs.example.com/errors/' })
+ * const response = responder.respond(err, req, res.statusCode)
+ * res.writeHead(response.status, response.headers).end(response.body)
+ * responder.log(response, err, req, res)
+ */
+export function createResponder<Req = RequestLike>(options: ErrorHandlerOptions<Req> = {}): Responder<Req> {
+  return compileResponder(options, 'console')
+}
+
+/**
+ * {@link createResponder} for the adapters. `defaultLog` decides what happens when the user gave no `log`:
  * Koa's adapter passes `'none'` because it hands errors to `app.emit('error')` instead.
  */
-export function createResponder<Req = RequestLike>(
-  options: ErrorHandlerOptions<Req> = {},
-  defaultLog: 'console' | 'none' = 'console',
+export function compileResponder<Req = RequestLike>(
+  options: ErrorHandlerOptions<Req>,
+  defaultLog: 'console' | 'none',
 ): Responder<Req> {
   const responder = compile(options, defaultLog, true)
   lastResortResponse ??= Object.freeze(compile({ format: 'json', log: false }, 'none', false).respond(null))

@@ -2,9 +2,12 @@ import {
   type CatalogEntry,
   type Code,
   Codes,
+  createResponder,
   defineCodes,
   describe,
+  type ErrorHandlerOptions,
   isSignError,
+  type RequestLike,
   SignError,
   type SuccessBody,
   success,
@@ -134,4 +137,12 @@ test('a SignError of a literal code is a SignError, and code 0 is refused by the
   expectTypeOf(() => new SignError(0)).toBeFunction()
   const fromUpstream: number = 41
   expectTypeOf(new SignError(fromUpstream).code).toEqualTypeOf<number>()
+})
+
+test('createResponder takes the options alone: the adapters own their default log', () => {
+  expectTypeOf(createResponder<RequestLike>).parameters.toEqualTypeOf<
+    [options?: ErrorHandlerOptions<RequestLike>]
+  >()
+  // @ts-expect-error no second parameter
+  createResponder({}, 'none')
 })
