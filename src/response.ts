@@ -1,6 +1,5 @@
-import { createRequire } from 'node:module'
-import type Negotiator from 'negotiator'
-import type statuses from 'statuses'
+import Negotiator from 'negotiator'
+import statuses from 'statuses'
 import { describe } from './codes.js'
 import { formatRetryAfter, HEADER_VALUE } from './headers.js'
 import type { CauseInfo, ClientErrorLevel, LogEntry, LogFunction, LoggerLike } from './log.js'
@@ -542,22 +541,13 @@ function close(
   return `${json}}`
 }
 
-// negotiator and statuses are required when first needed, not when the package loads: most processes that
-// import it answer no error in their first milliseconds, and many never negotiate. A require() of this
-// file's own, as in tracing.ts, works in both the ESM and the CommonJS builds.
-const lazyRequire = createRequire(import.meta.url)
-let reasons: typeof statuses.message | undefined
-let NegotiatorClass: typeof Negotiator | undefined
-
 function negotiator(headers: Record<string, string>): Negotiator {
-  NegotiatorClass ??= lazyRequire('negotiator') as typeof Negotiator
-  return new NegotiatorClass({ headers })
+  return new Negotiator({ headers })
 }
 
 /** The HTTP reason phrase of a status (`statuses`), or a generic one for an unregistered status. */
 export function reasonPhrase(status: number): string {
-  reasons ??= (lazyRequire('statuses') as typeof statuses).message
-  return ownEntry(reasons, status) ?? (status < 500 ? 'Client Error' : 'Server Error')
+  return ownEntry(statuses.message, status) ?? (status < 500 ? 'Client Error' : 'Server Error')
 }
 
 /**
