@@ -1,5 +1,7 @@
-import Negotiator from 'negotiator'
-import statuses from 'statuses'
+import type http from 'node:http'
+import { createRequire } from 'node:module'
+import type Negotiator from 'negotiator'
+import type statuses from 'statuses'
 import { describe } from './codes.js'
 import { formatRetryAfter, HEADER_VALUE } from './headers.js'
 import type { CauseInfo, ClientErrorLevel, LogEntry, LogFunction, LoggerLike } from './log.js'
@@ -541,13 +543,33 @@ function close(
   return `${json}}`
 }
 
-function negotiator(headers: Record<string, string>): Negotiator {
-  return new Negotiator({ headers })
+// negotiator and statuses are required when first needed, not when the package loads: together they are most
+// of what loading it would cost, and many processes never negotiate. A require() of this file's own works in
+// both the ESM and the CommonJS builds. A bundler cannot see it: in a server bundled into one file without
+// node_modules, negotiation is off (the JSON envelope is sent) and reason phrases are Node's own, rather than
+// the error path throwing.
+const lazyRequire = createRequire(import.meta.url)
+let reasons: Readonly<Record<number, string | undefined>> | undefined
+let NegotiatorClass: typeof Negotiator | null | undefined
+
+function negotiator(headers: Record<string, string>): Negotiator | undefined {
+  if (NegotiatorClass === undefined) NegotiatorClass = optional<typeof Negotiator>('negotiator') ?? null
+  return NegotiatorClass === null ? undefined : new NegotiatorClass({ headers })
+}
+
+function optional<T>(name: string): T | undefined {
+  try {
+    return lazyRequire(name) as T
+  } catch {
+    return undefined
+  }
 }
 
 /** The HTTP reason phrase of a status (`statuses`), or a generic one for an unregistered status. */
 export function reasonPhrase(status: number): string {
-  return ownEntry(statuses.message, status) ?? (status < 500 ? 'Client Error' : 'Server Error')
+  reasons ??=
+    optional<typeof statuses>('statuses')?.message ?? (lazyRequire('node:http') as typeof http).STATUS_CODES
+  return ownEntry(reasons, status) ?? (status < 500 ? 'Client Error' : 'Server Error')
 }
 
 /**
@@ -573,7 +595,7 @@ function kebab(name: string): string {
 
 const acceptsProblem = memo(
   (accept: string): boolean =>
-    /problem/i.test(accept) && negotiator({ accept }).mediaType(MEDIA_TYPES) === 'application/problem+json',
+    /problem/i.test(accept) && negotiator({ accept })?.mediaType(MEDIA_TYPES) === 'application/problem+json',
 )
 
 function prefersProblem(headers: RequestLike['headers']): boolean {
@@ -583,7 +605,7 @@ function prefersProblem(headers: RequestLike['headers']): boolean {
 
 /** Chooses among a handler's locales on `Accept-Language`. */
 function localePicker(locales: string[]): (headers: RequestLike['headers']) => string | undefined {
-  const pick = memo((language: string) => negotiator({ 'accept-language': language }).language(locales))
+  const pick = memo((language: string) => negotiator({ 'accept-language': language })?.language(locales))
   return (headers) => {
     const language = negotiable(headers, 'accept-language')
     return language === undefined ? undefined : pick(language)
