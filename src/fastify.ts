@@ -16,6 +16,7 @@ import type {
   RawServerBase,
   RouteGenericInterface,
 } from 'fastify'
+import { cutResponse } from './cut.js'
 import { REPLACED_HEADERS } from './headers.js'
 import { allowValue, methodNotAllowedError } from './method-not-allowed.js'
 import type { ErrorHandlerOptions, Responder } from './response.js'
@@ -92,7 +93,7 @@ function handlerFor(responder: Responder<AnyFastifyRequest>): FastifyErrorHandle
     if (raw.headersSent) {
       // Too late for a clean answer: end the connection so the client sees a cut answer, not a hang
       // (unless the answer is complete already).
-      if (!raw.writableEnded) raw.destroy()
+      cutResponse(raw)
       responder.log(response, error, request, raw)
       return
     }

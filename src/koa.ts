@@ -3,12 +3,12 @@
  *
  * @module esign-errors/koa
  */
-import { constants, type Http2Stream } from 'node:http2'
 import { finished, PassThrough, type Readable } from 'node:stream'
 import { format, inspect, types } from 'node:util'
 import type Koa from 'koa'
 import type { Context, Middleware, Next } from 'koa'
 import statuses from 'statuses'
+import { cutResponse } from './cut.js'
 import { REPLACED_HEADERS } from './headers.js'
 import { logsThroughRequest } from './log.js'
 import { methodNotAllowedError, notImplementedError } from './method-not-allowed.js'
@@ -173,14 +173,8 @@ function writeThrough(ctx: Context, response: ErrorResponse): void {
   }
 }
 
-/** Ends a response that cannot be answered any more, so the client sees it cut instead of waiting; never a finished one. */
 function cut(ctx: Context): void {
-  const res = ctx.res
-  if (res.writableEnded) return
-  // Over HTTP/2 a stream closed without an error code reads as a complete answer: reset it as failed.
-  const stream = (res as { stream?: { close?: unknown } }).stream
-  if (typeof stream?.close === 'function') (stream as Http2Stream).close(constants.NGHTTP2_INTERNAL_ERROR)
-  else res.destroy()
+  cutResponse(ctx.res)
 }
 
 /**

@@ -140,3 +140,17 @@ describe('Fastify over HTTP/2: connection-specific headers', () => {
     expect((await get(session, '/nowhere')).status).toBe(404)
   })
 })
+
+describe('Fastify over HTTP/2: an answer that had started', () => {
+  it('is reset with an error code, so the client cannot read a cut answer as complete', async () => {
+    const session = await serveHttp2((app) => {
+      app.get('/download', async (_request, reply) => {
+        reply.raw.writeHead(200, { 'content-type': 'text/csv' })
+        reply.raw.write('id,title\n')
+        await new Promise((resolve) => setTimeout(resolve, 20))
+        throw new Error('disk gone')
+      })
+    })
+    await expect(get(session, '/download')).rejects.toThrow(/NGHTTP2_INTERNAL_ERROR/)
+  })
+})
