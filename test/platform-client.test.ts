@@ -714,4 +714,33 @@ describe('secrets never leave', () => {
     }
     expect(logs).toHaveLength(9)
   })
+
+  it('a foreign error holding a long data value out of sight (non-enumerable, past 10,000 characters) is withheld', async () => {
+    const seen: string[] = []
+    const leaky = ((input: string | URL | Request, init?: RequestInit) => {
+      if (String(input).includes('/accesstoken?')) return fetch(input, init)
+      const url = new URL(String(input))
+      seen.push(url.searchParams.get('data') ?? '', url.searchParams.get('mac') ?? '')
+      const error = new TypeError('cannot reach the platform')
+      Object.defineProperty(error, 'url', { value: String(input), enumerable: false })
+      return Promise.reject(error)
+    }) as typeof fetch
+    const error = await rejectionOf(
+      client({ fetch: leaky, retry: false }).request({
+        method: 'GET',
+        path: 'contract/list',
+        payload: { note: 'x'.repeat(8000) },
+      }),
+    )
+    const [data, mac] = seen
+    expect(data!.length).toBeGreaterThan(10_000)
+    expect((error as SignError).code).toBe(4)
+    const printed = inspect(error, {
+      depth: Number.POSITIVE_INFINITY,
+      showHidden: true,
+      maxStringLength: Number.POSITIVE_INFINITY,
+    })
+    expect(printed).not.toContain(data!)
+    expect(printed).not.toContain(mac!)
+  })
 })

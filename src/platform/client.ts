@@ -280,7 +280,7 @@ export function createRequester(options: PlatformClientOptions): PlatformRequest
     } catch (error) {
       throw withSecretsOff(
         error,
-        used === undefined ? [apiSecret, ...secrets] : [apiSecret, used, ...secrets],
+        used === undefined ? [apiSecret, apiKey, ...secrets] : [apiSecret, apiKey, used, ...secrets],
       )
     }
   }
@@ -402,7 +402,14 @@ function scrubber(values: readonly string[]): (text: string) => string {
  */
 function withSecretsOff(error: unknown, values: readonly string[]): unknown {
   if (!isSignError(error)) return error
-  const printed = inspect(error, { depth: 8, showHidden: false })
+  // Everything inspect can reach: hidden properties, any depth, strings whole (a `data` is often longer than
+  // inspect's default 10,000 characters).
+  const printed = inspect(error, {
+    depth: Number.POSITIVE_INFINITY,
+    showHidden: true,
+    maxStringLength: Number.POSITIVE_INFINITY,
+    maxArrayLength: Number.POSITIVE_INFINITY,
+  })
   if (!values.some((value) => value.length > 0 && printed.includes(value))) return error
   return new SignError(error.code, {
     status: error.status,
