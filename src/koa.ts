@@ -10,7 +10,7 @@ import type { Context, Middleware, Next } from 'koa'
 import statuses from 'statuses'
 import { cutResponse } from './cut.js'
 import { REPLACED_HEADERS } from './headers.js'
-import { logsThroughRequest } from './log.js'
+import { logsThroughRequest, settled as swallowRejection } from './log.js'
 import { methodNotAllowedError, notImplementedError } from './method-not-allowed.js'
 import type { ErrorHandlerOptions, ErrorResponse } from './response.js'
 import { compileResponder } from './response.js'
@@ -208,8 +208,10 @@ function ownLog(reporting: Reporting, ctx: Context): boolean {
   return reporting.ownLog || (reporting.emit && logsThroughRequest(ctx, ctx.res))
 }
 
-// Koa's default listener throws on anything that is not an Error, and a user's listener may throw too:
-// neither may undo a response already built.
+// Koa's default listener throws on anything that is not an Error, and a user's listener may throw, or be
+// async and reject (an error tracker's `app.on('error', async (err) => send(err))`): none of that may undo a
+// response already built or end the process. So the listeners are called here, as `emit` would call them
+// (`rawListeners`, so that a `once` listener removes itself), each one guarded.
 function report(ctx: Context, err: unknown, status: number, ownLog: boolean): void {
   try {
     const app = ctx.app
@@ -220,7 +222,16 @@ function report(ctx: Context, err: unknown, status: number, ownLog: boolean): vo
       const printer = koaOnerror(app)
       if (app.listeners('error').every((listener) => listener === printer)) return
     }
-    app.emit('error', reportable(err, status), ctx)
+    const event = reportable(err, status)
+    for (const listener of app.rawListeners('error')) {
+      try {
+        swallowRejection(
+          (listener as (this: Koa, error: Error, ctx: Context) => unknown).call(app, event, ctx),
+        )
+      } catch {
+        // The next listener still hears of it, and the response stands.
+      }
+    }
   } catch {
     // The response stands.
   }

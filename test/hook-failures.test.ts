@@ -4,6 +4,9 @@
  */
 import { setImmediate as tick } from 'node:timers/promises'
 import { type ErrorHandlerOptions, SignError } from 'esign-errors'
+import { errorHandler as koaErrorHandler } from 'esign-errors/koa'
+import Koa from 'koa'
+import Koa2 from 'koa2'
 import request from 'supertest'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { APP_KINDS, buildApp, closeServers, serve } from './helpers/apps.js'
@@ -64,4 +67,38 @@ describe.each(APP_KINDS)('%s', (kind) => {
     for (let i = 0; i < 5; i++) await tick()
     expect(unhandled).toEqual([])
   })
+})
+
+describe.each([
+  ['Koa 3', Koa],
+  ['Koa 2', Koa2],
+])("%s: an 'error' listener of the app's own", (_name, App) => {
+  it.each([
+    ['is async and rejects', async () => Promise.reject(new Error('tracker down'))],
+    [
+      'throws',
+      () => {
+        throw new Error('tracker down')
+      },
+    ],
+  ])(
+    '%s: the answer stands, the next listener hears of it, nothing is left unhandled',
+    async (_how, first) => {
+      const app = new App()
+      const heard: unknown[] = []
+      app.on('error', first)
+      app.on('error', (error: unknown) => heard.push(error))
+      app.use(koaErrorHandler())
+      app.use(() => {
+        throw new SignError(4, { cause: new Error('db down') })
+      })
+      const server = await serve(app.callback())
+      const res = await request(server).get('/test')
+      expect(res.status).toBe(500)
+      expect(res.body.code).toBe(4)
+      expect(heard).toHaveLength(1)
+      for (let i = 0; i < 5; i++) await tick()
+      expect(unhandled).toEqual([])
+    },
+  )
 })
