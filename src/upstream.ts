@@ -303,8 +303,9 @@ export function readAnswer(body: unknown, fields: UpstreamFields | undefined): R
   if (typeof body === 'string') {
     try {
       value = JSON.parse(body)
-    } catch (error) {
-      return { ok: false, why: 'upstream answer is not JSON', cause: error }
+    } catch {
+      // V8's SyntaxError quotes the text around the fault, which may be a piece of `data` or `mac`.
+      return { ok: false, why: 'upstream answer is not JSON' }
     }
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
