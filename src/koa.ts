@@ -43,11 +43,14 @@ export function errorHandler(options?: ErrorHandlerOptions<Context>): Middleware
       if (ctx.headerSent || !ctx.writable) {
         // handleStreamErrors() installed its ctx.onerror: Koa hands it the rethrown error, and it cuts,
         // logs and reports; doing it here too would log the error twice.
-        if (!streamHandlers.has(ctx.onerror)) {
-          cut(ctx)
-          responder.log(responder.respond(err, ctx), err, ctx, ctx.res)
-        }
-        throw err
+        if (streamHandlers.has(ctx.onerror)) throw err
+        // Otherwise cut, log and report here, as for any other answer, and end: rethrown, the error would
+        // reach Koa's ctx.onerror, whose 'error' event Koa's printer prints whatever `log` says.
+        cut(ctx)
+        const response = responder.respond(err, ctx)
+        responder.log(response, err, ctx, ctx.res)
+        if (reporting.emit && response.status >= 500) report(ctx, err, response.status, ownLog(reporting, ctx))
+        return
       }
       const response = responder.respond(err, ctx, routeStatus(ctx))
       if (ctx.respond === false) {

@@ -811,6 +811,36 @@ describe.each([
     }
   })
 
+  it.each([
+    ['log: false: nothing is printed', { log: false }, 0, 0],
+    ['a log of its own: only that log hears of it', { log: 'own' }, 0, 1],
+    ['the default: Koa prints it once', {}, 1, 0],
+  ] as const)('an error after the headers went out, %s', async (_name, given, prints, logs) => {
+    const printed = vi.spyOn(console, 'error').mockImplementation(() => {})
+    const entries: LogEntry[] = []
+    try {
+      const app = new App()
+      app.use(errorHandler('log' in given && given.log === 'own' ? { log: (e) => entries.push(e) } : given))
+      app.use(async (ctx) => {
+        ctx.respond = false
+        ctx.res.writeHead(200, { 'content-type': 'text/plain' })
+        ctx.res.write('partial')
+        await new Promise((resolve) => setTimeout(resolve, 10))
+        throw new Error('disk gone')
+      })
+      const server = app.listen(0, '127.0.0.1')
+      servers.push(server)
+      await once(server, 'listening')
+      const received = await fetchRaw(server)
+      expect([received.text, received.complete, received.timedOut]).toEqual(['partial', false, false])
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      expect(printed).toHaveBeenCalledTimes(prints)
+      expect(entries).toHaveLength(logs)
+    } finally {
+      printed.mockRestore()
+    }
+  })
+
   it('what is emitted for a 4xx lifted to 5xx keeps the thrown error as its cause and its stack', async () => {
     const thrown = new SignError(Codes.WrongPassword)
     const { server, emitted } = await serve(
