@@ -1,4 +1,5 @@
 import { inspect } from 'node:util'
+import { isRetryAfter } from '../headers.js'
 import type { StatusOverrides } from '../normalize.js'
 import { checkStatusOverrides } from '../normalize.js'
 import { isSignError, SignError } from '../sign-error.js'
@@ -421,13 +422,16 @@ function withSecretsOff(error: unknown, values: readonly string[]): unknown {
   })
 }
 
-/** Milliseconds of a `Retry-After`: seconds or an HTTP date; anything else is no delay asked. */
+/**
+ * Milliseconds of a `Retry-After`: delay-seconds or an HTTP date, as `isRetryAfter` reads them for our own
+ * answers; anything else (`1.5`, which `Date.parse` would take for a date in 2001) is no delay asked.
+ */
 export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
   if (header === null) return undefined
   const text = header.trim()
-  if (/^\d{1,10}$/.test(text)) return Number(text) * 1000
-  const date = Date.parse(text)
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now)
+  if (!isRetryAfter(text)) return undefined
+  if (/^\d+$/.test(text)) return Number(text) * 1000
+  return Math.max(0, Date.parse(text) - now)
 }
 
 /** Exponential backoff with full jitter, at least the `Retry-After`; `undefined` when it asks too long. */
