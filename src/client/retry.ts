@@ -19,8 +19,9 @@ export interface RetryOptions {
 }
 
 /**
- * Calls `fn` until it succeeds, retrying only what may succeed later: an `ApiError` that is `retryable`, and a
- * `TypeError`, which is how `fetch` reports a network failure. Waits what `Retry-After` asked for when the
+ * Calls `fn` until it succeeds, retrying only what may succeed later: an `ApiError` that is `retryable`, and
+ * the `TypeError` with which `fetch` reports a network failure (`Failed to fetch`, `fetch failed`, …; any
+ * other `TypeError` is a bug and is thrown at once). Waits what `Retry-After` asked for when the
  * answer said, else an exponential backoff with full jitter; never longer than `maxDelayMs`.
  *
  * @example
@@ -44,7 +45,7 @@ export async function retry<T>(fn: (attempt: number) => Promise<T>, options: Ret
     } catch (error) {
       // An abort during the call wins over whatever the call failed with.
       signal?.throwIfAborted()
-      const retryable = isApiError(error) ? error.retryable : error instanceof TypeError
+      const retryable = isApiError(error) ? error.retryable : isNetworkError(error)
       if (!retryable || attempt >= attempts) throw error
       const asked = isApiError(error) ? error.retryAfterMs : undefined
       const delay = Math.min(
@@ -55,6 +56,23 @@ export async function retry<T>(fn: (attempt: number) => Promise<T>, options: Ret
       await sleep(delay, signal)
     }
   }
+}
+
+// What fetch rejects with when no answer came: Chromium, Firefox, Safari (old and new), Node's undici (also
+// 'terminated' for a body cut short), and the common polyfills. Any other TypeError is a bug in `fn`:
+// retrying it would hide it and repeat whatever the call had done.
+const NETWORK_MESSAGES = new Set([
+  'Failed to fetch',
+  'NetworkError when attempting to fetch resource.',
+  'The Internet connection appears to be offline.',
+  'Load failed',
+  'Network request failed',
+  'fetch failed',
+  'terminated',
+])
+
+function isNetworkError(error: unknown): boolean {
+  return error instanceof TypeError && NETWORK_MESSAGES.has(error.message)
 }
 
 function wait(ms: number, signal?: AbortSignal): Promise<void> {

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { ApiError, retry } from 'esign-errors/client'
 import { describe, expect, it } from 'vitest'
 
@@ -37,15 +39,44 @@ describe('what retry retries', () => {
     expect(h.calls).toEqual([1, 2, 3])
   })
 
-  it('a fetch network failure (TypeError)', async () => {
-    const h = harness([new TypeError('fetch failed')])
+  it.each([
+    'fetch failed',
+    'terminated',
+    'Failed to fetch',
+    'NetworkError when attempting to fetch resource.',
+    'Load failed',
+    'The Internet connection appears to be offline.',
+    'Network request failed',
+  ])('a fetch network failure: TypeError %j', async (message) => {
+    const h = harness([new TypeError(message)])
     expect(await retry(h.fn, { sleep: h.sleep, random: () => 0 })).toBe('done')
     expect(h.calls).toEqual([1, 2])
+  })
+
+  it('a real network failure of fetch: nothing listens on the port', async () => {
+    const server = createServer()
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const { port } = server.address() as AddressInfo
+    await new Promise<void>((resolve) => server.close(() => resolve()))
+    const waits: number[] = []
+    const failure = await retry(() => fetch(`http://127.0.0.1:${port}/`), {
+      attempts: 2,
+      sleep: async (ms) => {
+        waits.push(ms)
+      },
+    }).catch((error: unknown) => error)
+    expect(failure).toBeInstanceOf(TypeError)
+    expect(waits).toHaveLength(1)
   })
 
   it.each([
     ['an ApiError that is not retryable', apiError(22, false)],
     ['a plain Error', new Error('bug')],
+    // A bug in the caller's own code: retrying would hide it and repeat what the call had done.
+    [
+      'a TypeError that is no network failure',
+      new TypeError("Cannot read properties of undefined (reading 'id')"),
+    ],
     ['a RangeError', new RangeError('bad')],
     ['an AbortError', new DOMException('aborted', 'AbortError')],
     ['a string', 'nope'],
@@ -81,16 +112,20 @@ describe('how long retry waits', () => {
   })
 
   it('full jitter spans zero to the ceiling', async () => {
-    const h = harness([new TypeError('x'), new TypeError('x')])
+    const h = harness([new TypeError('Failed to fetch'), new TypeError('Failed to fetch')])
     await retry(h.fn, { baseDelayMs: 100, sleep: h.sleep, random: () => 0 })
     expect(h.waits).toEqual([0, 0])
-    const high = harness([new TypeError('x'), new TypeError('x')])
+    const high = harness([new TypeError('Failed to fetch'), new TypeError('Failed to fetch')])
     await retry(high.fn, { baseDelayMs: 100, sleep: high.sleep, random: () => 0.999 })
     expect(high.waits).toEqual([99, 199])
   })
 
   it('defaults: 3 tries, 300 ms base', async () => {
-    const h = harness([new TypeError('x'), new TypeError('x'), new TypeError('x')])
+    const h = harness([
+      new TypeError('Failed to fetch'),
+      new TypeError('Failed to fetch'),
+      new TypeError('Failed to fetch'),
+    ])
     await expect(retry(h.fn, { sleep: h.sleep, random: () => 0.5 })).rejects.toThrow(TypeError)
     expect(h.waits).toEqual([150, 300])
   })
@@ -154,7 +189,7 @@ describe('aborting', () => {
   it('an abort from onRetry stops before the wait', async () => {
     const controller = new AbortController()
     const reason = new Error('stop')
-    const h = harness([new TypeError('x')])
+    const h = harness([new TypeError('Failed to fetch')])
     const started = Date.now()
     const run = retry(h.fn, {
       signal: controller.signal,
