@@ -434,6 +434,11 @@ function checkOptions(options: ErrorHandlerOptions<never>): void {
     if (!LANGUAGE_TAG.test(locale)) fail(`messages key ${JSON.stringify(locale)} is not a language tag`)
     if (typeof table !== 'object' || table === null)
       fail(`messages.${locale} must be an object of code -> message`)
+    for (const [code, text] of Object.entries(table)) {
+      // A problem's `detail` must be a string (RFC 9457), and the envelope's `message` says it is one.
+      if (typeof text !== 'string' || text === '')
+        fail(`messages.${locale}[${code}] must be a non-empty string`)
+    }
   }
   if (
     problemBaseUrl !== undefined &&

@@ -97,6 +97,14 @@ describe('options refused when the handler is built', () => {
     expect(() => createResponder({ problemBaseUrl })).toThrow(/problemBaseUrl must be a URI reference/)
   })
 
+  it.each([
+    [{ fr: { 22: 123 } }, 'errorHandler: messages.fr[22] must be a non-empty string'],
+    [{ fr: { 22: '' } }, 'errorHandler: messages.fr[22] must be a non-empty string'],
+    [{ de: { 41: null } }, 'errorHandler: messages.de[41] must be a non-empty string'],
+  ])('a translation that is not a string: %j', (messages, message) => {
+    expect(() => createResponder({ messages } as never)).toThrow(new TypeError(message))
+  })
+
   it('accepts absolute and relative URI references', () => {
     for (const problemBaseUrl of ['https://docs.example.com/errors/', '/errors/', 'urn:example:errors:']) {
       expect(() => createResponder({ problemBaseUrl })).not.toThrow()
