@@ -212,7 +212,9 @@ function toLogger(
  * (abstract-logging) has none, and must not swallow the errors the console would show.
  */
 function requestLogger(req: unknown): LoggerLike | undefined {
-  if (typeof req !== 'object' || req === null) return undefined
+  // Own property only: pino-http, koa-pino-logger and Fastify all set it on the request itself, and a `log`
+  // another package put on Object.prototype must not take over the error log.
+  if (typeof req !== 'object' || req === null || !Object.hasOwn(req, 'log')) return undefined
   const log = (req as { log?: unknown }).log
   if (typeof log !== 'object' || log === null) return undefined
   const logger = log as LoggerLike & { level?: unknown }
@@ -225,7 +227,12 @@ function requestLogger(req: unknown): LoggerLike | undefined {
 
 /** pino-http (and koa-pino-logger, built on it) keeps the loggers of a response in `res.allLogs`. */
 function watchedByPinoHttp(res: unknown): boolean {
-  return typeof res === 'object' && res !== null && Array.isArray((res as { allLogs?: unknown }).allLogs)
+  return (
+    typeof res === 'object' &&
+    res !== null &&
+    Object.hasOwn(res, 'allLogs') &&
+    Array.isArray((res as { allLogs?: unknown }).allLogs)
+  )
 }
 
 function methodOf(req: unknown): string | undefined {

@@ -79,6 +79,26 @@ describe('a polluted Object.prototype is never read as a table or an option', ()
     expect(response.requestId).toBeUndefined()
   })
 
+  it('a logger on Object.prototype.log does not take over the error log', () => {
+    const seen: unknown[] = []
+    pollute('log', { level: 'info', error: (entry: unknown) => seen.push(entry), warn: () => {} })
+    const printed: unknown[] = []
+    const original = console.error
+    console.error = (...args: unknown[]) => {
+      printed.push(args)
+    }
+    try {
+      const responder = createResponder()
+      const request = { method: 'GET', url: '/x', headers: {} }
+      const thrown = new Error('db down')
+      responder.log(responder.respond(thrown, request), thrown, request, {})
+    } finally {
+      console.error = original
+    }
+    expect(seen).toEqual([])
+    expect(printed).toHaveLength(1)
+  })
+
   it('a code past the catalog does not find an entry on the prototype', () => {
     pollute(5000, { code: 5000, name: 'Forged', status: 200, message: 'x', retryable: true })
     expect(describeCode(5000)).toBeUndefined()
