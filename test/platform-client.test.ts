@@ -371,7 +371,8 @@ describe('retries', () => {
       client({ retry: { maxRetryAfterMs: 5000 } }).accountInformation({ signal: controller.signal }),
     )
     expect(error).toBe(reason)
-    expect(Date.now() - started).toBeLessThan(1500)
+    // Sooner than the 3 s asked: the wait was cut, whatever the load of the machine.
+    expect(Date.now() - started).toBeLessThan(2900)
     expect(calls('account/infomation')).toHaveLength(1)
   })
 

@@ -169,7 +169,8 @@ describe('aborting', () => {
     const started = Date.now()
     setTimeout(() => controller.abort(reason), 50)
     await expect(retry(h.fn, { signal: controller.signal, maxDelayMs: 30_000 })).rejects.toBe(reason)
-    expect(Date.now() - started).toBeLessThan(2000)
+    // Far sooner than the 20-30 s wait it would otherwise be; room for a loaded machine.
+    expect(Date.now() - started).toBeLessThan(10_000)
     expect(h.calls).toEqual([1])
   })
 
@@ -198,7 +199,8 @@ describe('aborting', () => {
       onRetry: () => controller.abort(reason),
     })
     await expect(run).rejects.toBe(reason)
-    expect(Date.now() - started).toBeLessThan(2000)
+    // Far sooner than the 20-30 s wait it would otherwise be; room for a loaded machine.
+    expect(Date.now() - started).toBeLessThan(10_000)
   })
 
   it('waits the real time it says, with the default timer', async () => {
