@@ -49,7 +49,8 @@ export function errorHandler(options?: ErrorHandlerOptions<Context>): Middleware
         cut(ctx)
         const response = responder.respond(err, ctx)
         responder.log(response, err, ctx, ctx.res)
-        if (reporting.emit && response.status >= 500) report(ctx, err, response.status, ownLog(reporting, ctx))
+        if (reporting.emit && response.status >= 500)
+          report(ctx, err, response.status, ownLog(reporting, ctx))
         return
       }
       const response = responder.respond(err, ctx, routeStatus(ctx))
