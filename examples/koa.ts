@@ -96,7 +96,7 @@ export function createApp(destination: DestinationStream = process.stdout): Koa 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const host = process.env.HOST ?? '127.0.0.1'
   const port = Number(process.env.PORT ?? 3002)
-  createApp().listen(port, host, () => {
+  const server = createApp().listen(port, host, () => {
     const base = `http://${host}:${port}`
     console.log(`esign-errors demo (Koa) on ${base}. Try:
   curl -i -X POST ${base}/login -H 'content-type: application/json' -d '{"password":"secret"}'   # 200, code 0
@@ -111,5 +111,12 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   curl -i ${base}/documents/D-1/file                                      # 500, code 4: a stream that failed
   curl -i ${base}/login                                                   # 405, code 7, Allow: POST
   curl -i ${base}/nowhere                                                 # 404, code 7`)
+  })
+  server.on('error', (error: NodeJS.ErrnoException) => {
+    // A busy port must not look like a running demo: say which port, and exit non-zero.
+    console.error(
+      `esign-errors demo (Koa): cannot listen on ${host}:${port} (${error.code ?? error.message})`,
+    )
+    process.exit(1)
   })
 }

@@ -1,6 +1,4 @@
-import { spawn } from 'node:child_process'
-import { once } from 'node:events'
-import { createServer, request as httpRequest } from 'node:http'
+import { request as httpRequest } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Codes, type ErrorHandlerOptions, type LogEntry, SignError, toErrorResponse } from 'esign-errors'
 import { type AnyFastifyRequest, errorHandler, notFound } from 'esign-errors/fastify'
@@ -421,33 +419,6 @@ describe('examples/fastify.ts', () => {
       expect(printed).not.toHaveBeenCalled()
     } finally {
       printed.mockRestore()
-    }
-  })
-
-  it('on a busy port, says which port and exits non-zero instead of printing its banner', async () => {
-    const busy = createServer()
-    busy.listen(0, '127.0.0.1')
-    await once(busy, 'listening')
-    const port = (busy.address() as AddressInfo).port
-    try {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'examples/fastify.ts'], {
-        env: { ...process.env, PORT: String(port), HOST: '127.0.0.1' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      })
-      let stdout = ''
-      let stderr = ''
-      child.stdout.on('data', (chunk: Buffer) => {
-        stdout += chunk
-      })
-      child.stderr.on('data', (chunk: Buffer) => {
-        stderr += chunk
-      })
-      const [code] = (await once(child, 'exit')) as [number | null]
-      expect(code).toBe(1)
-      expect(stdout).toBe('')
-      expect(stderr).toBe(`esign-errors demo (Fastify): cannot listen on 127.0.0.1:${port} (EADDRINUSE)\n`)
-    } finally {
-      busy.close()
     }
   })
 })
