@@ -13,6 +13,7 @@ import createHttpError from 'http-errors'
 import Koa, { type Context } from 'koa'
 import Koa2 from 'koa2'
 import { afterEach, describe, expect, it } from 'vitest'
+import { http2Get as get } from './helpers/raw-clients.js'
 
 const NOT_FOUND_41 =
   '{"code":41,"name":"DocumentNotFound","message":"Document does not exist","status":404,"retryable":false}'
@@ -38,41 +39,6 @@ afterEach(async () => {
   for (const session of sessions.splice(0)) session.destroy()
   await Promise.all(servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))))
 })
-
-interface Answer {
-  status: number | undefined
-  headers: Record<string, unknown>
-  body: string
-  /** The stream was reset or the session failed: the answer was cut. */
-  cut: boolean
-}
-
-/** One GET over the session; rejects when the stream stays unanswered for two seconds. */
-function get(session: ClientHttp2Session, path: string): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const stream = session.request({ ':path': path })
-    const timer = setTimeout(() => {
-      stream.close()
-      reject(new Error(`no answer to ${path}`))
-    }, 2000)
-    let headers: Record<string, unknown> = {}
-    let body = ''
-    const done = (cut: boolean) => {
-      clearTimeout(timer)
-      resolve({ status: headers[':status'] as number | undefined, headers, body, cut })
-    }
-    stream.on('response', (received) => {
-      headers = { ...received }
-    })
-    stream.setEncoding('utf8')
-    stream.on('data', (chunk: string) => {
-      body += chunk
-    })
-    stream.on('end', () => done(false))
-    stream.on('error', () => done(true))
-    stream.end()
-  })
-}
 
 describe.each([
   ['Koa 3', Koa],

@@ -3,8 +3,7 @@
  * handleStreamErrors() puts the standard answer there. Real Koa 2 and 3 apps over real sockets.
  */
 import { once } from 'node:events'
-import { request as httpRequest, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { Server } from 'node:http'
 import { Readable } from 'node:stream'
 import { Codes, type ErrorHandlerOptions, type LogEntry, SignError } from 'esign-errors'
 import { errorHandler, handleStreamErrors } from 'esign-errors/koa'
@@ -12,6 +11,7 @@ import Koa, { type Context } from 'koa'
 import Koa2 from 'koa2'
 import request from 'supertest'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { fetchRaw } from './helpers/raw-clients.js'
 
 const servers: Server[] = []
 
@@ -44,43 +44,6 @@ function failingMidway(err: Error): Readable {
       this.push('partial')
       setTimeout(() => this.destroy(err), 50)
     },
-  })
-}
-
-interface Received {
-  status: number | undefined
-  text: string
-  complete: boolean
-  timedOut: boolean
-}
-
-/** One GET over a fresh connection, given up after `timeoutMs`: a response left hanging shows as `timedOut`. */
-function fetchRaw(server: Server, path = '/', timeoutMs = 2000): Promise<Received> {
-  const { port } = server.address() as AddressInfo
-  return new Promise((resolve) => {
-    const received: Received = { status: undefined, text: '', complete: false, timedOut: false }
-    const timer = setTimeout(() => {
-      req.destroy()
-      resolve({ ...received, timedOut: true })
-    }, timeoutMs)
-    const req = httpRequest({ host: '127.0.0.1', port, path, agent: false }, (res) => {
-      received.status = res.statusCode
-      res.setEncoding('utf8')
-      res.on('data', (chunk: string) => {
-        received.text += chunk
-      })
-      res.on('error', () => {})
-      res.on('close', () => {
-        clearTimeout(timer)
-        resolve({ ...received, complete: res.complete })
-      })
-    })
-    // A connection cut before any answer is a result too.
-    req.on('error', () => {
-      clearTimeout(timer)
-      resolve(received)
-    })
-    req.end()
   })
 }
 
@@ -137,7 +100,7 @@ describe.each([
     const failure = new Error('upstream closed')
     const { server, emitted } = await serve(() => failingMidway(failure), { log })
     const res = await fetchRaw(server)
-    expect(res).toEqual({ status: 200, text: 'partial', complete: false, timedOut: false })
+    expect(res).toMatchObject({ status: 200, text: 'partial', complete: false, timedOut: false })
     await vi.waitFor(() => expect(log).toHaveBeenCalledTimes(1))
     expect(log.mock.calls[0]?.[0]).toMatchObject({ level: 'error', status: 500, code: 4, err: failure })
     expect(emitted).toEqual([failure])

@@ -13,51 +13,11 @@ import request from 'supertest'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createApp } from '../examples/koa.js'
 import { settle, sink } from './helpers/log-lines.js'
+import { fetchRaw } from './helpers/raw-clients.js'
 
 const JSON_TYPE = 'application/json; charset=utf-8'
 
 const servers: Server[] = []
-
-/** What a raw client saw: `timedOut` when the server neither answered nor closed within the window. */
-interface Received {
-  status: number | undefined
-  headers: Record<string, string | string[] | undefined>
-  text: string
-  complete: boolean
-  timedOut: boolean
-}
-
-/** One request over a fresh connection, given up after `timeoutMs`: a hung socket shows as `timedOut`. */
-function fetchRaw(server: Server, path = '/', method = 'GET', timeoutMs = 2000): Promise<Received> {
-  const { port } = server.address() as AddressInfo
-  return new Promise((resolve, reject) => {
-    let received: Received = { status: undefined, headers: {}, text: '', complete: false, timedOut: false }
-    const timer = setTimeout(() => {
-      received = { ...received, timedOut: true }
-      req.destroy()
-      resolve(received)
-    }, timeoutMs)
-    const req = httpRequest({ host: '127.0.0.1', port, path, method, agent: false }, (res) => {
-      received.status = res.statusCode
-      received.headers = res.headers
-      res.setEncoding('utf8')
-      res.on('data', (chunk: string) => {
-        received.text += chunk
-      })
-      res.on('error', () => {})
-      res.on('close', () => {
-        clearTimeout(timer)
-        resolve({ ...received, complete: res.complete })
-      })
-    })
-    req.on('error', (err) => {
-      clearTimeout(timer)
-      if (received.status === undefined) reject(err)
-      else resolve(received)
-    })
-    req.end()
-  })
-}
 
 afterEach(async () => {
   const open = servers.splice(0)
