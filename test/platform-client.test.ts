@@ -2,13 +2,14 @@ import { createCipheriv, createHash } from 'node:crypto'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { inspect } from 'node:util'
-import { createResponder, isSignError, type SignError, type UpstreamError } from 'esign-errors'
+import { createResponder, type SignError, type UpstreamError } from 'esign-errors'
 import { createPlatformClient, type PlatformClientOptions } from 'esign-errors/platform'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { z } from 'zod'
 import { z as z3 } from 'zod3'
 import { DEMO_API_KEY, DEMO_API_SECRET, type FakePlatform, startPlatform } from '../examples/fake-platform.js'
 import { retryAfterMs } from '../src/platform/client.js'
+import { rejectionOf, signErrorOf } from './helpers/rejections.js'
 
 let platform: FakePlatform
 beforeEach(async () => {
@@ -39,21 +40,6 @@ function client(options: Partial<PlatformClientOptions> = {}) {
     retry: { baseDelayMs: 10, maxDelayMs: 20 },
     ...options,
   })
-}
-
-async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise
-  } catch (error) {
-    return error
-  }
-  throw new Error('expected a rejection, got a value')
-}
-
-async function signErrorOf(promise: Promise<unknown>): Promise<SignError> {
-  const error = await rejectionOf(promise)
-  expect(isSignError(error)).toBe(true)
-  return error as SignError
 }
 
 const calls = (path: string) => platform.received.filter((call) => call.path === path)

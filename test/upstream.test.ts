@@ -8,21 +8,7 @@ import request from 'supertest'
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest'
 import { z } from 'zod'
 import { type FakePlatform, HUGE_BYTES, startFakePlatform } from './helpers/fake-platform.js'
-
-async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise
-  } catch (error) {
-    return error
-  }
-  throw new Error('expected a rejection, got a value')
-}
-
-async function signErrorOf(promise: Promise<unknown>): Promise<SignError> {
-  const error = await rejectionOf(promise)
-  expect(error).toBeInstanceOf(SignError)
-  return error as SignError
-}
+import { rejectionOf, signErrorOf } from './helpers/rejections.js'
 
 function thrownBy(fn: () => unknown): unknown {
   try {
