@@ -5,7 +5,8 @@
  * where its imports of express, koa and http-errors still resolve, and the children run it on plain Node:
  * two dozen children each compiling TypeScript at start-up would cost seconds of CPU on a busy machine.
  */
-import { type ChildProcess, fork } from 'node:child_process'
+import { type ChildProcess, execFileSync, fork } from 'node:child_process'
+import { availableParallelism } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
 import { build } from 'tsup'
@@ -21,6 +22,8 @@ export interface Server {
   framework: Framework
   contender: Contender
   port: number
+  /** CPU time the server process has used so far, user and system, in µs. */
+  cpu(): Promise<number>
   /** Asks the child to exit and waits for it (killed after 5 s). */
   stop(): Promise<void>
 }
@@ -46,11 +49,19 @@ function bundleServer(): Promise<string> {
   return bundled
 }
 
-/** Starts one contender in its own Node process; `nodeArgs` go before the script (e.g. `--cpu-prof`). */
+/** How a contender is started. */
+export interface StartOptions {
+  /** Node options before the script (e.g. `--cpu-prof`). */
+  nodeArgs?: string[] | undefined
+  /** Pin the server, every thread of it, to this CPU (Linux `taskset`); see {@link canPin}. */
+  cpu?: number
+}
+
+/** Starts one contender in its own Node process. */
 export async function startServer(
   framework: Framework,
   contender: Contender,
-  nodeArgs: string[] = [],
+  { nodeArgs = [], cpu }: StartOptions = {},
 ): Promise<Server> {
   const child = fork(await bundleServer(), [framework, contender], {
     cwd: ROOT,
@@ -58,7 +69,7 @@ export async function startServer(
     env: { ...process.env, NODE_ENV: 'production' },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })
-  return new Promise((resolve, reject) => {
+  const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill()
       reject(new Error(`${framework} ${contender}: no port within ${START_TIMEOUT_MS} ms`))
@@ -70,9 +81,47 @@ export async function startServer(
     child.once('message', (message) => {
       clearTimeout(timer)
       child.removeAllListeners('exit')
-      const port = (message as { port: number }).port
-      resolve({ framework, contender, port, stop: () => stopChild(child) })
+      resolve((message as { port: number }).port)
     })
+  })
+  // Pinned once listening: by then Node has started the threads it starts with (V8's workers, libuv's pool
+  // if anything used it), and `-a` moves every one of them; threads started later inherit the mask.
+  if (cpu !== undefined && child.pid !== undefined) pin(child.pid, cpu)
+  return {
+    framework,
+    contender,
+    port,
+    stop: () => stopChild(child),
+    cpu: () => usageOf(child),
+  }
+}
+
+/** Whether this machine can pin processes to CPUs: Linux with `taskset`, and at least two CPUs. */
+export function canPin(): boolean {
+  if (process.platform !== 'linux' || availableParallelism() < 2) return false
+  try {
+    execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' })
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Pins a process and all its threads to one CPU. */
+export function pin(pid: number, cpu: number): void {
+  execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' })
+}
+
+function usageOf(child: ChildProcess): Promise<number> {
+  return new Promise((resolve) => {
+    const listener = (message: unknown) => {
+      const usage = (message as { usage?: number }).usage
+      if (usage === undefined) return
+      child.off('message', listener)
+      resolve(usage)
+    }
+    child.on('message', listener)
+    child.send('usage')
   })
 }
 

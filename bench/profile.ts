@@ -5,40 +5,36 @@
  *                                                tight loop (errors built once: this is the response builder)
  *   npx tsx bench/profile.ts express [contender] [seconds]   an Express contender (default a) under autocannon
  *   npx tsx bench/profile.ts koa|fastify [contender] [seconds]  the same on Koa or Fastify (see contenders.ts)
+ *   … --no-inlining                              V8 inlines callees into their callers, whose self time
+ *                                                then holds theirs: this keeps each function's time its own
+ *
+ * For a server, the hottest lines of src/ and bench/ are printed too.
  *
  * The profile (`node --cpu-prof`) is kept in node_modules/.cache/esign-errors-bench/profiles for Chrome
  * DevTools or speedscope.
  */
 import { spawnSync } from 'node:child_process'
-import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { mkdirSync, readdirSync, rmSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { Codes, SignError, toErrorResponse } from 'esign-errors'
 import { CONTENDERS, type Contender } from './contenders.js'
+import { hotLines, OWNER_LABELS, type SelfTime, summarise } from './cpu-profile.js'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const DIR = `${ROOT}node_modules/.cache/esign-errors-bench/profiles`
-const BUNDLE = `${ROOT}node_modules/.cache/esign-errors-bench/server.js`
-
-interface ProfileNode {
-  id: number
-  callFrame: { functionName: string; url: string; lineNumber: number }
-}
-interface Profile {
-  nodes: ProfileNode[]
-  samples: number[]
-}
 
 const args = process.argv.slice(2)
 const mode = args[0] ?? 'loop'
 const contender = (CONTENDERS as readonly string[]).includes(args[1] ?? '') ? (args[1] as Contender) : 'a'
 const seconds = Number(args.find((arg, i) => i > 0 && /^\d+(\.\d+)?$/.test(arg)) ?? 5)
+const inlining = !args.includes('--no-inlining')
 
 if (mode === '--child') {
   loop(seconds)
 } else {
   rmSync(DIR, { recursive: true, force: true })
   mkdirSync(DIR, { recursive: true })
-  const profileArgs = ['--cpu-prof', `--cpu-prof-dir=${DIR}`]
+  const profileArgs = ['--cpu-prof', `--cpu-prof-dir=${DIR}`, ...(inlining ? [] : ['--no-turbo-inlining'])]
   if (mode === 'loop') {
     const child = spawnSync(
       process.execPath,
@@ -49,7 +45,7 @@ if (mode === '--child') {
   } else if (mode === 'express' || mode === 'koa' || mode === 'fastify') {
     // Imported here so that the profiled loop does not load autocannon and tsup.
     const { load, startServer } = await import('./http.js')
-    const server = await startServer(mode, contender, profileArgs)
+    const server = await startServer(mode, contender, { nodeArgs: profileArgs })
     await load(server, 1)
     const result = await load(server, seconds)
     console.log(
@@ -60,7 +56,7 @@ if (mode === '--child') {
     console.error('usage: profile.ts [loop [seconds] | express|koa|fastify [contender] [seconds]]')
     process.exit(2)
   }
-  summarise()
+  print(mode !== 'loop')
 }
 
 function loop(limit: number): void {
@@ -86,53 +82,28 @@ function loop(limit: number): void {
   )
 }
 
-/** Where a profile frame comes from: the bundle is split back into its sources by esbuild's `// path` marks. */
-function locator(): (url: string, line: number) => string {
-  let marks: { line: number; file: string }[] = []
-  try {
-    marks = readFileSync(BUNDLE, 'utf8')
-      .split('\n')
-      .flatMap((text, line) =>
-        /^\/\/ (src|bench)\/[\w./-]+\.ts$/.test(text) ? [{ line, file: text.slice(3) }] : [],
-      )
-  } catch {
-    // No bundle yet: only the loop was profiled.
-  }
-  return (url, line) => {
-    if (url.endsWith('/esign-errors-bench/server.js')) {
-      const mark = marks.findLast((candidate) => candidate.line <= line)
-      return mark ? mark.file : 'bench bundle'
-    }
-    return url.replace(`file://${ROOT}`, '').replace(/^.*\/node_modules\//, '') || '(native)'
-  }
-}
-
-function summarise(): void {
+function print(server: boolean): void {
   const file = readdirSync(DIR).find((name) => name.endsWith('.cpuprofile'))
   if (!file) throw new Error(`no profile written in ${DIR}`)
-  const profile = JSON.parse(readFileSync(`${DIR}/${file}`, 'utf8')) as Profile
-  const where = locator()
-  const byId = new Map(profile.nodes.map((node) => [node.id, node]))
-  const self = new Map<string, { hits: number; source: string }>()
-  let busy = 0
-  for (const id of profile.samples) {
-    const frame = byId.get(id)!.callFrame
-    if (frame.functionName === '(idle)') continue
-    busy++
-    const source = where(frame.url, frame.lineNumber)
-    const name = `${frame.functionName || '(anonymous)'}  ${source}`
-    const entry = self.get(name) ?? { hits: 0, source }
-    entry.hits++
-    self.set(name, entry)
-  }
-  const ranked = [...self].sort((a, b) => b[1].hits - a[1].hits)
-  const print = (rows: typeof ranked) => {
-    for (const [name, { hits }] of rows)
-      console.log(`  ${((100 * hits) / busy).toFixed(1).padStart(5)}%  ${name}`)
+  const { busy, functions, owners } = summarise(`${DIR}/${file}`)
+  const percent = (share: number) => `${(100 * share).toFixed(1).padStart(5)}%`
+  const rows = (list: SelfTime[]) => {
+    for (const { name, hits } of list) console.log(`  ${percent(hits / busy)}  ${name}`)
   }
   console.log(`\nprofile ${DIR}/${file}: ${busy} busy samples`)
+  console.log('self time by owner:')
+  for (const [owner, share] of [...owners].sort((a, b) => b[1] - a[1]))
+    console.log(`  ${percent(share)}  ${OWNER_LABELS[owner]}`)
   console.log('top self time, everything:')
-  print(ranked.slice(0, 20))
+  rows(functions.slice(0, 20))
   console.log('top self time, src/:')
-  print(ranked.filter(([, { source }]) => source.startsWith('src/')).slice(0, 12))
+  rows(functions.filter(({ source }) => source.startsWith('src/')).slice(0, 12))
+  if (!server) return
+  const { lines } = hotLines(`${DIR}/${file}`, 15)
+  console.log('hottest lines of src/ and bench/:')
+  for (const line of lines) {
+    console.log(
+      `  ${percent(line.ticks / busy)}  ${line.source} ${line.functionName}: ${line.text.slice(0, 100)}`,
+    )
+  }
 }

@@ -43,15 +43,17 @@ function handHeaders(type: string, body: string): Record<string, string> {
   }
 }
 
-function handEnvelope(err: AppError): string {
+function handEnvelope(err: AppError, requestId?: string): string {
   const entry = HAND_TABLE[err.code]!
-  return JSON.stringify({
+  const envelope: Record<string, unknown> = {
     code: err.code,
     name: entry.name,
     message: err.message,
     status: entry.status,
     retryable: entry.retryable,
-  })
+  }
+  if (requestId !== undefined) envelope.requestId = requestId
+  return JSON.stringify(envelope)
 }
 
 function handProblem(err: AppError, path: string, requestId?: string): string {
@@ -141,15 +143,16 @@ function koaApp(contender: Contender): Koa {
     app.use(() => {
       throw new AppError(22, 'Wrong password')
     })
-  } else if (contender === 'q') {
+  } else if (contender === 'e' || contender === 'q') {
     app.use(async (ctx, next) => {
       try {
         await next()
       } catch (err) {
         if (!(err instanceof AppError)) throw err
-        const body = handProblem(err, ctx.path)
+        const problem = contender === 'q'
+        const body = problem ? handProblem(err, ctx.path) : handEnvelope(err)
         ctx.status = HAND_TABLE[err.code]!.status
-        const headers = handHeaders(PROBLEM_TYPE, body)
+        const headers = handHeaders(problem ? PROBLEM_TYPE : JSON_TYPE, body)
         // Koa sets Content-Length itself from a string body.
         for (const name in headers) if (name !== 'content-length') ctx.res.setHeader(name, headers[name]!)
         ctx.body = body
@@ -194,11 +197,12 @@ function fastifyApp(contender: Contender): FastifyInstance {
     app.get(ROUTE, async () => {
       throw new AppError(22, 'Wrong password')
     })
-  } else if (contender === 'q') {
+  } else if (contender === 'e' || contender === 'q') {
     app.setErrorHandler((err, request, reply) => {
       if (!(err instanceof AppError)) throw err
-      const body = handProblem(err, pathOf(request.url), request.id)
-      const headers = handHeaders(PROBLEM_TYPE, body)
+      const problem = contender === 'q'
+      const body = problem ? handProblem(err, pathOf(request.url), request.id) : handEnvelope(err, request.id)
+      const headers = handHeaders(problem ? PROBLEM_TYPE : JSON_TYPE, body)
       delete (headers as Partial<typeof headers>)['content-length']
       // Our handler sends the request id too (Fastify gives every request one).
       reply
@@ -248,6 +252,11 @@ if (framework === 'fastify') {
   }
 }
 process.on('message', (message) => {
+  if (message === 'usage') {
+    const { user, system } = process.cpuUsage()
+    process.send?.({ usage: user + system })
+    return
+  }
   if (message !== 'stop') return
   close()
   process.exit(0)
