@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
 import { build } from 'tsup'
 import type { Contender, Framework } from './contenders.js'
-import { expectedBody, expectedStatus, ROUTE, requestHeaders } from './contenders.js'
+import { EXPECTED_STATUS, expectedBody, ROUTE, requestHeaders } from './contenders.js'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const OUT_DIR = `${ROOT}node_modules/.cache/esign-errors-bench`
@@ -167,7 +167,7 @@ export async function load(
     headers: { ...requestHeaders(server.contender), ...headers },
   })
   const total = result.requests.total
-  const expected = result.statusCodeStats?.[`${expectedStatus(server.contender)}`]?.count ?? 0
+  const expected = result.statusCodeStats?.[`${EXPECTED_STATUS}`]?.count ?? 0
   return {
     rps: total / result.duration,
     total,
@@ -198,6 +198,6 @@ export async function probe(server: Server): Promise<Probe> {
     status: response.status,
     body,
     headerNames,
-    ok: response.status === expectedStatus(server.contender) && body.includes(expectedBody(server.contender)),
+    ok: response.status === EXPECTED_STATUS && body.includes(expectedBody(server.contender)),
   }
 }
