@@ -176,8 +176,8 @@ function pairsOf(framework: Framework): Pair[] {
     { top: 's', bottom: fair, target: NO_STACK_TARGET[framework] },
     { top: 'a', bottom: 'c', target: 1.05 },
   ]
-  // Express: against res.json too. Koa and Fastify: against the same answer written by hand.
-  pairs.push(fair === 'b' ? { top: 'a', bottom: 'e', target: 1.0 } : { top: 'a', bottom: 'b', target: 0.97 })
+  // Against a handler that answers less than the contract asks (two headers, a 38-byte body): a lower bar.
+  pairs.push({ top: 'a', bottom: 'b', target: 0.97 })
   return pairs
 }
 
@@ -263,7 +263,7 @@ async function measureHttp(): Promise<HttpResults> {
 
 /** Per framework, the contenders whose CPU time is split by owner: ours, the fair one, and the problem+json pair. */
 function profiled(framework: Framework): Contender[] {
-  return [...new Set<Contender>(['a', 'e', FAIR[framework], 's', 'p', 'q'])]
+  return ['a', 'e', 'b', 's', 'p', 'q']
 }
 
 type OwnerResults = Map<Key, { perAnswer: number; owners: Map<Owner, number> }>
