@@ -261,10 +261,8 @@ async function measureHttp(): Promise<HttpResults> {
   return results
 }
 
-/** Per framework, the contenders whose CPU time is split by owner: ours, the fair one, and the problem+json pair. */
-function profiled(framework: Framework): Contender[] {
-  return ['a', 'e', 'b', 's', 'p', 'q']
-}
+/** The contenders whose CPU time is split by owner: ours, both hand-written ones, and the problem+json pair. */
+const PROFILED: readonly Contender[] = ['a', 'e', 'b', 's', 'p', 'q']
 
 type OwnerResults = Map<Key, { perAnswer: number; owners: Map<Owner, number> }>
 
@@ -278,7 +276,7 @@ async function measureOwners(): Promise<OwnerResults> {
   const results: OwnerResults = new Map()
   for (const framework of frameworks) {
     progress(`profiles: ${framework} ...`)
-    const contenders = profiled(framework)
+    const contenders = PROFILED
     const runs = await runGroup(
       framework,
       contenders.map((contender) => ({
@@ -308,7 +306,7 @@ function printOwners(results: OwnerResults): void {
   console.log(`| framework | contender | all | ${OWNERS.join(' | ')} |`)
   console.log(`| --- | --- | ---: | ${OWNERS.map(() => '---:').join(' | ')} |`)
   for (const framework of frameworks) {
-    for (const contender of profiled(framework)) {
+    for (const contender of PROFILED) {
       const { perAnswer, owners } = results.get(`${framework}/${contender}`)!
       const cells = OWNERS.map((owner) => fmt(perAnswer * owners.get(owner)!, 1))
       console.log(`| ${framework} | (${contender}) | ${fmt(perAnswer, 1)} | ${cells.join(' | ')} |`)
