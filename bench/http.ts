@@ -24,6 +24,10 @@ export interface Server {
   port: number
   /** CPU time the server process has used so far, user and system, in µs. */
   cpu(): Promise<number>
+  /** Starts V8's CPU profiler in the server (a sample every millisecond, V8's default). */
+  startProfile(): Promise<void>
+  /** Stops it and writes the profile (`.cpuprofile` JSON) to `file`. */
+  stopProfile(file: string): Promise<void>
   /** Asks the child to exit and waits for it (killed after 5 s). */
   stop(): Promise<void>
 }
@@ -92,7 +96,13 @@ export async function startServer(
     contender,
     port,
     stop: () => stopChild(child),
-    cpu: () => usageOf(child),
+    cpu: () => ask<number>(child, 'usage', 'usage'),
+    startProfile: async () => {
+      await ask(child, 'profile', 'profiling')
+    },
+    stopProfile: async (file) => {
+      await ask(child, { profileTo: file }, 'profiled')
+    },
   }
 }
 
@@ -112,16 +122,16 @@ export function pin(pid: number, cpu: number): void {
   execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' })
 }
 
-function usageOf(child: ChildProcess): Promise<number> {
+/** Sends `message` to the server and resolves with the `key` member of its first reply that has one. */
+function ask<T>(child: ChildProcess, message: unknown, key: string): Promise<T> {
   return new Promise((resolve) => {
-    const listener = (message: unknown) => {
-      const usage = (message as { usage?: number }).usage
-      if (usage === undefined) return
+    const listener = (reply: unknown) => {
+      if (typeof reply !== 'object' || reply === null || !(key in reply)) return
       child.off('message', listener)
-      resolve(usage)
+      resolve((reply as Record<string, T>)[key]!)
     }
     child.on('message', listener)
-    child.send('usage')
+    child.send(message as string)
   })
 }
 

@@ -28,6 +28,8 @@ const { values: flags } = parseArgs({
     // With --http: the CPU profiles by owner too.
     profile: { type: 'boolean', default: false },
     framework: { type: 'string', multiple: true },
+    // With --http: only these pairs, e.g. --pair a/e (the A/A control always runs).
+    pair: { type: 'string', multiple: true },
     rounds: { type: 'string' },
     seconds: { type: 'string' },
     warmup: { type: 'string' },
@@ -178,7 +180,10 @@ function pairsOf(framework: Framework): Pair[] {
   ]
   // Against a handler that answers less than the contract asks (two headers, a 38-byte body): a lower bar.
   pairs.push({ top: 'a', bottom: 'b', target: 0.97 })
-  return pairs
+  const only = flags.pair
+  return only === undefined
+    ? pairs
+    : pairs.filter(({ top, bottom, target }) => target === undefined || only.includes(`${top}/${bottom}`))
 }
 
 type PairKey = `${Framework} ${Contender}/${Contender}`
@@ -199,23 +204,26 @@ const SERVER_CPU = 1
 interface Slot {
   contender: Contender
   headers?: Record<string, string>
-  /** Node options of the server process (e.g. `--cpu-prof`). */
-  nodeArgs?: string[]
 }
 
 /**
  * One group: fresh servers, all pinned to the same CPU, warmed up together and then loaded at the same time.
  * Whatever else the machine does during the load slows every server of the group alike, so the ratios
  * between them hold where absolute figures do not. The slots are started and loaded in the order given.
+ * With `profiles`, each server's measured load (not its start nor its warm-up) is CPU-profiled into the file
+ * of the same index.
  */
-async function runGroup(framework: Framework, slots: readonly Slot[], check: boolean): Promise<Measured[]> {
+async function runGroup(
+  framework: Framework,
+  slots: readonly Slot[],
+  {
+    check = false,
+    profiles,
+    seconds = config.seconds,
+  }: { check?: boolean; profiles?: readonly string[]; seconds?: number } = {},
+): Promise<Measured[]> {
   const started = await Promise.all(
-    slots.map((slot) =>
-      startServer(framework, slot.contender, {
-        nodeArgs: slot.nodeArgs,
-        ...(pinned ? { cpu: SERVER_CPU } : {}),
-      }),
-    ),
+    slots.map((slot) => startServer(framework, slot.contender, pinned ? { cpu: SERVER_CPU } : {})),
   )
   live.push(...started)
   try {
@@ -223,11 +231,13 @@ async function runGroup(framework: Framework, slots: readonly Slot[], check: boo
     await Promise.all(
       started.map((server, i) => load(server, config.warmupSeconds, CONNECTIONS, slots[i]!.headers)),
     )
+    if (profiles) await Promise.all(started.map((server) => server.startProfile()))
     const before = await Promise.all(started.map((server) => server.cpu()))
     const loads = await Promise.all(
-      started.map((server, i) => load(server, config.seconds, CONNECTIONS, slots[i]!.headers)),
+      started.map((server, i) => load(server, seconds, CONNECTIONS, slots[i]!.headers)),
     )
     const after = await Promise.all(started.map((server) => server.cpu()))
+    if (profiles) await Promise.all(started.map((server, i) => server.stopProfile(profiles[i]!)))
     return loads.map((run, i) => ({ ...run, cpuPerResponse: (after[i]! - before[i]!) / run.total }))
   } finally {
     await Promise.all(started.map((server) => server.stop()))
@@ -250,7 +260,7 @@ async function measureHttp(): Promise<HttpResults> {
         const runs = await runGroup(
           framework,
           order.map((contender) => ({ contender })),
-          round === 0,
+          { check: round === 0 },
         )
         const [top, bottom] = round % 2 === 0 ? [runs[0]!, runs[1]!] : [runs[1]!, runs[0]!]
         const key = pairKey(framework, pair)
@@ -261,14 +271,22 @@ async function measureHttp(): Promise<HttpResults> {
   return results
 }
 
-/** The contenders whose CPU time is split by owner: ours, both hand-written ones, and the problem+json pair. */
-const PROFILED: readonly Contender[] = ['a', 'e', 'b', 's', 'p', 'q']
+/**
+ * The pairs whose CPU time is split by owner: ours against the same answer by hand, the stack-free 401 against
+ * the smaller hand-written answer, and the problem+json pair.
+ */
+const PROFILED: readonly [Contender, Contender][] = [
+  ['a', 'e'],
+  ['s', 'b'],
+  ['p', 'q'],
+]
 
 type OwnerResults = Map<Key, { perAnswer: number; owners: Map<Owner, number> }>
 
 /**
- * One more group per framework, each server under `--cpu-prof`: its CPU time per answer, split by whose code
- * it was spent in. The sampling costs a little, so these figures are a little above the HTTP table's.
+ * Per framework, each profiled pair once more, as in the rounds, with V8's CPU profiler on during the load:
+ * each server's CPU time per answer, split by whose code it was spent in. Sampling costs a little, so these
+ * figures are a little above the HTTP table's.
  */
 async function measureOwners(): Promise<OwnerResults> {
   rmSync(PROFILE_DIR, { recursive: true, force: true })
@@ -276,22 +294,18 @@ async function measureOwners(): Promise<OwnerResults> {
   const results: OwnerResults = new Map()
   for (const framework of frameworks) {
     progress(`profiles: ${framework} ...`)
-    const contenders = PROFILED
-    const runs = await runGroup(
-      framework,
-      contenders.map((contender) => ({
-        contender,
-        nodeArgs: [
-          '--cpu-prof',
-          `--cpu-prof-dir=${PROFILE_DIR}`,
-          `--cpu-prof-name=${framework}-${contender}.cpuprofile`,
-        ],
-      })),
-      false,
-    )
-    for (const [i, contender] of contenders.entries()) {
-      const { owners } = summarise(`${PROFILE_DIR}/${framework}-${contender}.cpuprofile`)
-      results.set(`${framework}/${contender}`, { perAnswer: runs[i]!.cpuPerResponse, owners })
+    for (const pair of PROFILED) {
+      const files = pair.map((contender) => `${PROFILE_DIR}/${framework}-${contender}.cpuprofile`)
+      const runs = await runGroup(
+        framework,
+        pair.map((contender) => ({ contender })),
+        // Twice the rounds' load: V8 samples once a millisecond, and each server has half a CPU.
+        { profiles: files, seconds: 2 * config.seconds },
+      )
+      for (const [i, contender] of pair.entries()) {
+        const { owners } = summarise(files[i]!)
+        results.set(`${framework}/${contender}`, { perAnswer: runs[i]!.cpuPerResponse, owners })
+      }
     }
   }
   return results
@@ -299,14 +313,14 @@ async function measureOwners(): Promise<OwnerResults> {
 
 function printOwners(results: OwnerResults): void {
   console.log(
-    '## Whose code each answer costs (server CPU µs per answer, split by the self time of a CPU profile taken ' +
-      'during a load of its own, one group per framework as above)',
+    '## Whose code each answer costs (server CPU µs per answer, split by the self time of a CPU profile of ' +
+      'the load, each pair measured once more as in the rounds, the profiler on after the warm-up)',
   )
   console.log('')
   console.log(`| framework | contender | all | ${OWNERS.join(' | ')} |`)
   console.log(`| --- | --- | ---: | ${OWNERS.map(() => '---:').join(' | ')} |`)
   for (const framework of frameworks) {
-    for (const contender of PROFILED) {
+    for (const contender of PROFILED.flat()) {
       const { perAnswer, owners } = results.get(`${framework}/${contender}`)!
       const cells = OWNERS.map((owner) => fmt(perAnswer * owners.get(owner)!, 1))
       console.log(`| ${framework} | (${contender}) | ${fmt(perAnswer, 1)} | ${cells.join(' | ')} |`)
@@ -515,7 +529,6 @@ async function measureHeaders(): Promise<HeaderResults> {
       const runs = await runGroup(
         framework,
         sets.map((set) => ({ contender: 'a', headers: HEADER_SETS[set] })),
-        false,
       )
       sets.forEach((set, i) => {
         const run = runs[i]!

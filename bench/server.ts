@@ -2,10 +2,13 @@
  * One benchmark server per process: `node server.js <express|koa|fastify> <contender>` (see contenders.ts).
  *
  * Each contender runs alone in its own process so that only the server under load competes with the load
- * generator for the CPU; idle contenders sleep. The port is sent to the parent over IPC; an IPC `'stop'`
- * message ends the process cleanly (which is also when `--cpu-prof` writes its profile).
+ * generator for the CPU; idle contenders sleep. The port is sent to the parent over IPC; IPC messages ask for
+ * the process's CPU time (`'usage'`), start and stop a CPU profile (`'profile'`, `{ profileTo }`) and end the
+ * process cleanly (`'stop'`, which is also when `--cpu-prof` writes its profile).
  */
+import { writeFileSync } from 'node:fs'
 import { createServer, STATUS_CODES } from 'node:http'
+import { Session } from 'node:inspector'
 import type { AddressInfo } from 'node:net'
 import { Codes, SignError } from 'esign-errors'
 import { errorHandler as expressErrorHandler } from 'esign-errors/express'
@@ -240,15 +243,35 @@ if (framework === 'fastify') {
     server.close()
   }
 }
-process.on('message', (message) => {
+// The profiler is started and stopped on request, so that a profile holds the measured load only: not the
+// start-up, nor the warm-up while V8 still runs the error path unoptimised.
+let profiler: Session | undefined
+
+function post<T = unknown>(method: string, params?: object): Promise<T> {
+  return new Promise((resolve, reject) => {
+    profiler!.post(method, params, (error, result) => (error ? reject(error) : resolve(result as T)))
+  })
+}
+
+process.on('message', async (message: unknown) => {
   if (message === 'usage') {
     const { user, system } = process.cpuUsage()
     process.send?.({ usage: user + system })
-    return
+  } else if (message === 'profile') {
+    profiler = new Session()
+    profiler.connect()
+    await post('Profiler.enable')
+    await post('Profiler.start')
+    process.send?.({ profiling: true })
+  } else if (typeof message === 'object' && message !== null && 'profileTo' in message) {
+    const { profile } = await post<{ profile: unknown }>('Profiler.stop')
+    writeFileSync(String(message.profileTo), JSON.stringify(profile))
+    profiler?.disconnect()
+    process.send?.({ profiled: true })
+  } else if (message === 'stop') {
+    close()
+    process.exit(0)
   }
-  if (message !== 'stop') return
-  close()
-  process.exit(0)
 })
 // Orphaned (the parent died without saying stop): do not linger.
 process.on('disconnect', () => process.exit(0))
