@@ -50,6 +50,7 @@ const config = {
   seconds: number(flags.seconds, quick ? 1.5 : 3),
   warmupSeconds: number(flags.warmup, quick ? 1.5 : 3),
   headerRounds: quick ? 2 : 5,
+  profileRounds: quick ? 1 : 3,
   microRounds: quick ? 5 : 11,
   microMs: quick ? 40 : 200,
   loadSamples: quick ? 7 : 21,
@@ -291,41 +292,75 @@ type OwnerResults = Map<Key, { perAnswer: number; owners: Map<Owner, number> }>
 async function measureOwners(): Promise<OwnerResults> {
   rmSync(PROFILE_DIR, { recursive: true, force: true })
   mkdirSync(PROFILE_DIR, { recursive: true })
-  const results: OwnerResults = new Map()
-  for (const framework of frameworks) {
-    progress(`profiles: ${framework} ...`)
-    for (const pair of PROFILED) {
-      const files = pair.map((contender) => `${PROFILE_DIR}/${framework}-${contender}.cpuprofile`)
-      const runs = await runGroup(
-        framework,
-        pair.map((contender) => ({ contender })),
-        // Twice the rounds' load: V8 samples once a millisecond, and each server has half a CPU.
-        { profiles: files, seconds: 2 * config.seconds },
-      )
-      for (const [i, contender] of pair.entries()) {
-        const { owners } = summarise(files[i]!)
-        results.set(`${framework}/${contender}`, { perAnswer: runs[i]!.cpuPerResponse, owners })
+  // Per contender, summed over rounds: CPU µs, answers, and CPU µs per owner (a round's CPU times its share).
+  const sums = new Map<Key, { cpu: number; answers: number; owners: Map<Owner, number> }>()
+  for (let round = 0; round < config.profileRounds; round++) {
+    for (const framework of rotate(frameworks, round)) {
+      progress(`profiles: round ${round + 1}/${config.profileRounds}, ${framework} ...`)
+      for (const pair of PROFILED) {
+        const order = round % 2 === 0 ? pair : ([pair[1], pair[0]] as const)
+        const files = order.map(
+          (contender) => `${PROFILE_DIR}/${framework}-${contender}-${round + 1}.cpuprofile`,
+        )
+        const runs = await runGroup(
+          framework,
+          order.map((contender) => ({ contender })),
+          // Twice the rounds' load: V8 samples once a millisecond, and each server has half a CPU.
+          { profiles: files, seconds: 2 * config.seconds },
+        )
+        for (const [i, contender] of order.entries()) {
+          const { owners } = summarise(files[i]!)
+          const run = runs[i]!
+          const cpu = run.cpuPerResponse * run.total
+          const key: Key = `${framework}/${contender}`
+          const sum = sums.get(key) ?? {
+            cpu: 0,
+            answers: 0,
+            owners: new Map(OWNERS.map((owner) => [owner, 0])),
+          }
+          sum.cpu += cpu
+          sum.answers += run.total
+          for (const [owner, share] of owners) sum.owners.set(owner, sum.owners.get(owner)! + cpu * share)
+          sums.set(key, sum)
+        }
       }
     }
+  }
+  const results: OwnerResults = new Map()
+  for (const [key, { cpu, answers, owners }] of sums) {
+    const perAnswer = cpu / answers
+    results.set(key, {
+      perAnswer,
+      owners: new Map([...owners].map(([owner, total]) => [owner, total / cpu])),
+    })
   }
   return results
 }
 
 function printOwners(results: OwnerResults): void {
   console.log(
-    '## Whose code each answer costs (server CPU µs per answer, split by the self time of a CPU profile of ' +
-      'the load, each pair measured once more as in the rounds, the profiler on after the warm-up)',
+    `## Whose code each answer costs (server CPU µs per answer over ${config.profileRounds} more rounds of the ` +
+      'profiled pairs, split by the self time of CPU profiles of the loads, the profiler on after the warm-up)',
   )
   console.log('')
-  console.log(`| framework | contender | all | ${OWNERS.join(' | ')} |`)
-  console.log(`| --- | --- | ---: | ${OWNERS.map(() => '---:').join(' | ')} |`)
+  console.log(`| framework | contender | all | error path (ours + contender) | ${OWNERS.join(' | ')} |`)
+  console.log(`| --- | --- | ---: | ---: | ${OWNERS.map(() => '---:').join(' | ')} |`)
   for (const framework of frameworks) {
     for (const contender of PROFILED.flat()) {
       const { perAnswer, owners } = results.get(`${framework}/${contender}`)!
       const cells = OWNERS.map((owner) => fmt(perAnswer * owners.get(owner)!, 1))
-      console.log(`| ${framework} | (${contender}) | ${fmt(perAnswer, 1)} | ${cells.join(' | ')} |`)
+      const errorPath = perAnswer * (owners.get('ours')! + owners.get('contender')!)
+      console.log(
+        `| ${framework} | (${contender}) | ${fmt(perAnswer, 1)} | ${fmt(errorPath, 1)} | ${cells.join(' | ')} |`,
+      )
     }
   }
+  console.log('')
+  console.log(
+    "The error path is the code that differs between contenders: the route's throw with the error's " +
+      'construction (its stack capture), and the handler. Everything else is what the framework and Node do ' +
+      'with a request and its answer.',
+  )
   console.log('')
   for (const owner of OWNERS) console.log(`- ${owner}: ${OWNER_LABELS[owner]}`)
   console.log(`- profiles: ${PROFILE_DIR}`)
