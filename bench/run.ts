@@ -43,7 +43,7 @@ const frameworks = (flags.framework ?? FRAMEWORKS).map((name) => {
 })
 const number = (text: string | undefined, fallback: number) => (text === undefined ? fallback : Number(text))
 // Per round, every pair of contenders as two fresh servers on one CPU, warmed up and then loaded together (see
-// measureHttp): 21 pairs, so a full run is about 20 minutes in all and a quick one about 5. Two servers sharing
+// measureHttp): 21 pairs, so a full run is about 26 minutes in all and a quick one about 6. Two servers sharing
 // a CPU for 3 s of warm-up get some 1.5 s of CPU each, enough for V8 to optimise the error path.
 const config = {
   rounds: number(flags.rounds, quick ? 3 : 7),
