@@ -122,15 +122,27 @@ export function pin(pid: number, cpu: number): void {
   execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' })
 }
 
-/** Sends `message` to the server and resolves with the `key` member of its first reply that has one. */
+/**
+ * Sends `message` to the server and resolves with the `key` member of its first reply that has one; rejects
+ * if the server exits first, so that a crashed server stops the run rather than hanging it.
+ */
 function ask<T>(child: ChildProcess, message: unknown, key: string): Promise<T> {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const listener = (reply: unknown) => {
       if (typeof reply !== 'object' || reply === null || !(key in reply)) return
-      child.off('message', listener)
+      done()
       resolve((reply as Record<string, T>)[key]!)
     }
+    const exited = (code: number | null) => {
+      done()
+      reject(new Error(`server exited (${code}) before answering ${JSON.stringify(message)}`))
+    }
+    const done = () => {
+      child.off('message', listener)
+      child.off('exit', exited)
+    }
     child.on('message', listener)
+    child.once('exit', exited)
     child.send(message as string)
   })
 }

@@ -1,8 +1,8 @@
 /**
  * One benchmark server per process: `node server.js <express|koa|fastify> <contender>` (see contenders.ts).
  *
- * Each contender runs alone in its own process so that only the server under load competes with the load
- * generator for the CPU; idle contenders sleep. The port is sent to the parent over IPC; IPC messages ask for
+ * Each contender runs in its own process, started fresh for each pair of a round (see run.ts), so that no
+ * contender inherits another app's JIT state. The port is sent to the parent over IPC; IPC messages ask for
  * the process's CPU time (`'usage'`), start and stop a CPU profile (`'profile'`, `{ profileTo }`) and end the
  * process cleanly (`'stop'`, which is also when `--cpu-prof` writes its profile).
  */
