@@ -1,5 +1,7 @@
 /**
  * `npm run bench [-- --quick]`: micro-benchmarks, then HTTP contenders side by side, then ratios and targets.
+ * `-- --http [--profile] [--framework koa] [--pair a/e] [--rounds N] [--seconds S] [--warmup S]`: the HTTP
+ * pairs alone, for work on one ratio (bench/README.md, "Reproduce").
  *
  * The figures are a report, not a gate: the process exits 0 even when a target is missed. It exits 1 only
  * when the harness itself fails (a server that does not start or answers the wrong thing).
@@ -41,7 +43,12 @@ const frameworks = (flags.framework ?? FRAMEWORKS).map((name) => {
     throw new Error(`--framework: ${name} is not one of ${FRAMEWORKS}`)
   return name as Framework
 })
-const number = (text: string | undefined, fallback: number) => (text === undefined ? fallback : Number(text))
+function number(text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback
+  const value = Number(text)
+  if (!(value > 0)) throw new Error(`--rounds, --seconds and --warmup take a positive number, got ${text}`)
+  return value
+}
 // Per round, every pair of contenders as two fresh servers on one CPU, warmed up and then loaded together (see
 // measureHttp): 21 pairs, so a full run is about 26 minutes in all and a quick one about 6. Two servers sharing
 // a CPU for 3 s of warm-up get some 1.5 s of CPU each, enough for V8 to optimise the error path.
