@@ -3,6 +3,7 @@
  *
  * @module esign-errors/express
  */
+import { STATUS_CODES } from 'node:http'
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express'
 import { REPLACED_HEADERS } from './headers.js'
 import { methodNotAllowedError } from './method-not-allowed.js'
@@ -35,9 +36,12 @@ export function errorHandler(options?: ErrorHandlerOptions<Request>): ErrorReque
     for (const name of res.getHeaderNames()) if (REPLACED_HEADERS.has(name)) res.removeHeader(name)
     res.statusCode = response.status
     // A reason phrase the route set for its own answer would otherwise stay on the error's status line.
-    // Written only then: a store on Express's response object is one of the costlier lines of this handler
-    // in a CPU profile, and Node writes the reason phrase of the status itself when none is set.
-    if (res.statusMessage !== undefined) res.statusMessage = reasonPhrase(response.status)
+    // Written only then, or for a status Node has no phrase for (it would write `unknown`): a store on
+    // Express's response object is one of the costlier lines of this handler in a CPU profile, and Node
+    // writes the status's own phrase when none is set.
+    if (res.statusMessage !== undefined || STATUS_CODES[response.status] === undefined) {
+      res.statusMessage = reasonPhrase(response.status)
+    }
     for (const name in response.headers) res.setHeader(name, response.headers[name] as string)
     res.end(response.body)
     responder.log(response, err, req, res)

@@ -402,6 +402,24 @@ describe.each([
     expect((res as unknown as { res: { statusMessage: string } }).res.statusMessage).toBe('Unauthorized')
   })
 
+  it.each([
+    [499, 'Client Error'],
+    [599, 'Server Error'],
+  ])(
+    'a status Node has no reason phrase for (%i) gets the one the answer names (%s)',
+    async (status, phrase) => {
+      const server = await app(
+        route(() => {
+          throw Object.assign(new Error('upstream said so'), { status })
+        }),
+        { log: false },
+      )
+      const res = await request(server).get('/sessions')
+      expect(res.status).toBe(status)
+      expect((res as unknown as { res: { statusMessage: string } }).res.statusMessage).toBe(phrase)
+    },
+  )
+
   describe('a value without a status takes the error status the route set, as finalhandler does', () => {
     it.each([
       ['res.statusCode = 503; next(new Error())', 503, () => new Error('pool exhausted'), 503, 89],
