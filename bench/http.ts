@@ -141,9 +141,17 @@ function ask<T>(child: ChildProcess, message: unknown, key: string): Promise<T> 
       child.off('message', listener)
       child.off('exit', exited)
     }
+    if (!child.connected) {
+      reject(new Error(`server gone before ${JSON.stringify(message)}`))
+      return
+    }
     child.on('message', listener)
     child.once('exit', exited)
-    child.send(message as string)
+    child.send(message as string, (error) => {
+      if (error === null) return
+      done()
+      reject(error)
+    })
   })
 }
 

@@ -43,17 +43,21 @@ const frameworks = (flags.framework ?? FRAMEWORKS).map((name) => {
     throw new Error(`--framework: ${name} is not one of ${FRAMEWORKS}`)
   return name as Framework
 })
-function number(text: string | undefined, fallback: number): number {
+function number(text: string | undefined, fallback: number, integer = false): number {
   if (text === undefined) return fallback
   const value = Number(text)
-  if (!(value > 0)) throw new Error(`--rounds, --seconds and --warmup take a positive number, got ${text}`)
+  if (!(value > 0) || (integer && !Number.isInteger(value))) {
+    throw new Error(
+      `--rounds takes a positive integer, --seconds and --warmup a positive number; got ${text}`,
+    )
+  }
   return value
 }
 // Per round, every pair of contenders as two fresh servers on one CPU, warmed up and then loaded together (see
 // measureHttp): 21 pairs, so a full run is about 26 minutes in all and a quick one about 6. Two servers sharing
 // a CPU for 3 s of warm-up get some 1.5 s of CPU each, enough for V8 to optimise the error path.
 const config = {
-  rounds: number(flags.rounds, quick ? 3 : 7),
+  rounds: number(flags.rounds, quick ? 3 : 7, true),
   seconds: number(flags.seconds, quick ? 1.5 : 3),
   warmupSeconds: number(flags.warmup, quick ? 1.5 : 3),
   headerRounds: quick ? 2 : 5,
@@ -230,10 +234,17 @@ async function runGroup(
     seconds = config.seconds,
   }: { check?: boolean; profiles?: readonly string[]; seconds?: number } = {},
 ): Promise<Measured[]> {
-  const started = await Promise.all(
+  const starting = await Promise.allSettled(
     slots.map((slot) => startServer(framework, slot.contender, pinned ? { cpu: SERVER_CPU } : {})),
   )
+  const started = starting.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []))
   live.push(...started)
+  const failed = starting.find((result) => result.status === 'rejected')
+  if (failed !== undefined) {
+    await Promise.all(started.map((server) => server.stop()))
+    live = live.filter((server) => !started.includes(server))
+    throw failed.reason
+  }
   try {
     if (check) await checkAnswers(started)
     await Promise.all(
@@ -246,6 +257,11 @@ async function runGroup(
     )
     const after = await Promise.all(started.map((server) => server.cpu()))
     if (profiles) await Promise.all(started.map((server, i) => server.stopProfile(profiles[i]!)))
+    for (const [i, run] of loads.entries()) {
+      // Every ratio divides by a count of answers: a server that answered nothing stops the run.
+      if (run.total === 0)
+        throw new Error(`${framework} (${slots[i]!.contender}) answered nothing in ${seconds} s`)
+    }
     return loads.map((run, i) => ({ ...run, cpuPerResponse: (after[i]! - before[i]!) / run.total }))
   } finally {
     await Promise.all(started.map((server) => server.stop()))
@@ -255,7 +271,7 @@ async function runGroup(
 
 /**
  * Every pair of every framework, once per round, each in a group of its own: the two servers share one CPU
- * and are loaded at the same time, as an independent check of these targets measured them. Which side
+ * and are loaded at the same time, the method of the independent run the targets come from. Which side
  * starts and is loaded first alternates by round; frameworks and pairs are rotated each round.
  */
 async function measureHttp(): Promise<HttpResults> {
@@ -292,9 +308,11 @@ const PROFILED: readonly [Contender, Contender][] = [
 type OwnerResults = Map<Key, { perAnswer: number; owners: Map<Owner, number> }>
 
 /**
- * Per framework, each profiled pair once more, as in the rounds, with V8's CPU profiler on during the load:
- * each server's CPU time per answer, split by whose code it was spent in. Sampling costs a little, so these
- * figures are a little above the HTTP table's.
+ * Per framework, each profiled pair again, as in the rounds, with V8's CPU profiler on during the load: each
+ * server's CPU time per answer, split by whose code it was spent in. These are rounds of their own, with the
+ * profiler's cost on top: compare the figures within this table, not with the HTTP table's. Shares come
+ * from the main thread's samples, while the CPU time covers every thread, so the collector's helper threads
+ * are spread over the other owners.
  */
 async function measureOwners(): Promise<OwnerResults> {
   rmSync(PROFILE_DIR, { recursive: true, force: true })
