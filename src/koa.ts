@@ -46,7 +46,7 @@ export function errorHandler(options?: ErrorHandlerOptions<Context>): Middleware
         if (streamHandlers.has(ctx.onerror)) throw err
         // Otherwise cut, log and report here, as for any other answer, and end: rethrown, the error would
         // reach Koa's ctx.onerror, whose 'error' event Koa's printer prints whatever `log` says.
-        cut(ctx)
+        cutResponse(ctx.res)
         const response = responder.respond(err, ctx)
         responder.log(response, err, ctx, ctx.res)
         if (reporting.emit && response.status >= 500)
@@ -104,7 +104,7 @@ export function handleStreamErrors(app: Koa, options?: ErrorHandlerOptions<Conte
     try {
       let response: ErrorResponse
       if (this.headerSent || !this.writable) {
-        cut(this)
+        cutResponse(this.res)
         response = responder.respond(err, this)
       } else {
         response = responder.respond(err, this, routeStatus(this))
@@ -173,12 +173,8 @@ function writeThrough(ctx: Context, response: ErrorResponse): void {
     res.end(ctx.method === 'HEAD' ? undefined : response.body)
   } catch {
     // An answer that cannot be written is cut rather than left open.
-    cut(ctx)
+    cutResponse(ctx.res)
   }
-}
-
-function cut(ctx: Context): void {
-  cutResponse(ctx.res)
 }
 
 /**
