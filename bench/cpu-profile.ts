@@ -82,9 +82,13 @@ function locator(): (url: string, line: number) => string {
   }
 }
 
+function readProfile(file: string): Profile {
+  return JSON.parse(readFileSync(file, 'utf8')) as Profile
+}
+
 /** Reads one `.cpuprofile` file. */
 export function summarise(file: string): Summary {
-  const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile
+  const profile = readProfile(file)
   const where = locator()
   const byId = new Map(profile.nodes.map((node) => [node.id, node]))
   const self = new Map<string, SelfTime>()
@@ -122,8 +126,8 @@ export interface HotLine {
  * The lines of `src/` and `bench/` with the most samples, as V8 recorded them per line: finer than the
  * self time of a function, which also holds everything V8 inlined into it.
  */
-export function hotLines(file: string, top: number): { busy: number; lines: HotLine[] } {
-  const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile
+export function hotLines(file: string, top: number): HotLine[] {
+  const profile = readProfile(file)
   const bundle = readFileSync(BUNDLE, 'utf8').split('\n')
   const where = locator()
   const byLine = new Map<string, HotLine>()
@@ -143,7 +147,5 @@ export function hotLines(file: string, top: number): { busy: number; lines: HotL
         })
     }
   }
-  const idle = profile.nodes.find((node) => node.callFrame.functionName === '(idle)')?.id
-  const busy = profile.samples.filter((id) => id !== idle).length
-  return { busy, lines: [...byLine.values()].sort((a, b) => b.ticks - a.ticks).slice(0, top) }
+  return [...byLine.values()].sort((a, b) => b.ticks - a.ticks).slice(0, top)
 }

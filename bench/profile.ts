@@ -99,7 +99,7 @@ function print(server: boolean): void {
   console.log('top self time, src/:')
   rows(functions.filter(({ source }) => source.startsWith('src/')).slice(0, 12))
   if (!server) return
-  const { lines } = hotLines(`${DIR}/${file}`, 15)
+  const lines = hotLines(`${DIR}/${file}`, 15)
   console.log('hottest lines of src/ and bench/:')
   for (const line of lines) {
     console.log(

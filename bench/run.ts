@@ -181,17 +181,16 @@ const NO_STACK_TARGET: Record<Framework, number> = { express: 1.1, koa: 1.3, fas
 
 /** The pairs of a framework: the A/A control first, then every target. */
 function pairsOf(framework: Framework): Pair[] {
-  const fair = FAIR[framework]
   const pairs: Pair[] = [
     { top: 'a', bottom: 'a2' },
-    { top: 'a', bottom: fair, target: 1.0 },
+    { top: 'a', bottom: FAIR, target: 1.0 },
     { top: 'p', bottom: 'a', target: 0.97 },
     { top: 'p', bottom: 'q', target: 1.0 },
-    { top: 's', bottom: fair, target: NO_STACK_TARGET[framework] },
+    { top: 's', bottom: FAIR, target: NO_STACK_TARGET[framework] },
     { top: 'a', bottom: 'c', target: 1.05 },
+    // Against a handler that answers less than the contract asks (two headers, a 38-byte body): a lower bar.
+    { top: 'a', bottom: 'b', target: 0.97 },
   ]
-  // Against a handler that answers less than the contract asks (two headers, a 38-byte body): a lower bar.
-  pairs.push({ top: 'a', bottom: 'b', target: 0.97 })
   const only = flags.pair
   return only === undefined
     ? pairs
