@@ -1,7 +1,8 @@
 /**
  * `npm run bench [-- --quick]`: micro-benchmarks, then HTTP contenders side by side, then ratios and targets.
- * `-- --http [--profile] [--framework koa] [--pair a/e] [--rounds N] [--seconds S] [--warmup S]`: the HTTP
- * pairs alone, for work on one ratio (bench/README.md, "Reproduce").
+ * `-- --http [--profile] [--ladder] [--framework koa] [--pair a/e] [--rounds N] [--seconds S] [--warmup S]`:
+ * the HTTP pairs alone, for work on one ratio (bench/README.md, "Reproduce"). `--ladder` adds the steps from
+ * the hand-written (e) to (a), one change at a time (see LADDER in contenders.ts).
  *
  * The figures are a report, not a gate: the process exits 0 even when a target is missed. It exits 1 only
  * when the harness itself fails (a server that does not start or answers the wrong thing).
@@ -12,7 +13,7 @@ import { cpus, loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import type { Contender, Framework } from './contenders.js'
-import { CONTENDERS, FAIR, FRAMEWORKS, LABELS } from './contenders.js'
+import { CONTENDERS, FAIR, FRAMEWORKS, LABELS, LADDER } from './contenders.js'
 import { OWNER_LABELS, OWNERS, type Owner, summarise } from './cpu-profile.js'
 import { measureFootprint, printFootprint } from './footprint.js'
 import { HEADER_SETS, type HeaderSet } from './headers.js'
@@ -29,6 +30,8 @@ const { values: flags } = parseArgs({
     http: { type: 'boolean', default: false },
     // With --http: the CPU profiles by owner too.
     profile: { type: 'boolean', default: false },
+    // The steps from (e) to (a), one change at a time.
+    ladder: { type: 'boolean', default: false },
     framework: { type: 'string', multiple: true },
     // With --http: only these pairs, e.g. --pair a/e (the A/A control always runs).
     pair: { type: 'string', multiple: true },
@@ -117,6 +120,7 @@ async function main(): Promise<void> {
     const http = await measureHttp()
     printHttp(http)
     printTargets(undefined, http, undefined)
+    if (flags.ladder) printLadder(http)
     if (flags.profile) printOwners(await measureOwners())
   } else {
     const micro = measureMicro()
@@ -131,6 +135,7 @@ async function main(): Promise<void> {
     printHttp(http)
 
     printTargets(micro, http, footprint)
+    if (flags.ladder) printLadder(http)
     printOwners(await measureOwners())
     printHeaders(await measureHeaders())
   }
@@ -169,11 +174,16 @@ interface Measured extends Load {
   cpuPerResponse: number
 }
 
-/** Two contenders measured side by side, and the least their ratio of req/s should be (none for the control). */
+/**
+ * Two contenders measured side by side, and the least their ratio of req/s should be; neither a target nor a
+ * step for the A/A control.
+ */
 interface Pair {
   top: Contender
   bottom: Contender
   target?: number
+  /** A step of the ladder from (e) to (a): what it changes. */
+  step?: string
 }
 
 // With 'server-errors' (s), against the fair hand-written contender, which keeps its stacks.
@@ -192,9 +202,11 @@ function pairsOf(framework: Framework): Pair[] {
     { top: 'a', bottom: 'b', target: 0.97 },
   ]
   const only = flags.pair
-  return only === undefined
-    ? pairs
-    : pairs.filter(({ top, bottom, target }) => target === undefined || only.includes(`${top}/${bottom}`))
+  const chosen =
+    only === undefined
+      ? pairs
+      : pairs.filter(({ top, bottom, target }) => target === undefined || only.includes(`${top}/${bottom}`))
+  return flags.ladder ? [...chosen, ...LADDER] : chosen
 }
 
 type PairKey = `${Framework} ${Contender}/${Contender}`
@@ -416,16 +428,16 @@ async function checkAnswers(group: Server[]): Promise<void> {
  * body, byte for byte (Fastify's request ids aside): otherwise the ratio compares different work.
  */
 function checkFairness(probes: Map<Key, Probe>): void {
-  const pairs: [Framework, Contender, Contender][] = [
-    ['express', 'e', 'a'],
-    ['express', 'q', 'p'],
-    ['koa', 'e', 'a'],
-    ['koa', 'q', 'p'],
-    ['fastify', 'e', 'a'],
-    ['fastify', 'q', 'p'],
+  // Every step of the ladder answers as (a) too.
+  const alike: [Contender, Contender][] = [
+    ['e', 'a'],
+    ['q', 'p'],
+    ...LADDER.map(({ top, bottom }): [Contender, Contender] => [bottom, top]),
   ]
   const same = (text: string) => text.replace(/req-\d+/g, 'req-N')
-  for (const [framework, hand, ours] of pairs) {
+  for (const [framework, hand, ours] of FRAMEWORKS.flatMap((framework) =>
+    alike.map(([hand, ours]) => [framework, hand, ours] as const),
+  )) {
     const a = probes.get(`${framework}/${hand}`)
     const b = probes.get(`${framework}/${ours}`)
     if (a === undefined || b === undefined) continue
@@ -499,6 +511,7 @@ function printTargets(
   for (const framework of frameworks) {
     for (const pair of pairsOf(framework)) {
       const { value, perRound } = ratio(http, framework, pair)
+      if (pair.step !== undefined) continue
       if (pair.target === undefined) {
         aa.set(framework, `${fmt(value, 3)} (rounds ${spread(perRound, 3)})`)
         continue
@@ -540,6 +553,35 @@ function printTargets(
     .reduce((sum, run) => sum + run.top.unexpected + run.bottom.unexpected, 0)
   if (unexpected > 0)
     console.log(`\nCHECK FAILED: ${unexpected} responses had an unexpected status or failed.`)
+}
+
+/**
+ * The ladder from (e) to (a): each step's ratio, and their product beside (a)/(e) as measured in its own pair
+ * (they agree within the noise of the run, or a step is mismeasured).
+ */
+function printLadder(http: HttpResults): void {
+  console.log('')
+  console.log('## From the hand-written (e) to (a), one change at a time (req/s ratio, median of rounds)')
+  console.log('')
+  console.log(`| step | pair | ${frameworks.join(' | ')} |`)
+  console.log(`| --- | --- | ${frameworks.map(() => '---:').join(' | ')} |`)
+  const product = new Map<Framework, number>(frameworks.map((framework) => [framework, 1]))
+  for (const pair of LADDER) {
+    const cells = frameworks.map((framework) => {
+      const { value, perRound } = ratio(http, framework, pair)
+      product.set(framework, product.get(framework)! * value)
+      return `${fmt(value, 3)} (${spread(perRound, 3)})`
+    })
+    console.log(`| ${pair.step} | (${pair.top}) / (${pair.bottom}) | ${cells.join(' | ')} |`)
+  }
+  const cells = frameworks.map((framework) => fmt(product.get(framework)!, 3))
+  console.log(`| product of the steps | (a) / (e) | ${cells.join(' | ')} |`)
+  const direct = frameworks.map((framework) => {
+    const pair = pairsOf(framework).find(({ top, bottom, step }) => top === 'a' && bottom === FAIR && !step)
+    return pair === undefined ? 'n/a' : fmt(ratio(http, framework, pair).value, 3)
+  })
+  console.log(`| measured in its own pair | (a) / (e) | ${direct.join(' | ')} |`)
+  console.log('')
 }
 
 /** The targets of the micro-benchmarks and the footprint. */

@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs'
 import { createServer, STATUS_CODES } from 'node:http'
 import { Session } from 'node:inspector'
 import type { AddressInfo } from 'node:net'
-import { Codes, SignError } from 'esign-errors'
+import { Codes, createResponder, SignError } from 'esign-errors'
 import { errorHandler as expressErrorHandler } from 'esign-errors/express'
 import { errorHandler as fastifyErrorHandler } from 'esign-errors/fastify'
 import { errorHandler as koaErrorHandler } from 'esign-errors/koa'
@@ -33,6 +33,24 @@ const HAND_TABLE: Record<number, { name: string; status: number; retryable: bool
 const ours = (contender: Contender) =>
   contender === 'a' || contender === 'a2' || contender === 'p' || contender === 's'
 if (process.argv[3] === 's') SignError.stackTraces = 'server-errors'
+
+/** What the route of a hand-written contender throws: its own error class, or ours for (t). */
+const handThrow = (contender: Contender) =>
+  contender === 't'
+    ? () => {
+        throw new SignError(Codes.WrongPassword)
+      }
+    : () => {
+        throw new AppError(22, 'Wrong password')
+      }
+
+/** The error a hand-written handler answers (a code and a message), or undefined for anything else. */
+const handled = (contender: Contender, err: unknown): AppError | undefined =>
+  err instanceof (contender === 't' ? SignError : AppError) ? (err as AppError) : undefined
+
+// (r): the response builder the adapters use, without the adapter around it. Built for (r) alone: it loads
+// what an adapter loads (@opentelemetry/api when installed), which the other contenders' processes must not.
+const responder = process.argv[3] === 'r' ? createResponder({ ...options, log: false }) : (undefined as never)
 
 /** The headers (a) writes for a 401, in its order, with the content type of the chosen format. */
 function handHeaders(type: string, body: string): Record<string, string> {
@@ -97,12 +115,21 @@ function expressApp(contender: Contender): express.Express {
       if (!(err instanceof AppError)) return next(err)
       res.status(401).json({ code: err.code, message: err.message })
     })
-  } else if (contender === 'e' || contender === 'q') {
+  } else if (contender === 'r') {
     app.get(ROUTE, () => {
-      throw new AppError(22, 'Wrong password')
+      throw new SignError(Codes.WrongPassword)
     })
-    app.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
-      if (!(err instanceof AppError)) return next(err)
+    app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+      const response = responder.respond(err, req, res.statusCode)
+      res.statusCode = response.status
+      for (const name in response.headers) res.setHeader(name, response.headers[name]!)
+      res.end(response.body)
+    })
+  } else if (contender === 'e' || contender === 'q' || contender === 't') {
+    app.get(ROUTE, handThrow(contender))
+    app.use((e: unknown, req: Request, res: Response, next: NextFunction) => {
+      const err = handled(contender, e)
+      if (err === undefined) return next(e)
       const problem = contender === 'q'
       const body = problem ? handProblem(err, pathOf(req.originalUrl)) : handEnvelope(err)
       const headers = handHeaders(problem ? PROBLEM_TYPE : JSON_TYPE, body)
@@ -141,12 +168,28 @@ function koaApp(contender: Contender): Koa {
     app.use(() => {
       throw new AppError(22, 'Wrong password')
     })
-  } else if (contender === 'e' || contender === 'q') {
+  } else if (contender === 'r') {
     app.use(async (ctx, next) => {
       try {
         await next()
       } catch (err) {
-        if (!(err instanceof AppError)) throw err
+        const response = responder.respond(err, ctx)
+        ctx.status = response.status
+        const headers = response.headers
+        for (const name in headers) if (name !== 'content-length') ctx.res.setHeader(name, headers[name]!)
+        ctx.body = response.body
+      }
+    })
+    app.use(() => {
+      throw new SignError(Codes.WrongPassword)
+    })
+  } else if (contender === 'e' || contender === 'q' || contender === 't') {
+    app.use(async (ctx, next) => {
+      try {
+        await next()
+      } catch (e) {
+        const err = handled(contender, e)
+        if (err === undefined) throw e
         const problem = contender === 'q'
         const body = problem ? handProblem(err, ctx.path) : handEnvelope(err)
         ctx.status = HAND_TABLE[err.code]!.status
@@ -156,9 +199,7 @@ function koaApp(contender: Contender): Koa {
         ctx.body = body
       }
     })
-    app.use(() => {
-      throw new AppError(22, 'Wrong password')
-    })
+    app.use(handThrow(contender))
   } else {
     app.use(async (ctx, next) => {
       try {
@@ -191,9 +232,20 @@ function fastifyApp(contender: Contender): FastifyInstance {
     app.get(ROUTE, async () => {
       throw new AppError(22, 'Wrong password')
     })
-  } else if (contender === 'e' || contender === 'q') {
+  } else if (contender === 'r') {
     app.setErrorHandler((err, request, reply) => {
-      if (!(err instanceof AppError)) throw err
+      const response = responder.respond(err, request, reply.statusCode)
+      const headers: Record<string, string> = { ...response.headers }
+      delete headers['content-length']
+      reply.code(response.status).headers(headers).send(response.body)
+    })
+    app.get(ROUTE, async () => {
+      throw new SignError(Codes.WrongPassword)
+    })
+  } else if (contender === 'e' || contender === 'q' || contender === 't') {
+    app.setErrorHandler((e, request, reply) => {
+      const err = handled(contender, e)
+      if (err === undefined) throw e
       const problem = contender === 'q'
       const body = problem ? handProblem(err, pathOf(request.url), request.id) : handEnvelope(err, request.id)
       const headers = handHeaders(problem ? PROBLEM_TYPE : JSON_TYPE, body)
@@ -204,9 +256,8 @@ function fastifyApp(contender: Contender): FastifyInstance {
         .headers({ ...headers, 'x-request-id': request.id })
         .send(body)
     })
-    app.get(ROUTE, async () => {
-      throw new AppError(22, 'Wrong password')
-    })
+    const route = handThrow(contender)
+    app.get(ROUTE, async () => route())
   } else {
     app.setErrorHandler((err: createError.HttpError, _request, reply) => {
       reply.code(err.status).send({ code: err.status, message: err.message })
