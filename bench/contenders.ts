@@ -4,7 +4,7 @@ export const FRAMEWORKS = ['express', 'koa', 'fastify'] as const
 export type Framework = (typeof FRAMEWORKS)[number]
 
 /** HTTP contenders, by letter; every one runs on every framework. */
-export const CONTENDERS = ['a', 'a2', 'b', 'e', 'c', 'p', 'q', 's', 't', 'r'] as const
+export const CONTENDERS = ['a', 'a2', 'b', 'e', 'c', 'p', 'q', 's', 't', 'n', 'r'] as const
 /** An HTTP contender's letter. */
 export type Contender = (typeof CONTENDERS)[number]
 
@@ -27,19 +27,29 @@ export const LABELS: Record<Contender, string> = {
   q: 'hand-written problem+json, same headers and body as (p)',
   s: "(a) with SignError.stackTraces = 'server-errors'",
   t: '(e) with the route throwing SignError(22) instead of its own error class',
+  n: "(r) reading of the request only what (e) reads: format 'json', no translations, no request id but Fastify's",
   r: "createResponder() (log: false), its answer written as (e) writes its own; the route's SignError(22)",
 }
 
 /**
- * The steps from (e) to (a), run with `--ladder`: each changes one thing, so that the product of the three
- * ratios is (a)/(e) and each says what that one thing costs: our error class instead of a hand-written one,
- * our response builder (which reads the request: negotiation, request id) instead of a hand-built body, and
- * the adapter's own work around it (the checks for a started answer, replaced headers and the reason
- * phrase, logging and tracing).
+ * The steps from (e) to (a), run with `--ladder`: each changes one thing, so that the product of the ratios
+ * is (a)/(e) and each says what that one thing costs: our error class instead of a hand-written one, our
+ * response builder instead of a hand-built body (first reading nothing of the request, then negotiating and
+ * looking for a request id as (a) does), and the adapter's own work around it (the checks for a started
+ * answer, replaced headers and the reason phrase, logging and tracing).
  */
 export const LADDER: readonly { top: Contender; bottom: Contender; step: string }[] = [
   { top: 't', bottom: 'e', step: 'our error class, the same hand-written handler' },
-  { top: 'r', bottom: 't', step: 'our response builder, written as by hand' },
+  {
+    top: 'n',
+    bottom: 't',
+    step: 'our response builder, reading of the request what (e) reads, written as by hand',
+  },
+  {
+    top: 'r',
+    bottom: 'n',
+    step: "the builder's reads of the request: Accept, Accept-Language, the request id",
+  },
   { top: 'a', bottom: 'r', step: "the adapter's checks, logging and tracing" },
 ]
 

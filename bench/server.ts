@@ -48,9 +48,21 @@ const handThrow = (contender: Contender) =>
 const handled = (contender: Contender, err: unknown): AppError | undefined =>
   err instanceof (contender === 't' ? SignError : AppError) ? (err as AppError) : undefined
 
-// (r): the response builder the adapters use, without the adapter around it. Built for (r) alone: it loads
-// what an adapter loads (@opentelemetry/api when installed), which the other contenders' processes must not.
-const responder = process.argv[3] === 'r' ? createResponder({ ...options, log: false }) : (undefined as never)
+// (r) and (n): the response builder the adapters use, without the adapter around it. Built for them alone: it
+// loads what an adapter loads (@opentelemetry/api when installed), which the other contenders' processes must not.
+const responder =
+  process.argv[3] === 'r'
+    ? createResponder({ ...options, log: false })
+    : process.argv[3] === 'n'
+      ? // The same answer reading of the request only what (e) reads: no negotiation, and Fastify's request
+        // id alone (Express and Koa requests carry none).
+        createResponder({
+          format: 'json',
+          log: false,
+          requestId: (req: unknown) =>
+            process.argv[2] === 'fastify' ? (req as { id: string }).id : undefined,
+        })
+      : (undefined as never)
 
 /** The headers (a) writes for a 401, in its order, with the content type of the chosen format. */
 function handHeaders(type: string, body: string): Record<string, string> {
@@ -115,7 +127,7 @@ function expressApp(contender: Contender): express.Express {
       if (!(err instanceof AppError)) return next(err)
       res.status(401).json({ code: err.code, message: err.message })
     })
-  } else if (contender === 'r') {
+  } else if (contender === 'r' || contender === 'n') {
     app.get(ROUTE, () => {
       throw new SignError(Codes.WrongPassword)
     })
@@ -168,7 +180,7 @@ function koaApp(contender: Contender): Koa {
     app.use(() => {
       throw new AppError(22, 'Wrong password')
     })
-  } else if (contender === 'r') {
+  } else if (contender === 'r' || contender === 'n') {
     app.use(async (ctx, next) => {
       try {
         await next()
@@ -232,7 +244,7 @@ function fastifyApp(contender: Contender): FastifyInstance {
     app.get(ROUTE, async () => {
       throw new AppError(22, 'Wrong password')
     })
-  } else if (contender === 'r') {
+  } else if (contender === 'r' || contender === 'n') {
     app.setErrorHandler((err, request, reply) => {
       const response = responder.respond(err, request, reply.statusCode)
       const headers: Record<string, string> = { ...response.headers }
