@@ -8,6 +8,7 @@ import express from 'express'
 import createError from 'http-errors'
 import Koa from 'koa'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { retryAfterDelay } from '../src/retry-after.js'
 import { fastifyListener } from './helpers/apps.js'
 
 // Header safety: whatever headers an error carries, the answer is one well-formed HTTP response with the
@@ -248,6 +249,32 @@ describe.each(['express', 'koa', 'fastify'] as const)('Retry-After, through %s',
     expectOneResponse(reply, '503 Service Unavailable', SYSTEM_BUSY)
     expect(header(reply, 'retry-after')).toBe(undefined)
     expect(reply.text).not.toContain('db-primary')
+  })
+})
+
+describe('a received Retry-After, as the platform client and esign-errors/client read it', () => {
+  const now = Date.UTC(2026, 11, 2, 10, 0, 0)
+  it.each([
+    ['7', 7000],
+    ['0', 0],
+    [' 12 ', 12_000],
+    ['99999999999999999999', 1e23],
+    ['Wed, 02 Dec 2026 10:00:05 GMT', 5000],
+    ['Wed, 02 Dec 2026 09:59:00 GMT', 0],
+    // RFC 9110 §5.6.7: the obsolete RFC 850 and asctime forms must be accepted too; asctime means GMT.
+    ['Wednesday, 02-Dec-26 10:00:05 GMT', 5000],
+    ['Wed Dec  2 10:00:05 2026', 5000],
+    ['1.5', undefined],
+    ['-3', undefined],
+    ['1e3', undefined],
+    ['0x10', undefined],
+    ['', undefined],
+    ['soon', undefined],
+    ['Thu, 99 Foo 2099', undefined],
+    ['2026-12-02T10:00:05Z', undefined],
+    [null, undefined],
+  ])('reads %j as %s ms', (value, expected) => {
+    expect(retryAfterDelay(value, now)).toBe(expected)
   })
 })
 

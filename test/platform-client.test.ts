@@ -8,7 +8,6 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { z } from 'zod'
 import { z as z3 } from 'zod3'
 import { DEMO_API_KEY, DEMO_API_SECRET, type FakePlatform, startPlatform } from '../examples/fake-platform.js'
-import { retryAfterMs } from '../src/platform/client.js'
 import { rejectionOf, signErrorOf } from './helpers/rejections.js'
 
 let platform: FakePlatform
@@ -270,20 +269,6 @@ describe('retries', () => {
     expect(calls('account/infomation')).toHaveLength(1)
     // It did not wait the 30 s asked; the bound leaves a loaded machine room.
     expect(Date.now() - started).toBeLessThan(10_000)
-  })
-
-  it.each([
-    ['7', 7000],
-    ['0', 0],
-    [' 12 ', 12_000],
-    ['1.5', undefined],
-    ['-3', undefined],
-    ['soon', undefined],
-    ['Wed, 02 Dec 2026 10:00:05 GMT', 5000],
-    ['Wed, 02 Dec 2026 09:59:00 GMT', 0],
-    ['2026-12-02T10:00:05Z', undefined],
-  ])('reads Retry-After %j as %s ms', (header, expected) => {
-    expect(retryAfterMs(header, Date.UTC(2026, 11, 2, 10, 0, 0))).toBe(expected)
   })
 
   it('makes at most `attempts` attempts', async () => {

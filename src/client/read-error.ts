@@ -1,4 +1,5 @@
 import { defaultFallbackCode } from '../fallback.js'
+import { retryAfterDelay } from '../retry-after.js'
 import { ApiError } from './api-error.js'
 
 /** What the client may know of a code beyond the body: `describe` from `esign-errors` fits. */
@@ -121,8 +122,8 @@ function build(
       ours && typeof retryable === 'boolean'
         ? retryable
         : (known?.retryable ?? (!ours && (code === 4 || code === 89))),
-    retryAfterMs: retryAfter(
-      headers.get('retry-after'),
+    retryAfterMs: capped(
+      retryAfterDelay(headers.get('retry-after')),
       options.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS,
     ),
     requestId: (ours ? text(body, 'requestId') : undefined) ?? headers.get('x-request-id') ?? undefined,
@@ -178,17 +179,8 @@ function parse(text: string | undefined): Body | undefined {
   }
 }
 
-/** `Retry-After` (delay-seconds or an HTTP-date) in milliseconds, capped; a past date is 0. */
-function retryAfter(value: string | null, cap: number): number | undefined {
-  if (value === null) return undefined
-  const trimmed = value.trim()
-  // A date must start with its day name: Date.parse reads bare numbers such as "1.5" as dates.
-  const ms = /^\d+$/.test(trimmed)
-    ? Number(trimmed) * 1000
-    : /^[A-Za-z]/.test(trimmed)
-      ? Date.parse(trimmed) - Date.now()
-      : Number.NaN
-  return Number.isNaN(ms) ? undefined : Math.min(Math.max(ms, 0), cap)
+function capped(ms: number | undefined, cap: number): number | undefined {
+  return ms === undefined ? undefined : Math.min(ms, cap)
 }
 
 // Own properties only: a member inherited from a polluted Object.prototype is not the body's.

@@ -1,7 +1,7 @@
 import { inspect } from 'node:util'
-import { isRetryAfter } from '../headers.js'
 import type { StatusOverrides } from '../normalize.js'
 import { checkStatusOverrides } from '../normalize.js'
+import { retryAfterDelay } from '../retry-after.js'
 import { isSignError, SignError } from '../sign-error.js'
 import {
   checkMaxBytes,
@@ -208,7 +208,7 @@ export function createRequester(options: PlatformClientOptions): PlatformRequest
         scrub,
       })
     } catch (error) {
-      const delay = retryAfterMs(response.headers.get('retry-after'))
+      const delay = retryAfterDelay(response.headers.get('retry-after'))
       if (isSignError(error) && delay !== undefined) retryAfterOf.set(error, delay)
       throw error
     }
@@ -420,18 +420,6 @@ function withSecretsOff(error: unknown, values: readonly string[]): unknown {
       'the cause of this error held a credential or an envelope value and was withheld',
     ),
   })
-}
-
-/**
- * Milliseconds of a `Retry-After`: delay-seconds or an HTTP date, as `isRetryAfter` reads them for our own
- * answers; anything else (`1.5`, which `Date.parse` would take for a date in 2001) is no delay asked.
- */
-export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
-  if (header === null) return undefined
-  const text = header.trim()
-  if (!isRetryAfter(text)) return undefined
-  if (/^\d+$/.test(text)) return Number(text) * 1000
-  return Math.max(0, Date.parse(text) - now)
 }
 
 /** Exponential backoff with full jitter, at least the `Retry-After`; `undefined` when it asks too long. */

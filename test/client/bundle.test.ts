@@ -42,13 +42,14 @@ describe('the browser bundle of esign-errors/client', () => {
     expect(gzipped).toBeLessThanOrEqual(BUDGET)
   })
 
-  it('is made of the client and the fallback table alone: no catalog', () => {
+  it('is made of the client, the fallback table and the Retry-After reader alone: no catalog', () => {
     expect(esm.inputs).toEqual([
       'src/client/api-error.ts',
       'src/client/index.ts',
       'src/client/read-error.ts',
       'src/client/retry.ts',
       'src/fallback.ts',
+      'src/retry-after.ts',
     ])
     expect(esm.text).not.toContain('WrongPassword')
     expect(esm.text).not.toContain('Document does not exist')
