@@ -34,9 +34,9 @@ export const LABELS: Record<Contender, string> = {
 /**
  * The steps from (e) to (a), run with `--ladder`: each changes one thing, so that the product of the ratios
  * is (a)/(e) and each says what that one thing costs: our error class instead of a hand-written one, our
- * response builder instead of a hand-built body (first reading nothing of the request, then negotiating and
- * looking for a request id as (a) does), and the adapter's own work around it (the checks for a started
- * answer, replaced headers and the reason phrase, logging and tracing).
+ * response builder instead of a hand-built body (first reading of the request only what (e) reads, then
+ * negotiating and looking for a request id as (a) does), and the adapter's own work around it (the checks
+ * for a started answer, replaced headers and the reason phrase, logging and tracing).
  */
 export const LADDER: readonly { top: Contender; bottom: Contender; step: string }[] = [
   { top: 't', bottom: 'e', step: 'our error class, the same hand-written handler' },
