@@ -8,7 +8,7 @@
 export function retryAfterDelay(value: string | null | undefined, now = Date.now()): number | undefined {
   if (value === null || value === undefined) return undefined
   const text = value.trim()
-  if (/^\d+$/.test(text)) return Number(text) * 1000
+  if (DELAY_SECONDS.test(text)) return Number(text) * 1000
   // A date starts with its day name: Date.parse would also take `1.5` or an ISO timestamp for a date.
   if (!DAY_NAME.test(text)) return undefined
   // An asctime date names no zone and means GMT; Date.parse would read it as local time.
@@ -16,4 +16,5 @@ export function retryAfterDelay(value: string | null | undefined, now = Date.now
   return Number.isNaN(time) ? undefined : Math.max(0, time - now)
 }
 
+const DELAY_SECONDS = /^\d+$/
 const DAY_NAME = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*[, ]/

@@ -276,6 +276,19 @@ describe('a received Retry-After, as the platform client and esign-errors/client
   ])('reads %j as %s ms', (value, expected) => {
     expect(retryAfterDelay(value, now)).toBe(expected)
   })
+
+  // The table above runs in the machine's zone, often UTC, where a local reading of asctime is also GMT.
+  it('reads an asctime date as GMT in any local time zone', () => {
+    const zone = process.env.TZ
+    process.env.TZ = 'Asia/Ho_Chi_Minh'
+    try {
+      expect(new Date(now).getTimezoneOffset()).toBe(-420)
+      expect(retryAfterDelay('Wed Dec  2 10:00:05 2026', now)).toBe(5000)
+    } finally {
+      if (zone === undefined) delete process.env.TZ
+      else process.env.TZ = zone
+    }
+  })
 })
 
 describe('REPLACED_HEADERS, as exported', () => {
