@@ -12,14 +12,23 @@ export type CodeName = Entry['name']
 /** The catalog entry of a known code, with its literal types. */
 export type EntryOf<C extends Code> = Extract<Entry, { code: C }>
 /**
- * The name of a code: `NameOf<22>` is `'WrongPassword'`. Any other number gives `string`: it may be a code
- * added with {@link defineCodes}, or `'UnknownCode'`.
+ * The name of a code: `NameOf<22>` is `'WrongPassword'`, and a code returned by {@link defineCodes} gives
+ * the name it was defined with. Any other number gives `string`: it may be a code defined elsewhere, or
+ * `'UnknownCode'`.
  */
-export type NameOf<C extends number> = NamesByCode[C]
+export type NameOf<C extends number> = NonNullable<
+  (C & { readonly [CODE_NAME]?: NamesByCode[C] })[typeof CODE_NAME]
+>
 
-// An indexed access rather than a conditional type: TypeScript can then see that the name follows the
-// code covariantly, so a SignError<22> is a SignError.
+// Indexed accesses rather than a conditional type: TypeScript can then see that the name follows the
+// code covariantly, so a SignError<22> is a SignError. A code from defineCodes carries its name on the
+// phantom key below, and the intersection keeps it: 'ContractOnHold' & string is 'ContractOnHold'.
 type NamesByCode = { readonly [E in Entry as E['code']]: E['name'] } & { readonly [code: number]: string }
+
+// Type-only: no value has this key. It lets a number literal carry the name defineCodes gave it, so
+// `new SignError(AppCodes.ContractOnHold).codeName` is typed 'ContractOnHold' rather than string.
+declare const CODE_NAME: unique symbol
+type DefinedCode<C extends number, N extends string> = C & { readonly [CODE_NAME]?: N }
 
 /** Name -> code, for every entry of the catalog: `Codes.WrongPassword === 22`. */
 export type CodesMap = { readonly [E in Entry as E['name']]: E['code'] }
@@ -106,7 +115,7 @@ const NAME = /^[A-Z][A-Za-z0-9]*$/
  */
 export function defineCodes<const T extends Record<string, CodeDefinition>>(
   definitions: T,
-): CodesMap & { readonly [K in keyof T]: T[K]['code'] } {
+): CodesMap & { readonly [K in keyof T]: DefinedCode<T[K]['code'], K & string> } {
   const added: CatalogEntry[] = []
   for (const [name, def] of Object.entries(definitions)) {
     const entry: CatalogEntry = Object.freeze({
@@ -125,7 +134,7 @@ export function defineCodes<const T extends Record<string, CodeDefinition>>(
   for (const entry of added) custom.set(entry.code, entry)
   const codes: Record<string, number> = { ...Codes }
   for (const entry of custom.values()) codes[entry.name] = entry.code
-  return Object.freeze(codes) as CodesMap & { readonly [K in keyof T]: T[K]['code'] }
+  return Object.freeze(codes) as CodesMap & { readonly [K in keyof T]: DefinedCode<T[K]['code'], K & string> }
 }
 
 function check(entry: CatalogEntry): void {

@@ -118,12 +118,38 @@ test('defineCodes returns the new codes as literals, beside the catalog ones', (
     Unauthorized: { code: 51, message: 'Unauthorized', status: 401, category: 'auth' },
     ContractOnHold: { code: 9100, message: 'Contract on hold by compliance', status: 423 },
   })
-  expectTypeOf(AppCodes.Unauthorized).toEqualTypeOf<51>()
-  expectTypeOf(AppCodes.ContractOnHold).toEqualTypeOf<9100>()
+  // The literal, carrying its name for the compiler only: each is assignable to the other.
+  expectTypeOf(AppCodes.Unauthorized).toExtend<51>()
+  expectTypeOf<51>().toExtend<typeof AppCodes.Unauthorized>()
+  expectTypeOf(AppCodes.ContractOnHold).toExtend<9100>()
+  expectTypeOf<9100>().toExtend<typeof AppCodes.ContractOnHold>()
+  expectTypeOf(AppCodes.ContractOnHold).not.toExtend<9101>()
   expectTypeOf(AppCodes.WrongPassword).toEqualTypeOf<22>()
-  expectTypeOf(new SignError(AppCodes.ContractOnHold).code).toEqualTypeOf<9100>()
+  expectTypeOf(new SignError(AppCodes.ContractOnHold).code).toExtend<9100>()
   // @ts-expect-error a category outside the list
   defineCodes({ Odd: { code: 9101, message: 'Odd', status: 409, category: 'misc' } })
+})
+
+test('a SignError of a defineCodes code knows its name, as one of a catalog code does', () => {
+  const AppCodes = defineCodes({
+    ContractOnHold: { code: 9100, message: 'Contract on hold by compliance', status: 423 },
+    ArchiveUnavailable: { code: 9101, message: 'Archive unavailable', status: 503, retryable: true },
+  })
+  const onHold = new SignError(AppCodes.ContractOnHold)
+  expectTypeOf(onHold.codeName).toEqualTypeOf<'ContractOnHold'>()
+  expectTypeOf(onHold.toJSON().name).toEqualTypeOf<'ContractOnHold'>()
+  expectTypeOf(new SignError(AppCodes.ArchiveUnavailable).codeName).toEqualTypeOf<'ArchiveUnavailable'>()
+  expectTypeOf(new SignError(AppCodes.WrongPassword).codeName).toEqualTypeOf<'WrongPassword'>()
+  const value: unknown = undefined
+  if (isSignError(value, AppCodes.ContractOnHold)) {
+    expectTypeOf(value.codeName).toEqualTypeOf<'ContractOnHold'>()
+  }
+  // Still a SignError, still the number 9100 for comparisons and assignments.
+  const general: SignError = onHold
+  expectTypeOf(general.codeName).toEqualTypeOf<string>()
+  const code: 9100 = onHold.code
+  expectTypeOf(code).toEqualTypeOf<9100>()
+  expectTypeOf(AppCodes.ContractOnHold).toExtend<number>()
 })
 
 test('a SignError of a literal code is a SignError, and code 0 is refused by the compiler', () => {
