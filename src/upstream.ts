@@ -436,19 +436,19 @@ export function checkMaxBytes(where: string, value: unknown, fallback = DEFAULT_
 
 /**
  * An absolute http: or https: URL without credentials. Anything else is a programming error, not a
- * failure of the platform, so it is a `TypeError`; the message never repeats the URL, which may carry
- * secrets in its query.
+ * failure of the platform, so it is a `TypeError` that names the option (`name`) and never repeats the URL,
+ * which may carry secrets in its query.
  */
-export function checkUrl(where: string, url: unknown): URL {
+export function checkUrl(where: string, url: unknown, name = 'url'): URL {
   let parsed: URL | undefined
   if (url instanceof URL) parsed = new URL(url.href)
   else if (typeof url === 'string' && URL.canParse(url)) parsed = new URL(url)
-  if (parsed === undefined) throw new TypeError(`${where}: url must be an absolute http: or https: URL`)
+  if (parsed === undefined) throw new TypeError(`${where}: ${name} must be an absolute http: or https: URL`)
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new TypeError(`${where}: url must use http: or https:, got ${parsed.protocol}`)
+    throw new TypeError(`${where}: ${name} must use http: or https:, got ${parsed.protocol}`)
   }
   if (parsed.username !== '' || parsed.password !== '') {
-    throw new TypeError(`${where}: url must not carry credentials`)
+    throw new TypeError(`${where}: ${name} must not carry credentials`)
   }
   return parsed
 }

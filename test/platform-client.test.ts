@@ -546,13 +546,25 @@ describe('createPlatformClient checks its options', () => {
       'no baseUrl',
       { baseUrl: undefined },
       TypeError,
-      'createPlatformClient: url must be an absolute http: or https: URL',
+      'createPlatformClient: baseUrl must be an absolute http: or https: URL',
     ],
     [
       'a relative baseUrl',
       { baseUrl: '/signserver/v1/' },
       TypeError,
-      'createPlatformClient: url must be an absolute http: or https: URL',
+      'createPlatformClient: baseUrl must be an absolute http: or https: URL',
+    ],
+    [
+      'an ftp: baseUrl',
+      { baseUrl: 'ftp://p.example/v1/' },
+      TypeError,
+      'createPlatformClient: baseUrl must use http: or https:, got ftp:',
+    ],
+    [
+      'a baseUrl with credentials',
+      { baseUrl: 'https://user:pass@p.example/v1/' },
+      TypeError,
+      'createPlatformClient: baseUrl must not carry credentials',
     ],
     [
       'a baseUrl with a query',

@@ -127,7 +127,7 @@ export function createRequester(options: PlatformClientOptions): PlatformRequest
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`${where}: options must be an object`)
   }
-  const base = checkUrl(where, options.baseUrl)
+  const base = checkUrl(where, options.baseUrl, 'baseUrl')
   if (base.search !== '' || base.hash !== '') {
     throw new TypeError(`${where}: baseUrl must not have a query or a fragment`)
   }
