@@ -53,7 +53,10 @@ export class ApiError<C extends number = number> extends Error {
   declare readonly instance: string | undefined
   /** How the body was read; `'other'` when it was not ours and the code comes from the status. */
   declare readonly format: BodyFormat
-  /** The answer itself; its body has been read. */
+  /**
+   * The answer itself; its body has been read. Not enumerable: `console.error`, `util.inspect`, a logger
+   * and `JSON.stringify` leave it out, so the query of its URL, where tokens travel, is never printed.
+   */
   declare readonly response: Response
 
   constructor(init: ApiErrorInit<C>) {
@@ -68,7 +71,7 @@ export class ApiError<C extends number = number> extends Error {
     this.type = init.type
     this.instance = init.instance
     this.format = init.format
-    this.response = init.response
+    Object.defineProperty(this, 'response', { value: init.response })
   }
 }
 

@@ -58,7 +58,7 @@ describe('isApiError', () => {
 })
 
 describe('ApiError', () => {
-  it('is an Error named ApiError whose own keys are its data', () => {
+  it('is an Error named ApiError whose own keys are its data; the answer is there, not enumerable', () => {
     const error = apiError(22)
     expect(error).toBeInstanceOf(Error)
     expect(error.name).toBe('ApiError')
@@ -74,8 +74,9 @@ describe('ApiError', () => {
       'type',
       'instance',
       'format',
-      'response',
     ])
+    expect(error.response.status).toBe(401)
+    expect(Object.getOwnPropertyDescriptor(error, 'response')?.enumerable).toBe(false)
     expect(String(error)).toBe('ApiError: Wrong password')
   })
 })
