@@ -1,6 +1,6 @@
 /**
  * A small e-signature-like API on Express 5: every failure, whatever throws it, leaves as the same envelope,
- * and is logged once, in pino-http's line for its request.
+ * and is logged once: one line per request, which for an error is that error's line.
  *
  *   npm start            # http://127.0.0.1:3000 (PORT and HOST override)
  */
@@ -21,11 +21,14 @@ export function createApp(destination: DestinationStream = process.stdout): expr
   const app = express()
   app.disable('x-powered-by')
   // First, so every request has req.log and an id. The handler sets res.err on a 5xx, so pino-http's
-  // completion line is the error line; its level is pino-http's to choose.
+  // completion line is the error line. A 4xx already has the handler's line through req.log (with its code,
+  // at the `clientErrors` level): pino-http's completion line would be a second one, so it is silenced. Every
+  // 4xx here is answered by errorHandler() or notFound(); a route that sends a 4xx itself would go unlogged.
   app.use(
     pinoHttp({
       logger: pino(destination),
-      customLogLevel: (_req, res, err) => (err || res.err || res.statusCode >= 500 ? 'error' : 'info'),
+      customLogLevel: (_req, res, err) =>
+        err || res.err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'silent' : 'info',
     }),
   )
 

@@ -1,6 +1,6 @@
 /**
  * The same small e-signature-like API as the Express demo, on Koa: every failure leaves as the same envelope,
- * and is logged once through koa-pino-logger.
+ * and is logged once through koa-pino-logger: one line per request, which for an error is that error's line.
  *
  *   npx tsx examples/koa.ts   # http://127.0.0.1:3002 (PORT and HOST override)
  */
@@ -78,10 +78,15 @@ export function createApp(destination: DestinationStream = process.stdout): Koa 
   // ctx.onerror. Koa runs middleware as an onion: the handler goes first so it wraps everything after it.
   handleStreamErrors(app)
   // Before the handler, so ctx.log exists when it answers; a 5xx is then described in the logger's own
-  // completion line, and Koa's default printer does not print it again.
+  // completion line, and Koa's default printer does not print it again. A 4xx already has the handler's line
+  // through ctx.log (with its code): the completion line would be a second one, so it is silenced. Every 4xx
+  // here is answered by errorHandler(), notFound() or allowedMethods(); one a route set itself would go unlogged.
   app.use(
     koaPino(
-      { customLogLevel: (_req, res, err) => (err || res.err || res.statusCode >= 500 ? 'error' : 'info') },
+      {
+        customLogLevel: (_req, res, err) =>
+          err || res.err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'silent' : 'info',
+      },
       destination,
     ),
   )
