@@ -28,6 +28,9 @@ export interface ReadErrorOptions {
 }
 
 const DEFAULT_MAX_BYTES = 1 << 20
+
+/** What failed while a success body was read: not a network failure before any answer, never retried. */
+export const readFailures = new WeakSet<object>()
 const DEFAULT_MAX_RETRY_AFTER_MS = 300_000
 
 // Names of the codes the fallback table gives, so an answer that is not ours still has a name without the
@@ -84,9 +87,15 @@ export async function readError(
  */
 export async function unwrap<T = unknown>(response: Response, options: ReadErrorOptions = {}): Promise<T> {
   if (!response.ok) throw await readError(response, options)
-  // A success body is the service's own payload, read whole; if the connection drops midway, the fetch
-  // TypeError propagates, so retry() treats it as the network failure it is.
-  const body = parse(await response.text())
+  let text: string
+  try {
+    text = await response.text()
+  } catch (error) {
+    // The answer began, so the server may have acted: marked, retry() never sends the call again for it.
+    if (Object(error) === error) readFailures.add(error as object)
+    throw error
+  }
+  const body = parse(text)
   if (own(body, 'code') === 0) return own(body, 'data') as T
   throw build(response, body, options, 3)
 }

@@ -1,4 +1,5 @@
 import { isApiError } from './api-error.js'
+import { readFailures } from './read-error.js'
 
 /** Options of {@link retry}. Every one is optional. */
 export interface RetryOptions {
@@ -20,8 +21,8 @@ export interface RetryOptions {
 
 /**
  * Calls `fn` until it succeeds, retrying only what may succeed later: an `ApiError` that is `retryable`, and
- * the `TypeError` with which `fetch` reports a network failure (`Failed to fetch`, `fetch failed`, …; any
- * other `TypeError` is a bug and is thrown at once). Waits what `Retry-After` asked for when the
+ * the `TypeError` with which `fetch` reports that no answer came (`Failed to fetch`, `fetch failed`, …; any
+ * other `TypeError` is a bug, or an answer that broke off once it began, and is thrown at once). Waits what `Retry-After` asked for when the
  * answer said, else an exponential backoff with full jitter; never longer than `maxDelayMs`.
  *
  * @example
@@ -58,9 +59,9 @@ export async function retry<T>(fn: (attempt: number) => Promise<T>, options: Ret
   }
 }
 
-// What fetch rejects with when no answer came: Chromium, Firefox, Safari (old and new), Node's undici (also
-// 'terminated' for a body cut short), and the common polyfills. Any other TypeError is a bug in `fn`:
-// retrying it would hide it and repeat whatever the call had done.
+// What fetch rejects with when no answer came: Chromium, Firefox, Safari (old and new), Node's undici, and the
+// common polyfills. Any other TypeError is a bug in `fn`, or a body that broke off after the answer began
+// (undici's 'terminated'): the server may have acted, so sending the call again could act twice.
 const NETWORK_MESSAGES = new Set([
   'Failed to fetch',
   'NetworkError when attempting to fetch resource.',
@@ -68,11 +69,11 @@ const NETWORK_MESSAGES = new Set([
   'Load failed',
   'Network request failed',
   'fetch failed',
-  'terminated',
 ])
 
 function isNetworkError(error: unknown): boolean {
-  return error instanceof TypeError && NETWORK_MESSAGES.has(error.message)
+  // Safari says `Load failed` for a body cut short too: unwrap marks what failed while it read one.
+  return error instanceof TypeError && NETWORK_MESSAGES.has(error.message) && !readFailures.has(error)
 }
 
 function wait(ms: number, signal?: AbortSignal): Promise<void> {

@@ -90,7 +90,7 @@ describe('unwrap', () => {
     }
   })
 
-  it('lets a success body cut midway reject as the network failure it is', async () => {
+  it('rejects with the failure of a success body cut midway', async () => {
     let sent = false
     const stream = new ReadableStream<Uint8Array>({
       pull(controller) {
