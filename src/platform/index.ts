@@ -8,8 +8,8 @@
  */
 
 export type { Parse, SafeParser } from '../upstream.js'
-export type { CallbackContent, OpenCallbackOptions } from './callback.js'
-export { openCallback } from './callback.js'
+export type { CallbackRequest, CallbackUrlOptions, OpenCallbackOptions, OpenedCallback } from './callback.js'
+export { callbackUrl, openCallback } from './callback.js'
 export type {
   PlatformClientOptions,
   PlatformFile,
