@@ -3,11 +3,11 @@ import { readFailures } from './read-error.js'
 
 /** Options of {@link retry}. Every one is optional. */
 export interface RetryOptions {
-  /** Tries in all, the first included. Default 3. */
+  /** Tries in all, the first included: an integer from 1 to 100. Default 3. */
   attempts?: number | undefined
-  /** Ceiling of the first backoff; it doubles with each retry. Default 300 ms. */
+  /** Ceiling of the first backoff; it doubles with each retry. An integer of ms, 0 or more. Default 300 ms. */
   baseDelayMs?: number | undefined
-  /** Longest wait between tries, `Retry-After` included. Default 10 s. */
+  /** Longest wait between tries, `Retry-After` included: an integer of ms, 100 or more. Default 10 s. */
   maxDelayMs?: number | undefined
   /** Stops the retries: the wait ends at once and `retry` rejects with the signal's reason. */
   signal?: AbortSignal | undefined
@@ -23,7 +23,8 @@ export interface RetryOptions {
  * Calls `fn` until it succeeds, retrying only what may succeed later: an `ApiError` that is `retryable`, and
  * the `TypeError` with which `fetch` reports that no answer came (`Failed to fetch`, `fetch failed`, …; any
  * other `TypeError` is a bug, or an answer that broke off once it began, and is thrown at once). Waits what `Retry-After` asked for when the
- * answer said, else an exponential backoff with full jitter; never longer than `maxDelayMs`.
+ * answer said, else an exponential backoff with full jitter; never longer than `maxDelayMs`, never shorter than
+ * 100 ms. Options are checked first: a `RangeError` names the one out of bounds.
  *
  * @example
  * const document = await retry(() => fetch('/api/documents/D-1').then(unwrap<Document>), { attempts: 4 })
@@ -38,7 +39,16 @@ export async function retry<T>(fn: (attempt: number) => Promise<T>, options: Ret
     random = Math.random,
     sleep = wait,
   } = options
-  if (!(attempts >= 1)) throw new RangeError('retry: attempts must be 1 or more')
+  // Checked as the platform client checks its own: Infinity, NaN or a negative delay would make it spin.
+  for (const [key, value, min, max] of [
+    ['attempts', attempts, 1, 100],
+    ['baseDelayMs', baseDelayMs, 0, MAX_TIMER],
+    ['maxDelayMs', maxDelayMs, FLOOR, MAX_TIMER],
+  ] as const) {
+    if (!(Number.isInteger(value) && value >= min && value <= max)) {
+      throw new RangeError(`retry: ${key} must be an integer from ${min} to ${max}`)
+    }
+  }
   for (let attempt = 1; ; attempt++) {
     signal?.throwIfAborted()
     try {
@@ -49,15 +59,21 @@ export async function retry<T>(fn: (attempt: number) => Promise<T>, options: Ret
       const retryable = isApiError(error) ? error.retryable : isNetworkError(error)
       if (!retryable || attempt >= attempts) throw error
       const asked = isApiError(error) ? error.retryAfterMs : undefined
-      const delay = Math.min(
+      const wanted = Math.min(
         maxDelayMs,
         asked ?? Math.floor(random() * Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1))),
       )
+      // A floor, so `Retry-After: 0` or a `random` giving NaN cannot fire the tries back to back.
+      const delay = wanted > FLOOR ? wanted : FLOOR
       onRetry?.(error, attempt, delay)
       await sleep(delay, signal)
     }
   }
 }
+
+// Shortest wait between two tries, in ms; and the longest a timer can take.
+const FLOOR = 100
+const MAX_TIMER = 2 ** 31 - 1
 
 // What fetch rejects with when no answer came: Chromium, Firefox, Safari (old and new), Node's undici, and the
 // common polyfills. Any other TypeError is a bug in `fn`, or a body that broke off after the answer began

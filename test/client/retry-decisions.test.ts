@@ -100,7 +100,41 @@ describe('what retry retries', () => {
     await expect(retry(h.fn, { attempts: 1, sleep: h.sleep })).rejects.toThrow('fetch failed')
     expect(h.calls).toEqual([1])
     await expect(retry(h.fn, { attempts: 0 })).rejects.toThrow(RangeError)
-    await expect(retry(h.fn, { attempts: Number.NaN })).rejects.toThrow(RangeError)
+  })
+})
+
+describe('options that would make retry spin', () => {
+  const MAX = 2 ** 31 - 1
+  it.each([
+    ['attempts', Number.POSITIVE_INFINITY, 'retry: attempts must be an integer from 1 to 100'],
+    ['attempts', Number.NaN, 'retry: attempts must be an integer from 1 to 100'],
+    ['attempts', 0, 'retry: attempts must be an integer from 1 to 100'],
+    ['attempts', -1, 'retry: attempts must be an integer from 1 to 100'],
+    ['attempts', 2.5, 'retry: attempts must be an integer from 1 to 100'],
+    ['attempts', 101, 'retry: attempts must be an integer from 1 to 100'],
+    ['attempts', '3', 'retry: attempts must be an integer from 1 to 100'],
+    ['baseDelayMs', -1, `retry: baseDelayMs must be an integer from 0 to ${MAX}`],
+    ['baseDelayMs', Number.NaN, `retry: baseDelayMs must be an integer from 0 to ${MAX}`],
+    ['baseDelayMs', Number.POSITIVE_INFINITY, `retry: baseDelayMs must be an integer from 0 to ${MAX}`],
+    ['baseDelayMs', 0.5, `retry: baseDelayMs must be an integer from 0 to ${MAX}`],
+    ['baseDelayMs', null, `retry: baseDelayMs must be an integer from 0 to ${MAX}`],
+    ['maxDelayMs', -1, `retry: maxDelayMs must be an integer from 100 to ${MAX}`],
+    ['maxDelayMs', Number.NaN, `retry: maxDelayMs must be an integer from 100 to ${MAX}`],
+    ['maxDelayMs', 0, `retry: maxDelayMs must be an integer from 100 to ${MAX}`],
+    ['maxDelayMs', MAX + 1, `retry: maxDelayMs must be an integer from 100 to ${MAX}`],
+  ])('refuses %s: %s, with a RangeError naming it, before any call', async (key, value, message) => {
+    const h = harness([])
+    const failure = await retry(h.fn, { [key]: value, sleep: h.sleep }).catch((error: unknown) => error)
+    expect(failure).toBeInstanceOf(RangeError)
+    expect((failure as RangeError).message).toBe(message)
+    expect(h.calls).toEqual([])
+  })
+
+  it('takes the bounds themselves', async () => {
+    const h = harness([new TypeError('fetch failed')])
+    const options = { attempts: 100, baseDelayMs: 0, maxDelayMs: 100, sleep: h.sleep }
+    expect(await retry(h.fn, options)).toBe('done')
+    expect(h.waits).toEqual([100])
   })
 })
 
@@ -108,17 +142,23 @@ describe('how long retry waits', () => {
   it('exponential backoff with full jitter: random() times base * 2^(n-1), capped', async () => {
     const failures = Array.from({ length: 6 }, () => new TypeError('fetch failed'))
     const h = harness(failures)
-    await retry(h.fn, { attempts: 7, baseDelayMs: 100, maxDelayMs: 1000, sleep: h.sleep, random: () => 0.5 })
-    expect(h.waits).toEqual([50, 100, 200, 400, 500, 500])
+    await retry(h.fn, { attempts: 7, baseDelayMs: 200, maxDelayMs: 2000, sleep: h.sleep, random: () => 0.5 })
+    expect(h.waits).toEqual([100, 200, 400, 800, 1000, 1000])
   })
 
-  it('full jitter spans zero to the ceiling', async () => {
+  it('full jitter spans 100 ms to the ceiling: never less between two tries', async () => {
     const h = harness([new TypeError('Failed to fetch'), new TypeError('Failed to fetch')])
     await retry(h.fn, { baseDelayMs: 100, sleep: h.sleep, random: () => 0 })
-    expect(h.waits).toEqual([0, 0])
+    expect(h.waits).toEqual([100, 100])
     const high = harness([new TypeError('Failed to fetch'), new TypeError('Failed to fetch')])
-    await retry(high.fn, { baseDelayMs: 100, sleep: high.sleep, random: () => 0.999 })
-    expect(high.waits).toEqual([99, 199])
+    await retry(high.fn, { baseDelayMs: 1000, sleep: high.sleep, random: () => 0.999 })
+    expect(high.waits).toEqual([999, 1998])
+  })
+
+  it('keeps the floor when random() gives what is not a number', async () => {
+    const h = harness([new TypeError('Failed to fetch'), new TypeError('Failed to fetch')])
+    await retry(h.fn, { sleep: h.sleep, random: () => Number.NaN })
+    expect(h.waits).toEqual([100, 100])
   })
 
   it('defaults: 3 tries, 300 ms base', async () => {
@@ -137,10 +177,10 @@ describe('how long retry waits', () => {
     expect(h.waits).toEqual([10_000])
   })
 
-  it('waits what Retry-After asked for instead, capped by maxDelayMs', async () => {
+  it('waits what Retry-After asked for instead, capped by maxDelayMs, and 100 ms for a 0', async () => {
     const h = harness([apiError(89, true, 2500), apiError(89, true, 0), apiError(89, true, 60_000)])
     await retry(h.fn, { attempts: 4, maxDelayMs: 10_000, sleep: h.sleep, random: () => 0.5 })
-    expect(h.waits).toEqual([2500, 0, 10_000])
+    expect(h.waits).toEqual([2500, 100, 10_000])
   })
 
   it('tells onRetry of each wait', async () => {

@@ -3,7 +3,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { retry, unwrap } from 'esign-errors/client'
+import { isApiError, retry, unwrap } from 'esign-errors/client'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 
 const hits = new Map<string, number>()
@@ -18,6 +18,11 @@ function route(req: IncomingMessage, res: ServerResponse): void {
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' })
     res.write('{"code":0,"data":{"contractId":"C-')
     setTimeout(() => res.destroy(), 50)
+    return
+  }
+  if (path === '/busy') {
+    res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '0' })
+    res.end('{"code":89,"name":"SystemBusy","message":"The system is busy","status":503,"retryable":true}')
     return
   }
   res.writeHead(500).end()
@@ -78,5 +83,22 @@ describe('an answer cut after it began', () => {
     expect(failure).toBeInstanceOf(TypeError)
     expect((failure as TypeError).message).toBe('Load failed')
     expect(calls).toBe(1)
+  })
+})
+
+describe('Retry-After: 0', () => {
+  it('still leaves 100 ms between two tries', async () => {
+    const started = Date.now()
+    const failure = await retry(() => fetch(`${base}/busy`).then(unwrap), {
+      attempts: 50,
+      signal: AbortSignal.timeout(450),
+    }).catch((error: unknown) => error)
+    const elapsed = Date.now() - started
+    expect(isApiError(failure)).toBe(false) // the signal's reason: the tries were not used up
+    // One try at once, then one per 100 ms at most: 5 in 450 ms (a loaded machine makes it fewer).
+    const tries = hits.get('/busy') ?? 0
+    expect(tries).toBeGreaterThanOrEqual(2)
+    expect(tries).toBeLessThanOrEqual(1 + Math.floor(elapsed / 100))
+    expect(tries).toBeLessThanOrEqual(5)
   })
 })
