@@ -64,7 +64,7 @@ export async function retry<T>(fn: (attempt: number) => Promise<T>, options: Ret
         asked ?? Math.floor(random() * Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1))),
       )
       // A floor, so `Retry-After: 0` or a `random` giving NaN cannot fire the tries back to back.
-      const delay = wanted > FLOOR ? wanted : FLOOR
+      const delay = Math.max(FLOOR, wanted || 0)
       onRetry?.(error, attempt, delay)
       await sleep(delay, signal)
     }
