@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, posix } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
+import { marked, type Token } from 'marked'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 const run = promisify(execFile)
@@ -152,5 +153,92 @@ describe('the packed tarball', { timeout: 180_000 }, () => {
       ' 108  429  OtpAttemptsExceeded    Mobile OTP failed with maximum attempt (5 times)\n' +
         ' 109  403  OtpVerificationFailed  Mobile OTP authentication failed\n',
     )
+  })
+})
+
+/** The files `npm pack` puts in the tarball, as paths inside the package, read from npm itself. */
+async function shippedFiles(): Promise<string[]> {
+  // --ignore-scripts: the list comes from `files` and what is on disk, without building dist/ first.
+  const { stdout } = await run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root })
+  const [report] = JSON.parse(stdout) as [{ files: { path: string }[] }]
+  return report.files.map((file) => file.path)
+}
+
+/** Every link target of a markdown file: inline, reference, image, and href/src of raw HTML. */
+function linksOf(markdown: string): string[] {
+  const tokens = marked.lexer(markdown)
+  const targets = Object.values(tokens.links).map((definition) => definition.href)
+  marked.walkTokens(tokens, (token) => {
+    if (token.type === 'link' || token.type === 'image') targets.push(token.href)
+    if (token.type === 'html') {
+      for (const [, target] of token.raw.matchAll(/\b(?:href|src)\s*=\s*["']([^"']*)["']/gi))
+        targets.push(target!)
+    }
+  })
+  return targets
+}
+
+/** The anchors GitHub and npm give a file's headings: lower case, punctuation dropped, spaces as dashes. */
+function anchorsOf(markdown: string): Set<string> {
+  const plain = (tokens: Token[]): string =>
+    tokens
+      .map((token) =>
+        'tokens' in token && token.tokens ? plain(token.tokens) : 'text' in token ? token.text : '',
+      )
+      .join('')
+  const anchors = new Set<string>()
+  marked.walkTokens(marked.lexer(markdown), (token) => {
+    if (token.type !== 'heading') return
+    const base = plain(token.tokens ?? [])
+      .toLowerCase()
+      .replace(/[^\p{L}\p{M}\p{N}\p{Pc} -]/gu, '')
+      .replace(/ /g, '-')
+    let anchor = base
+    for (let n = 1; anchors.has(anchor); n++) anchor = `${base}-${n}`
+    anchors.add(anchor)
+  })
+  return anchors
+}
+
+const REPOSITORY = (() => {
+  const { repository } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+    repository?: { url?: string }
+  }
+  return repository?.url?.replace(/^git\+/, '').replace(/\.git$/, '')
+})()
+
+describe('the links of the shipped markdown files', () => {
+  it('names the repository that absolute links point into', () => {
+    expect(REPOSITORY).toBe('https://github.com/esign-errors/esign-errors')
+  })
+
+  it('resolve to a shipped file (and heading), or are absolute URLs', async () => {
+    const shipped = await shippedFiles()
+    const pages = shipped.filter((file) => file.endsWith('.md'))
+    expect(pages).toEqual(expect.arrayContaining(['README.md', 'CHANGELOG.md', 'docs/codes.md']))
+    const broken: string[] = []
+    for (const page of pages) {
+      const markdown = readFileSync(join(root, page), 'utf8')
+      for (const link of linksOf(markdown)) {
+        const [path = '', fragment] = link.split('#')
+        if (/^[a-z][a-z\d+.-]*:/i.test(path)) {
+          // Into this repository: the file must exist in it, at the path the link names.
+          const inRepository = REPOSITORY && new RegExp(`^${REPOSITORY}/(?:blob|tree)/main/(.+)$`).exec(path)
+          if (inRepository && !existsSync(join(root, decodeURIComponent(inRepository[1]!))))
+            broken.push(`${page}: ${link}`)
+          continue
+        }
+        const target =
+          path === '' ? page : posix.normalize(posix.join(posix.dirname(page), decodeURIComponent(path)))
+        if (!shipped.includes(target)) {
+          broken.push(`${page}: ${link} (${target} is not in the package)`)
+        } else if (fragment !== undefined && target.endsWith('.md')) {
+          if (!anchorsOf(readFileSync(join(root, target), 'utf8')).has(fragment)) {
+            broken.push(`${page}: ${link} (no heading #${fragment} in ${target})`)
+          }
+        }
+      }
+    }
+    expect(broken).toEqual([])
   })
 })
