@@ -72,7 +72,7 @@ describe('transport, as PROTOCOL §2 says', () => {
     const [call] = calls('contract/list')
     expect(call!.transport).toBe('query')
     expect(Object.keys(call!.params)).toEqual(['accesstoken', 'data', 'mac'])
-    const sent = { startIndex: 0, pageSize: 10, rDetail: 1, date: '' }
+    const sent = { startIndex: 0, pageSize: 10, rDetail: 2, contractState: -1, date: '' }
     expect(call!.params.data).toBe(independentEncrypt(sent))
     expect(call!.params.mac).toBe(
       createHash('sha256')

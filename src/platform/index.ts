@@ -22,6 +22,7 @@ export type { OpenEnvelopeOptions } from './envelope.js'
 export { decryptData, encryptData, fileHash, macOf, openEnvelope } from './envelope.js'
 export type {
   Answer,
+  AuthCodeInput,
   AutomaticSigningInput,
   CallOptions,
   ContractDetails,
@@ -29,10 +30,17 @@ export type {
   ContractList,
   ContractListQuery,
   ContractSummary,
+  CoordinatesInput,
+  DocumentState,
   ManualSigningInput,
   PlatformClient,
   PlatformUser,
   SignerInfo,
+  SignerStatus,
+  SignField,
+  SigningStatus,
+  SigningStatusOptions,
+  SignSet,
   UploadInput,
   UploadResult,
 } from './methods.js'
