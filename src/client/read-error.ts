@@ -10,8 +10,10 @@ export type Describe = (
 /** Options of {@link readError} and {@link unwrap}. Every one is optional. */
 export interface ReadErrorOptions {
   /**
-   * Longest error body read, in bytes. A longer one is cancelled, never buffered whole, and the answer is coded
-   * by its status as if it were not ours. Default 1 MiB.
+   * Longest body read, in bytes; a longer one is cancelled as soon as `Content-Length` or the bytes so far say
+   * so, never buffered whole. An error body past it is coded by its status as if it were not ours; a success
+   * body past it makes `unwrap` throw 3 DataFormatError `Body over <n> bytes`. Default 1 MiB for an error body,
+   * 10 MiB for the success body `unwrap` reads.
    */
   maxBytes?: number | undefined
   /**
@@ -28,10 +30,11 @@ export interface ReadErrorOptions {
 }
 
 const DEFAULT_MAX_BYTES = 1 << 20
+const DEFAULT_MAX_DATA_BYTES = 10 << 20
+const DEFAULT_MAX_RETRY_AFTER_MS = 300_000
 
 /** What failed while a success body was read: not a network failure before any answer, never retried. */
 export const readFailures = new WeakSet<object>()
-const DEFAULT_MAX_RETRY_AFTER_MS = 300_000
 
 // Names of the codes the fallback table gives, so an answer that is not ours still has a name without the
 // catalog. Of them, 4 ProcessingFailed and 89 SystemBusy are retryable. test/client/fallback.test.ts holds
@@ -67,7 +70,8 @@ export async function readError(
 ): Promise<ApiError | undefined> {
   if (response.ok) return undefined
   const status = response.status
-  const text = await readText(response, options.maxBytes ?? DEFAULT_MAX_BYTES)
+  // A body that broke off reads as one that is not ours: the status says what it can.
+  const text = await readText(response, options.maxBytes ?? DEFAULT_MAX_BYTES).catch(ignore)
   // An error status: the table's code. Status 0 (an opaque or network-error Response) or a 3xx: 4 ProcessingFailed.
   return build(
     response,
@@ -87,14 +91,13 @@ export async function readError(
  */
 export async function unwrap<T = unknown>(response: Response, options: ReadErrorOptions = {}): Promise<T> {
   if (!response.ok) throw await readError(response, options)
-  let text: string
-  try {
-    text = await response.text()
-  } catch (error) {
+  const max = options.maxBytes ?? DEFAULT_MAX_DATA_BYTES
+  const text = await readText(response, max).catch((error: unknown) => {
     // The answer began, so the server may have acted: marked, retry() never sends the call again for it.
     if (Object(error) === error) readFailures.add(error as object)
     throw error
-  }
+  })
+  if (text === null) throw build(response, undefined, options, 3, `Body over ${max} bytes`)
   const body = parse(text)
   if (own(body, 'code') === 0) return own(body, 'data') as T
   throw build(response, body, options, 3)
@@ -105,6 +108,7 @@ function build(
   body: Body | undefined,
   options: ReadErrorOptions,
   fallback: number,
+  why?: string,
 ): ApiError {
   const { status, headers } = response
   const sent = own(body, 'code')
@@ -125,6 +129,7 @@ function build(
     status,
     message:
       (ours ? (problem ? (detail ?? message) : (message ?? detail)) : undefined) ??
+      why ??
       known?.message ??
       `HTTP ${status} ${response.statusText}`.trim(),
     retryable:
@@ -145,41 +150,38 @@ function build(
 }
 
 /**
- * The body as text, or `undefined` when it cannot or may not be read: already used, longer than `maxBytes`
- * (cancelled as soon as that is known, from `Content-Length` or from the bytes so far), or cut by a failure.
+ * The body as text; `null` when it is longer than `maxBytes` (cancelled as soon as that is known, from
+ * `Content-Length` or from the bytes so far), `undefined` when it was already used. Rejects with the failure
+ * of a body that broke off.
  */
-async function readText(response: Response, maxBytes: number): Promise<string | undefined> {
+async function readText(response: Response, maxBytes: number): Promise<string | null | undefined> {
   if (response.bodyUsed) return undefined
   const stream = response.body
   if (stream === null) return ''
   if (Number(response.headers.get('content-length')) > maxBytes) {
     stream.cancel().catch(ignore)
-    return undefined
+    return null
   }
   const decoder = new TextDecoder()
   let out = ''
   let size = 0
-  try {
-    const reader = stream.getReader()
-    for (;;) {
-      const { done, value } = await reader.read()
-      if (done) return out + decoder.decode()
-      size += value.byteLength
-      if (size > maxBytes) {
-        // Not awaited: a cancel may wait on the network, and the answer is already known.
-        reader.cancel().catch(ignore)
-        return undefined
-      }
-      out += decoder.decode(value, { stream: true })
+  const reader = stream.getReader()
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) return out + decoder.decode()
+    size += value.byteLength
+    if (size > maxBytes) {
+      // Not awaited: a cancel may wait on the network, and the answer is already known.
+      reader.cancel().catch(ignore)
+      return null
     }
-  } catch {
-    return undefined
+    out += decoder.decode(value, { stream: true })
   }
 }
 
 /** The JSON object a text holds, or `undefined`: never a throw, and no parse at all of what cannot be one. */
-function parse(text: string | undefined): Body | undefined {
-  if (text === undefined || !/^\s*\{/.test(text)) return undefined
+function parse(text: string | null | undefined): Body | undefined {
+  if (text == null || !/^\s*\{/.test(text)) return undefined
   try {
     const value: unknown = JSON.parse(text)
     return typeof value === 'object' && value !== null ? (value as Body) : undefined
@@ -202,4 +204,4 @@ function text(body: Body | undefined, key: string): string | undefined {
   return typeof value === 'string' ? value : undefined
 }
 
-function ignore(): void {}
+function ignore(): undefined {}

@@ -1,5 +1,7 @@
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { ApiError, unwrap } from 'esign-errors/client'
-import { describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 function json(body: unknown, status = 200, type = 'application/json; charset=utf-8'): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': type } })
@@ -100,5 +102,84 @@ describe('unwrap', () => {
       },
     })
     await expect(unwrap(new Response(stream))).rejects.toThrow(TypeError)
+  })
+})
+
+describe('a success body past maxBytes, over a real socket', () => {
+  const MiB = 1 << 20
+  const TOTAL = 64 * MiB
+  const CHUNK = Buffer.alloc(64 * 1024, 'x')
+  // What the server had written when the connection closed, and whether it had written it all.
+  const closed = new Map<string, Promise<{ sent: number; finished: boolean }>>()
+  let server: Server
+  let base = ''
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      const headers: Record<string, string> = { 'content-type': 'application/json' }
+      // A valid envelope of 64 MiB: only a reader that stops can refuse it.
+      if (req.url === '/declared') headers['content-length'] = String(TOTAL + 20)
+      res.writeHead(200, headers)
+      let sent = 0
+      closed.set(
+        req.url ?? '',
+        new Promise((resolve) => res.on('close', () => resolve({ sent, finished: res.writableFinished }))),
+      )
+      const pump = () => {
+        if (sent === 0) res.write('{"code":0,"data":"')
+        while (sent < TOTAL && !res.destroyed) {
+          sent += CHUNK.byteLength
+          if (!res.write(CHUNK)) return void res.once('drain', pump)
+        }
+        if (!res.destroyed) res.end('"}')
+      }
+      pump()
+    })
+    server.listen(0, '127.0.0.1')
+    await new Promise((resolve) => server.once('listening', resolve))
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  })
+
+  afterAll(async () => {
+    server.closeAllConnections()
+    await new Promise((resolve) => server.close(resolve))
+  })
+
+  it('throws 3 DataFormatError saying so, and cancels the read: the server never sends it all', async () => {
+    const error = await thrown(unwrap(await fetch(`${base}/capped`), { maxBytes: MiB }))
+    expect([error.code, error.codeName, error.status, error.retryable, error.format, error.message]).toEqual([
+      3,
+      'DataFormatError',
+      200,
+      false,
+      'other',
+      'Body over 1048576 bytes',
+    ])
+    const { sent, finished } = await (closed.get('/capped') as Promise<{ sent: number; finished: boolean }>)
+    expect(finished).toBe(false)
+    expect(sent).toBeLessThan(TOTAL / 2)
+  })
+
+  it('stops at 10 MiB by default', async () => {
+    const error = await thrown(unwrap(await fetch(`${base}/default`)))
+    expect([error.code, error.message]).toEqual([3, 'Body over 10485760 bytes'])
+    const { sent, finished } = await (closed.get('/default') as Promise<{ sent: number; finished: boolean }>)
+    expect(finished).toBe(false)
+    expect(sent).toBeGreaterThan(10 * MiB)
+    expect(sent).toBeLessThan(TOTAL / 2)
+  })
+
+  it('does not start on a body whose Content-Length is past the cap', async () => {
+    const error = await thrown(unwrap(await fetch(`${base}/declared`), { maxBytes: MiB }))
+    expect([error.code, error.message]).toEqual([3, 'Body over 1048576 bytes'])
+    const { finished } = await (closed.get('/declared') as Promise<{ sent: number; finished: boolean }>)
+    expect(finished).toBe(false)
+  })
+
+  it('reads a success body of exactly maxBytes', async () => {
+    const body = '{"code":0,"data":"ok"}'
+    expect(await unwrap(new Response(body), { maxBytes: body.length })).toBe('ok')
+    const over = await thrown(unwrap(new Response(body), { maxBytes: body.length - 1 }))
+    expect(over.message).toBe(`Body over ${body.length - 1} bytes`)
   })
 })
