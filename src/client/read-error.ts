@@ -22,6 +22,12 @@ export interface ReadErrorOptions {
    */
   maxRetryAfterMs?: number | undefined
   /**
+   * Longest time spent reading an error body, in milliseconds (at most 2^31 - 1). Then the read is cancelled
+   * and the answer read from what came, usually as a body that is not ours. Default 5 s. The success body
+   * `unwrap` reads has no such deadline: bound it with the `signal` given to `fetch`.
+   */
+  timeoutMs?: number | undefined
+  /**
    * Names, messages and retryability by code, for what the body does not say (a proxy's page has no name and
    * no message). Pass `describe` from `esign-errors` to bring the catalog in; without it the client knows only
    * the names of the fallback codes, and a foreign body's message is `HTTP <status> <reason>`.
@@ -32,6 +38,9 @@ export interface ReadErrorOptions {
 const DEFAULT_MAX_BYTES = 1 << 20
 const DEFAULT_MAX_DATA_BYTES = 10 << 20
 const DEFAULT_MAX_RETRY_AFTER_MS = 300_000
+const DEFAULT_TIMEOUT_MS = 5000
+// A timer past 2^31 - 1 ms fires at once: `timeoutMs: Infinity` must mean a long wait, not none.
+const MAX_TIMER = 2 ** 31 - 1
 
 /** What failed while a success body was read: not a network failure before any answer, never retried. */
 export const readFailures = new WeakSet<object>()
@@ -57,7 +66,8 @@ type Body = Record<string, unknown>
  * The error in an answer, or `undefined` for a 2xx (whose body is then left unread). Our JSON envelope and
  * RFC 9457 problem documents are read back field for field, whichever content type they came with; anything
  * else (a proxy's HTML page, an empty 502, broken or oversized JSON) becomes an `ApiError` with the answer's
- * status and the code the server's fallback table gives that status. Never rejects for a `Response`.
+ * status and the code the server's fallback table gives that status, as does one still coming after
+ * `timeoutMs`. Never rejects for a `Response`, even when `describe` throws.
  *
  * @example
  * const response = await fetch('/api/documents/D-1')
@@ -71,7 +81,11 @@ export async function readError(
   if (response.ok) return undefined
   const status = response.status
   // A body that broke off reads as one that is not ours: the status says what it can.
-  const text = await readText(response, options.maxBytes ?? DEFAULT_MAX_BYTES).catch(ignore)
+  const text = await readText(
+    response,
+    options.maxBytes ?? DEFAULT_MAX_BYTES,
+    options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+  ).catch(ignore)
   // An error status: the table's code. Status 0 (an opaque or network-error Response) or a 3xx: 4 ProcessingFailed.
   return build(
     response,
@@ -114,7 +128,14 @@ function build(
   const sent = own(body, 'code')
   const ours = Number.isSafeInteger(sent) && sent !== 0 && typeof own(body, 'name') === 'string'
   const code = ours ? (sent as number) : fallback
-  const known = options.describe?.(code)
+  let known: ReturnType<Describe>
+  try {
+    const entry = options.describe?.(code)
+    // Copied inside the try: a getter of the entry that throws is a failure of describe too.
+    known = entry && { name: entry.name, message: entry.message, retryable: entry.retryable }
+  } catch {
+    // What the body and the fallback table say is the answer still.
+  }
   const detail = text(body, 'detail')
   const message = text(body, 'message')
   // By content type first; a problem document served as plain JSON is still read as one.
@@ -152,9 +173,13 @@ function build(
 /**
  * The body as text; `null` when it is longer than `maxBytes` (cancelled as soon as that is known, from
  * `Content-Length` or from the bytes so far), `undefined` when it was already used. Rejects with the failure
- * of a body that broke off.
+ * of a body that broke off. Past `timeoutMs`, what came so far.
  */
-async function readText(response: Response, maxBytes: number): Promise<string | null | undefined> {
+async function readText(
+  response: Response,
+  maxBytes: number,
+  timeoutMs?: number,
+): Promise<string | null | undefined> {
   if (response.bodyUsed) return undefined
   const stream = response.body
   if (stream === null) return ''
@@ -166,16 +191,25 @@ async function readText(response: Response, maxBytes: number): Promise<string | 
   let out = ''
   let size = 0
   const reader = stream.getReader()
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) return out + decoder.decode()
-    size += value.byteLength
-    if (size > maxBytes) {
-      // Not awaited: a cancel may wait on the network, and the answer is already known.
-      reader.cancel().catch(ignore)
-      return null
+  // A cancel settles the pending read as done, so the loop ends with what came.
+  const timer =
+    timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => reader.cancel().catch(ignore), Math.min(timeoutMs, MAX_TIMER))
+  try {
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) return out + decoder.decode()
+      size += value.byteLength
+      if (size > maxBytes) {
+        // Not awaited: a cancel may wait on the network, and the answer is already known.
+        reader.cancel().catch(ignore)
+        return null
+      }
+      out += decoder.decode(value, { stream: true })
     }
-    out += decoder.decode(value, { stream: true })
+  } finally {
+    clearTimeout(timer)
   }
 }
 

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { describe as describeCode } from 'esign-errors'
-import { ApiError, isApiError, readError } from 'esign-errors/client'
+import { ApiError, isApiError, readError, unwrap } from 'esign-errors/client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 // DESIGN's fallback table, written out here so the test does not read it from the code.
@@ -418,6 +418,7 @@ describe('the byte cap', () => {
 })
 
 describe('over a real socket', () => {
+  const closes: string[] = []
   let server: Server
   let base = ''
   beforeAll(async () => {
@@ -428,6 +429,24 @@ describe('over a real socket', () => {
         res.write('{"code":22,"name":"WrongPassword","message":"')
         const timer = setInterval(() => res.write('x'.repeat(64 * 1024)), 1)
         res.on('close', () => clearInterval(timer))
+        return
+      }
+      if (req.url === '/trickle') {
+        // A byte every 50 ms, forever: a read without a deadline never ends.
+        res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '2' })
+        res.write('{"code":89,')
+        const timer = setInterval(() => res.write(' '), 50)
+        res.on('close', () => {
+          clearInterval(timer)
+          closes.push(req.url ?? '')
+        })
+        return
+      }
+      if (req.url === '/never-ends') {
+        // The whole envelope, then the body stays open.
+        res.writeHead(401, { 'content-type': 'application/json' })
+        res.write(JSON.stringify(ENVELOPE))
+        res.on('close', () => closes.push(req.url ?? ''))
         return
       }
       if (req.url === '/407') {
@@ -473,8 +492,78 @@ describe('over a real socket', () => {
     await expect(fetch(`${base}/407`)).rejects.toThrow(TypeError)
   })
 
+  it('gives a trickling body a deadline: timeoutMs, then the fallback error, the read cancelled', async () => {
+    const started = Date.now()
+    const error = await read(await fetch(`${base}/trickle`), { timeoutMs: 300 })
+    const elapsed = Date.now() - started
+    expect(fields(error)).toMatchObject({ code: 89, status: 503, format: 'other', retryAfterMs: 2000 })
+    expect(elapsed).toBeGreaterThanOrEqual(290)
+    expect(elapsed).toBeLessThan(3000)
+    await expect.poll(() => closes).toContain('/trickle')
+  })
+
+  it('keeps what came before the deadline', async () => {
+    const error = await read(await fetch(`${base}/never-ends`), { timeoutMs: 200 })
+    expect([error.code, error.codeName, error.requestId, error.format]).toEqual([
+      22,
+      'WrongPassword',
+      'req-1',
+      'envelope',
+    ])
+    await expect.poll(() => closes).toContain('/never-ends')
+  })
+
+  it('stops a trickling body after 5 s by default', async () => {
+    const started = Date.now()
+    const error = await read(await fetch(`${base}/trickle`))
+    const elapsed = Date.now() - started
+    expect([error.code, error.format]).toEqual([89, 'other'])
+    expect(elapsed).toBeGreaterThanOrEqual(4990)
+    expect(elapsed).toBeLessThan(9000)
+  })
+
   it('reads an empty 500', async () => {
     const error = await read(await fetch(`${base}/empty`))
     expect([error.status, error.code, error.message]).toEqual([500, 4, 'HTTP 500 Internal Server Error'])
+  })
+})
+
+describe('a describe that fails', () => {
+  const broken = () => {
+    throw new Error('catalog broke')
+  }
+  const hostileEntry = () =>
+    ({
+      get name(): string {
+        throw new Error('getter broke')
+      },
+      message: 'm',
+      retryable: true,
+    }) as ReturnType<NonNullable<Parameters<typeof readError>[1]>['describe'] & {}>
+
+  it.each([
+    ['throws', broken],
+    ['gives an entry whose getter throws', hostileEntry],
+  ])('that %s leaves the answer read as if there were none', async (_label, describe) => {
+    const error = await read(new Response('<html>busy</html>', { status: 503 }), { describe })
+    expect([error.code, error.codeName, error.message, error.retryable, error.format]).toEqual([
+      89,
+      'SystemBusy',
+      'HTTP 503',
+      true,
+      'other',
+    ])
+    const ours = await read(json({ code: 41, name: 'DocumentNotFound' }, 404), { describe })
+    expect([ours.code, ours.codeName, ours.message, ours.retryable]).toEqual([
+      41,
+      'DocumentNotFound',
+      'HTTP 404',
+      false,
+    ])
+  })
+
+  it('lets unwrap throw its own ApiError, not the failure of describe', async () => {
+    const error = await unwrap(new Response('<html></html>'), { describe: broken }).catch((e: unknown) => e)
+    expect(isApiError(error, 3)).toBe(true)
   })
 })
