@@ -114,9 +114,12 @@ describe('the packed tarball', { timeout: 180_000 }, () => {
   // TypeScript's `moduleResolution: node` (node10) ignores "exports": every subpath needs typesVersions.
   it('resolves the types of every entry under moduleResolution: node', async () => {
     const source = [
-      "import { SignError } from 'esign-errors'",
+      "import { defineCodes, SignError } from 'esign-errors'",
       ...SUBPATHS.map((entry, i) => `import * as entry${i} from 'esign-errors/${entry}'`),
       `export const all = [SignError, ${SUBPATHS.map((_, i) => `entry${i}`).join(', ')}]`,
+      // The published types keep a custom code's name, as the sources do.
+      "const Custom = defineCodes({ OnHold: { code: 9100, message: 'On hold', status: 423 } })",
+      "export const name: 'OnHold' = new SignError(Custom.OnHold).codeName",
       '',
     ].join('\n')
     const dir = await project('node10-user', 'commonjs', 'index.ts', source)
