@@ -1,6 +1,7 @@
 /**
- * A service in front of the e-signature platform: it uploads documents, hands out signing links, reads
- * the platform's callbacks and confirms them before acting, all through `esign-errors/platform`. Every
+ * A service in front of the e-signature platform: it uploads documents, places signing fields, hands out
+ * signing links, reads the platform's callbacks and acts on the state `signingStatus()` reads, never on the
+ * callback's body, all through `esign-errors/platform`. Every
  * platform error, timeout or tampered answer reaches `errorHandler()` as a SignError with the right status.
  *
  * Run with `npx tsx examples/gateway.ts` (port PORT, default 3001). It starts a fake platform that speaks
@@ -10,7 +11,13 @@ import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { pathToFileURL } from 'node:url'
 import { Codes, SignError, success } from 'esign-errors'
 import { errorHandler, notFound } from 'esign-errors/express'
-import { createPlatformClient, openCallback, type PlatformClient } from 'esign-errors/platform'
+import {
+  createPlatformClient,
+  type DocumentState,
+  openCallback,
+  type PlatformClient,
+  type SignField,
+} from 'esign-errors/platform'
 import express, { type Express } from 'express'
 import { DEMO_API_KEY, DEMO_API_SECRET, startPlatform } from './fake-platform.js'
 
@@ -22,10 +29,10 @@ export interface GatewayOptions {
   publicUrl: string
 }
 
-/** A state change the gateway acted on, after confirming it with `contractDetails()`. */
+/** A callback the gateway acted on, with the state `signingStatus()` read for it. */
 export interface SigningEvent {
   contractnum: string
-  contractState: unknown
+  state: DocumentState
 }
 
 /** The gateway's Express app; `events` lists what its callback route acted on. */
@@ -66,14 +73,43 @@ export function createGateway(
     res.status(201).json(success({ contractnum }))
   })
 
+  // Where the document stands, as contract/list shows it; a document no list shows is 404, code 41.
   app.get('/documents/:contractnum', async (req, res) => {
-    const { contractDetails } = await platform.contractDetails(req.params.contractnum)
-    res.json(success(contractDetails))
+    const { state, signers } = await platform.signingStatus(req.params.contractnum)
+    if (state === 'unknown') throw new SignError(Codes.DocumentNotFound)
+    res.json(success({ state, signers: signers.map((signer) => signer.state) }))
   })
 
   app.get('/documents/:contractnum/file', async (req, res) => {
     const bytes = await platform.downloadContract(req.params.contractnum)
     res.type('application/pdf').send(Buffer.from(bytes))
+  })
+
+  app.get('/documents/:contractnum/zip', async (req, res) => {
+    const bytes = await platform.downloadZip(req.params.contractnum)
+    res.type('application/zip').send(Buffer.from(bytes))
+  })
+
+  // Where a signer signs. Body: { email, signset: [{ pageindex, top, left, fieldtype }] }.
+  app.post('/documents/:contractnum/coordinates', async (req, res) => {
+    const { email, signset } = (req.body ?? {}) as { email?: unknown; signset?: unknown }
+    if (typeof email !== 'string' || !Array.isArray(signset)) {
+      throw new SignError(Codes.ParameterError, { message: 'send { email, signset: [...] }' })
+    }
+    await platform.setCoordinates({
+      contractnum: req.params.contractnum,
+      signerinfo: [{ email, signset: signset as SignField[] }],
+    })
+    res.status(204).end()
+  })
+
+  // A signer with 2FA gets a code by SMS; /sign then takes it as verifycode. Body: { email, phonesn? }.
+  app.post('/documents/:contractnum/auth-code', async (req, res) => {
+    const { email, phonesn } = (req.body ?? {}) as { email?: unknown; phonesn?: unknown }
+    if (typeof email !== 'string') throw new SignError(Codes.ParameterError, { message: 'email is required' })
+    const signer = typeof phonesn === 'string' ? { email, phonesn } : { email }
+    await platform.sendAuthCode({ contractnum: req.params.contractnum, signer })
+    res.status(202).json(success(null))
   })
 
   // The signing page for one signer; the platform will POST to our callback when the document changes.
@@ -92,18 +128,22 @@ export function createGateway(
   // Signing with a key the platform holds (no signer in the loop): handy to see the callback arrive.
   app.post('/documents/:contractnum/sign', async (req, res) => {
     const { contractnum } = req.params
-    const email = (req.body as { email?: unknown } | undefined)?.email
+    const { email, verifycode } = (req.body ?? {}) as { email?: unknown; verifycode?: unknown }
     if (typeof email !== 'string') throw new SignError(Codes.ParameterError, { message: 'email is required' })
     await platform.signAutomatically({
       contractnum,
-      signerInfo: { email, signkeyword: 'Signature' },
+      signerInfo: {
+        email,
+        signkeyword: 'Signature',
+        ...(typeof verifycode === 'string' ? { verifycode } : {}),
+      },
       callUrl: callUrlFor(contractnum),
     })
     res.status(202).json(success(null))
   })
 
   // What the platform POSTs to callUrl: verified if it carries data + mac (a bad mac is a 400, code 2),
-  // then confirmed with contractDetails() before anything is done, as PROTOCOL §7 advises.
+  // then the state to act on is read with signingStatus(), as PROTOCOL §7 advises.
   app.post('/platform-callback', express.text({ type: '*/*' }), async (req, res) => {
     const content = openCallback(req.body, { apiSecret: options.apiSecret })
     const sent = content.verified ? (content.data as Record<string, unknown>) : content.fields
@@ -118,8 +158,9 @@ export function createGateway(
     ) {
       throw new SignError(Codes.IllegalOperation, { status: 403 })
     }
-    const { contractDetails } = await platform.contractDetails(contractnum)
-    events.push({ contractnum, contractState: contractDetails.contractState })
+    // The state to act on is read from the platform, never from the callback: callbacks repeat and cross.
+    const { state } = await platform.signingStatus(contractnum)
+    events.push({ contractnum, state })
     res.status(204).end()
   })
 
@@ -154,13 +195,17 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     console.log(
       `  curl -s -X POST '${base}/documents?name=Lease&signer=a@example.com' -H 'content-type: application/pdf' --data-binary '%PDF-1.4 demo'`,
     )
-    console.log(`  curl -s ${base}/documents/<contractnum>                 # details`)
+    console.log(
+      `  curl -s -X POST ${base}/documents/<contractnum>/coordinates -H 'content-type: application/json' -d '{"email":"a@example.com","signset":[{"pageindex":1,"top":700,"left":120,"fieldtype":"sign"}]}'`,
+    )
+    console.log(`  curl -s ${base}/documents/<contractnum>                 # its state`)
     console.log(
       `  curl -s -X POST ${base}/documents/<contractnum>/signing-url -H 'content-type: application/json' -d '{"email":"a@example.com"}'`,
     )
     console.log(
       `  curl -s -X POST ${base}/documents/<contractnum>/sign -H 'content-type: application/json' -d '{"email":"a@example.com"}'`,
     )
+    console.log(`  curl -s ${base}/documents/<contractnum>/zip -o signed.zip`)
     console.log(`  curl -s ${base}/events                                   # callbacks acted on`)
     console.log(`  curl -i ${base}/documents/NO-SUCH-DOCUMENT                # 404, code 41`)
   })

@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
+import { inflateRawSync } from 'node:zlib'
 import { createPlatformClient } from 'esign-errors/platform'
 import request from 'supertest'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -60,11 +61,20 @@ async function until<T>(check: () => T | undefined, ms = 3000): Promise<T> {
 }
 
 describe('examples/gateway.ts against the fake platform', () => {
-  it('runs the flow: upload, signing link, signing, callback confirmed with contract/details', async () => {
+  it('runs the flow: upload, coordinates, signing link, signing, callback, signingStatus, downloads', async () => {
     const contractnum = await upload()
-    const details = await request(base).get(`/documents/${contractnum}`)
-    expect(details.status).toBe(200)
-    expect(details.body.data.contractState).toBe(1)
+    const status = await request(base).get(`/documents/${contractnum}`)
+    expect([status.status, status.body.data]).toEqual([200, { state: 'in-progress', signers: ['pending'] }])
+
+    const signset = [{ pageindex: 1, top: 700, left: 120, fieldtype: 'sign' }]
+    const placed = await request(base)
+      .post(`/documents/${contractnum}/coordinates`)
+      .send({ email: 'a@example.com', signset })
+    expect(placed.status).toBe(204)
+    const coordinate = fake.received.filter((call) => call.path === 'contract/coordinate')
+    expect(coordinate.map((call) => call.payload)).toEqual([
+      { contractInfo: { contractnum, signerinfo: [{ email: 'a@example.com', signset }] } },
+    ])
 
     const link = await request(base)
       .post(`/documents/${contractnum}/signing-url`)
@@ -74,14 +84,26 @@ describe('examples/gateway.ts against the fake platform', () => {
 
     const signed = await request(base).post(`/documents/${contractnum}/sign`).send({ email: 'a@example.com' })
     expect(signed.status).toBe(202)
-    // The platform POSTs the callback; the gateway acts only on the state contract/details confirms.
+    expect(
+      fake.received.filter((call) => call.path.startsWith('contract/signature/a')).map((call) => call.path),
+    ).toEqual(['contract/signature/auto'])
+    // The platform POSTs the callback; the gateway acts only on the state signingStatus() reads.
     const event = await until(() => events[0])
-    expect(event).toEqual({ contractnum, contractState: 4 })
-    const detailsCalls = fake.received.filter((call) => call.path === 'contract/details')
-    expect(detailsCalls).toHaveLength(2)
+    expect(event).toEqual({ contractnum, state: 'completed' })
+    // Nothing reads contract/details any more: the state comes from contract/list alone.
+    expect(fake.received.filter((call) => call.path === 'contract/details')).toEqual([])
+    const after = await request(base).get(`/documents/${contractnum}`)
+    expect(after.body.data).toEqual({ state: 'completed', signers: ['signed'] })
     const file = await request(base).get(`/documents/${contractnum}/file`).buffer(true)
-    expect(file.status).toBe(200)
+    expect([file.status, file.type]).toEqual([200, 'application/pdf'])
     expect(Buffer.from(file.body as Buffer).equals(pdf)).toBe(true)
+    const zip = await request(base).get(`/documents/${contractnum}/zip`).buffer(true)
+    expect([zip.status, zip.type]).toEqual([200, 'application/zip'])
+    // The zip's first entry, read by its local header (signature, sizes, name), inflates to the document.
+    const bytes = Buffer.from(zip.body as Buffer)
+    expect(bytes.readUInt32LE(0)).toBe(0x04034b50)
+    const start = 30 + bytes.readUInt16LE(26) + bytes.readUInt16LE(28)
+    expect(inflateRawSync(bytes.subarray(start, start + bytes.readUInt32LE(18))).equals(pdf)).toBe(true)
   })
 
   it('refuses a forged callback: a bad mac is 400 code 2, a missing token 403', async () => {
@@ -100,7 +122,7 @@ describe('examples/gateway.ts against the fake platform', () => {
   it('answers platform errors with their status: 404 code 41, and 502 code 2 for a tampered answer', async () => {
     const missing = await request(base).get('/documents/NO-SUCH-DOCUMENT')
     expect([missing.status, missing.body.code, missing.body.name]).toEqual([404, 41, 'DocumentNotFound'])
-    fake.inject({ path: 'contract/details', fault: { kind: 'tamper' } })
+    fake.inject({ path: 'contract/list', fault: { kind: 'tamper' } })
     const contractnum = await upload()
     const tampered = await request(base).get(`/documents/${contractnum}`)
     expect(tampered.status).toBe(502)
