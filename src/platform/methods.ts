@@ -7,8 +7,9 @@ export interface CallOptions {
 }
 
 /**
- * One field placed for a signer: page (from 1), position and size in the page's points, and what goes there.
- * The vendor's collections show `sign`, `textfield`, `signdate` and `seal`; other fields pass through.
+ * One field placed for a signer: its page (every sample's first page is 1), position and size (units not
+ * stated by the vendor), and what goes there: the collections show `sign`, `textfield`, `signdate` and
+ * `seal`. Other fields pass through.
  */
 export type SignField = Answer<{
   pageindex: number
