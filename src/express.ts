@@ -55,6 +55,8 @@ export function errorHandler(options?: ErrorHandlerOptions<Request>): ErrorReque
  * with `app.use(path, router)` count; those of a mounted sub-app do not (mount `notFound()` in it too).
  * OPTIONS on such a path is left to Express, which answers it with the `Allow` list itself. A response
  * already under way (a route wrote, then called `next()`) is left alone, as Express's own final handler does.
+ * The routes that take a path are looked for once and remembered (up to 1,000 paths), until a route is added,
+ * so a repeated 404 or 405 costs no more than Express's own dispatch, however many routes the app has.
  */
 export function notFound(): RequestHandler {
   return function esignNotFound(req: Request, res: Response, next: NextFunction): void {
@@ -83,6 +85,31 @@ interface Layer {
 // Routers nest rarely more than a few deep; the bound keeps a router mounted inside itself from looping.
 const MAX_DEPTH = 16
 
+/** A route of an Express router: `methods` is `{ get: true, post: true }`, and grows when a method is added. */
+interface RouteLike {
+  methods?: unknown
+}
+
+/**
+ * What {@link notFound} learnt of one router: every router stack reachable from it (its own and those of the
+ * routers mounted in it) with their lengths at the time, and per path the routes whose matchers took it.
+ * Express offers no event for a new route; a route added anywhere makes one of these stacks longer, which
+ * costs a comparison per stack to notice. A method added to a route already there changes that route's own
+ * `methods`, which is read afresh on every answer.
+ */
+interface Learnt {
+  stacks: unknown[][]
+  lengths: number[]
+  paths: Map<string, RouteLike[]>
+}
+
+const learnt = new WeakMap<object, Learnt>()
+// A few hundred distinct unknown paths is what scanners and typos make; past this bound the oldest is
+// forgotten, so a client varying its path costs the full walk again, never memory.
+const MAX_PATHS = 1000
+// A path longer than this is not remembered: 1,000 of them could otherwise hold megabytes.
+const MAX_REMEMBERED_PATH = 1024
+
 /** The methods the app's routes take at the request's path, from the router Express itself dispatches with. */
 function routeMethods(req: Request): Set<string> {
   const methods = new Set<string>()
@@ -90,14 +117,59 @@ function routeMethods(req: Request): Set<string> {
     const app = req.app as unknown as { _router?: unknown; router?: unknown }
     // Express 4 keeps its router in `_router` (and throws on reading `router`); Express 5 in `router`.
     const router = (app._router ?? app.router) as { stack?: unknown } | undefined
-    collect(router?.stack, req.path, methods, 0)
+    // A router is a function (it is also the middleware that dispatches).
+    if (typeof router !== 'function' && (typeof router !== 'object' || router === null)) return methods
+    const known = current(router)
+    const path = req.path
+    let routes = known.paths.get(path)
+    if (routes === undefined) {
+      // Every matcher of the app, once for this path: with thousands of routes, the cost of a 404.
+      routes = []
+      collect(router.stack, path, routes, 0)
+      if (path.length <= MAX_REMEMBERED_PATH) {
+        if (known.paths.size >= MAX_PATHS) known.paths.delete(known.paths.keys().next().value as string)
+        known.paths.set(path, routes)
+      }
+    }
+    for (const route of routes) addRouteMethods(route.methods, methods)
   } catch {
     // An app that is not what Express makes: the plain 404 stands.
   }
   return methods
 }
 
-function collect(stack: unknown, path: string, into: Set<string>, depth: number): void {
+/** What is known of this router, started afresh when one of its stacks has grown or shrunk since. */
+function current(router: { stack?: unknown }): Learnt {
+  const known = learnt.get(router)
+  if (known !== undefined && !changed(known)) return known
+  const fresh: Learnt = { stacks: [], lengths: [], paths: new Map() }
+  survey(router.stack, fresh, 0)
+  learnt.set(router, fresh)
+  return fresh
+}
+
+function changed(known: Learnt): boolean {
+  const { stacks, lengths } = known
+  for (let index = 0; index < stacks.length; index++) {
+    if ((stacks[index] as unknown[]).length !== lengths[index]) return true
+  }
+  return false
+}
+
+/** Records every router stack reachable from `stack`, each once, whether or not any path reaches it. */
+function survey(stack: unknown, into: Learnt, depth: number): void {
+  if (!Array.isArray(stack) || depth > MAX_DEPTH || into.stacks.includes(stack)) return
+  into.stacks.push(stack)
+  into.lengths.push(stack.length)
+  for (const layer of stack as Layer[]) {
+    if (layer?.route === undefined && Array.isArray(layer?.handle?.stack)) {
+      survey(layer.handle.stack, into, depth + 1)
+    }
+  }
+}
+
+/** The routes, in this stack and the routers mounted in it, whose matchers take `path`. */
+function collect(stack: unknown, path: string, into: RouteLike[], depth: number): void {
   if (!Array.isArray(stack) || depth > MAX_DEPTH) return
   for (const layer of stack as Layer[]) {
     if (typeof layer?.match !== 'function') continue
@@ -111,8 +183,9 @@ function collect(stack: unknown, path: string, into: Set<string>, depth: number)
       continue
     }
     if (!matched) continue
-    if (layer.route !== undefined) addRouteMethods(layer.route.methods, into)
-    else if (Array.isArray(layer.handle?.stack)) {
+    if (layer.route !== undefined) {
+      if (typeof layer.route === 'object' && layer.route !== null) into.push(layer.route)
+    } else if (Array.isArray(layer.handle?.stack)) {
       const prefix = typeof matched === 'object' ? (matched as { path?: unknown }).path : layer.path
       if (typeof prefix !== 'string' || !path.startsWith(prefix)) continue
       const rest = path.slice(prefix.length)
