@@ -42,6 +42,28 @@ export function formatRetryAfter(value: unknown, now = Date.now()): string | und
   }
 }
 
+// What a page on another origin must read on an error answer, and CORS hides unless named in
+// `Access-Control-Expose-Headers`: how long to wait (the client's retry() reads it) and what to quote.
+const EXPOSED = ['Retry-After', 'X-Request-Id']
+
+/**
+ * `Access-Control-Expose-Headers` of an error answer to a cross-origin request (one with an `Origin`): the
+ * names `current` lists (a string, or the array Node's `getHeader` may give), then `Retry-After` and
+ * `X-Request-Id` where missing, compared without case. `undefined` without an `Origin`: the answer is left
+ * as it was. The one place this rule lives.
+ */
+export function exposeHeaders(origin: unknown, current: unknown): string | undefined {
+  if (origin === undefined) return undefined
+  const listed = Array.isArray(current) ? current.join(',') : typeof current === 'string' ? current : ''
+  const names = listed
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '')
+  const seen = new Set(names.map((name) => name.toLowerCase()))
+  for (const name of EXPOSED) if (!seen.has(name.toLowerCase())) names.push(name)
+  return names.join(', ')
+}
+
 /**
  * Headers the adapters remove from a response an error replaces: those describing the body the route had
  * started (`Content-Disposition`, `ETag`, …) and the connection-specific ones RFC 9113 §8.2.2 forbids (a

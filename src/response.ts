@@ -3,7 +3,7 @@ import { createRequire } from 'node:module'
 import type Negotiator from 'negotiator'
 import type statuses from 'statuses'
 import { describe } from './codes.js'
-import { formatRetryAfter, HEADER_VALUE } from './headers.js'
+import { exposeHeaders, formatRetryAfter, HEADER_VALUE } from './headers.js'
 import type { CauseInfo, ClientErrorLevel, LogEntry, LogFunction, LoggerLike } from './log.js'
 import { causeChain, compileLog, settled } from './log.js'
 import type { ErrorReport, FallbackCodes, StatusOverrides } from './normalize.js'
@@ -249,6 +249,10 @@ function compile<Req>(
       if (value) out['www-authenticate'] = value
     }
     if (requestId !== undefined) out['x-request-id'] = requestId
+    // A page on another origin sees neither Retry-After nor X-Request-Id unless they are exposed, and the
+    // usual cors() set-up exposes none: its client would retry sooner than the server asked.
+    const exposed = exposeHeaders(ownHeader(headers, 'origin'), out['access-control-expose-headers'])
+    if (exposed !== undefined) out['access-control-expose-headers'] = exposed
     if (translated !== undefined && locale !== undefined) out['content-language'] = locale
 
     const extra = debug ? { causes: causeChain(thrown, true, true) } : undefined
