@@ -8,6 +8,7 @@ export default defineConfig({
     fastify: 'src/fastify.ts',
     platform: 'src/platform/index.ts',
     client: 'src/client/index.ts',
+    testing: 'src/testing/index.ts',
     cli: 'src/cli.ts',
   },
   format: ['esm', 'cjs'],

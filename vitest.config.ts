@@ -13,6 +13,7 @@ export default defineConfig({
       { find: /^esign-errors\/fastify$/, replacement: src('fastify.ts') },
       { find: /^esign-errors\/platform$/, replacement: src('platform/index.ts') },
       { find: /^esign-errors\/client$/, replacement: src('client/index.ts') },
+      { find: /^esign-errors\/testing$/, replacement: src('testing/index.ts') },
     ],
   },
   test: {
