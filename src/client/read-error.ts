@@ -39,8 +39,8 @@ const DEFAULT_MAX_BYTES = 1 << 20
 const DEFAULT_MAX_DATA_BYTES = 10 << 20
 const DEFAULT_MAX_RETRY_AFTER_MS = 300_000
 const DEFAULT_TIMEOUT_MS = 5000
-// A timer past 2^31 - 1 ms fires at once: `timeoutMs: Infinity` must mean a long wait, not none.
-const MAX_TIMER = 2 ** 31 - 1
+/** The longest a timer waits: past 2^31 - 1 ms it fires at once, so `timeoutMs: Infinity` is clamped to it. */
+export const MAX_TIMER = 2 ** 31 - 1
 
 /** What failed while a success body was read: not a network failure before any answer, never retried. */
 export const readFailures = new WeakSet<object>()

@@ -1,5 +1,5 @@
 import { isApiError } from './api-error.js'
-import { readFailures } from './read-error.js'
+import { MAX_TIMER, readFailures } from './read-error.js'
 
 /** Options of {@link retry}. Every one is optional. */
 export interface RetryOptions {
@@ -56,9 +56,9 @@ export async function retry<T>(fn: (attempt: number) => Promise<T>, options: Ret
     } catch (error) {
       // An abort during the call wins over whatever the call failed with.
       signal?.throwIfAborted()
-      const retryable = isApiError(error) ? error.retryable : isNetworkError(error)
-      if (!retryable || attempt >= attempts) throw error
-      const asked = isApiError(error) ? error.retryAfterMs : undefined
+      const answered = isApiError(error)
+      if (!(answered ? error.retryable : isNetworkError(error)) || attempt >= attempts) throw error
+      const asked = answered ? error.retryAfterMs : undefined
       const wanted = Math.min(
         maxDelayMs,
         asked ?? Math.floor(random() * Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1))),
@@ -71,9 +71,8 @@ export async function retry<T>(fn: (attempt: number) => Promise<T>, options: Ret
   }
 }
 
-// Shortest wait between two tries, in ms; and the longest a timer can take.
+// Shortest wait between two tries, in ms.
 const FLOOR = 100
-const MAX_TIMER = 2 ** 31 - 1
 
 // What fetch rejects with when no answer came: Chromium, Firefox, Safari (old and new), Node's undici, and the
 // common polyfills. Any other TypeError is a bug in `fn`, or a body that broke off after the answer began
