@@ -1,0 +1,3 @@
+import { nodeChecks } from './node.js'
+
+nodeChecks('Node 22', 22)

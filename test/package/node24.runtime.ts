@@ -1,0 +1,3 @@
+import { nodeChecks } from './node.js'
+
+nodeChecks('Node 24', 24)
