@@ -69,7 +69,7 @@ export interface FakePlatform {
   cancel(contractnum: string): Promise<SentCallback | undefined>
   /** Resolves when every callback sent so far has been answered or has failed. */
   callbacksSettled(): Promise<void>
-  /** Stops listening and cuts every open connection. */
+  /** Stops listening and cuts every open connection; calling it again waits for the same end. */
   close(): Promise<void>
 }
 
@@ -224,6 +224,22 @@ export async function startFakePlatform(options: FakePlatformOptions = {}): Prom
     if (!route(context, method, path, payload, file)) send(res, 404, '')
   }
 
+  /** Ends slow answers, cuts every connection, waits for callbacks on their way; once, whoever calls. */
+  async function stop(): Promise<void> {
+    closing = true
+    for (const [timer, resolve] of timers) {
+      clearTimeout(timer)
+      resolve()
+    }
+    timers.clear()
+    await new Promise<void>((resolve, reject) => {
+      server.close((error) => (error ? reject(error) : resolve()))
+      server.closeAllConnections()
+    })
+    await callbacks.settled()
+  }
+  let closed: Promise<void> | undefined
+
   const server = createServer((req, res) => {
     handle(req, res).catch(() => res.destroy())
   })
@@ -262,18 +278,9 @@ export async function startFakePlatform(options: FakePlatformOptions = {}): Prom
       return url === undefined ? Promise.resolve(undefined) : callbacks.send(url, contractnum, 'cancelled')
     },
     callbacksSettled: () => callbacks.settled(),
-    close: async () => {
-      closing = true
-      for (const [timer, resolve] of timers) {
-        clearTimeout(timer)
-        resolve()
-      }
-      timers.clear()
-      await new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()))
-        server.closeAllConnections()
-      })
-      await callbacks.settled()
+    close: () => {
+      closed ??= stop()
+      return closed
     },
   }
 }
