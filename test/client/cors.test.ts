@@ -3,6 +3,7 @@
  * CORS, so `browserView` does what the Fetch standard has a browser do with the answer (a CORS-filtered
  * response): only the safelisted headers and those `Access-Control-Expose-Headers` names stay readable.
  */
+import { readFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import cors from 'cors'
 import { Codes, SignError, success, toErrorResponse } from 'esign-errors'
@@ -108,6 +109,12 @@ describe('an error answer to a page on another origin, behind cors() as it comes
 })
 
 describe("cors({ exposedHeaders: ['X-Request-Id'] }), as the README shows it", () => {
+  it('is the line the README shows', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
+    const section = readme.slice(readme.indexOf('\n## On the client\n'))
+    expect(section).toContain("app.use(cors({ exposedHeaders: ['X-Request-Id'] }))")
+  })
+
   it("exposes a success answer's X-Request-Id, and Retry-After with it on an error answer", async () => {
     const ok = await fetch(`${exposing}/documents/D-1`, { headers: { origin: ORIGIN } })
     expect(ok.headers.get('access-control-expose-headers')).toBe('X-Request-Id')
