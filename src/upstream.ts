@@ -1,6 +1,7 @@
 import { Codes } from './codes.js'
 import type { StatusOverrides } from './normalize.js'
 import { checkStatusOverrides, overrideFor } from './normalize.js'
+import type { Scrubber } from './secrets.js'
 import { SignError } from './sign-error.js'
 
 /** Names of the fields of a platform answer; change them for a sibling protocol. */
@@ -70,7 +71,17 @@ export interface CallUpstreamOptions<T = unknown> extends UpstreamReadOptions {
   maxBytes?: number | undefined
   /** The `fetch` to use instead of the global one (tests, instrumentation). */
   fetch?: typeof fetch | undefined
+  /** Which redirects are followed; see {@link Redirects}. Default `'error'`. */
+  redirects?: Redirects | undefined
 }
+
+/**
+ * What a 3xx answer does. `'error'`: it is a failure, code 4 at 502, not retryable, and nothing is sent to its
+ * `Location`. `'same-origin'`: a redirect to the origin called is followed when it keeps the request as it was
+ * (307 and 308, or 301, 302 and 303 to a GET or HEAD), and sent again whole, at most 5 times; any other is the
+ * same failure. A redirect to another origin is never followed: the request would take its credentials there.
+ */
+export type Redirects = 'error' | 'same-origin'
 
 /** What the platform said, as far as it could be read; the {@link UpstreamError} constructor takes it. */
 export interface UpstreamFacts {
@@ -109,6 +120,7 @@ Object.defineProperty(UpstreamError.prototype, 'name', {
 const DEFAULT_TIMEOUT_MS = 10_000
 const DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 const MESSAGE_LIMIT = 200
+const MAX_REDIRECTS = 5
 // Sample clients of the platform send the code as a string; nine digits keep it a safe integer.
 const NUMERIC_RESULT = /^-?\d{1,9}$/
 
@@ -167,7 +179,8 @@ export function assertUpstreamOk<T = unknown>(body: unknown, options?: AssertUps
  *
  * - 2xx: read as by {@link fromUpstream}.
  * - non-2xx with a platform answer of non-zero result: that result; any other non-2xx: code 4, 502.
- * - refused, reset or cut connection, body over `maxBytes`: code 4, 502, retryable.
+ * - refused, reset or cut connection: code 4, 502, retryable.
+ * - body over `maxBytes`, or a redirect (see {@link Redirects}): code 4, 502, not retryable.
  * - no complete answer within `timeoutMs`: code 4, 504, retryable.
  * - the caller aborting through `init.signal`: its own error, rethrown untouched.
  *
@@ -193,6 +206,7 @@ export async function callUpstream<T = unknown>(
   const target = checkUrl('callUpstream', url)
   const timeoutMs = checkTimeout('callUpstream', options?.timeoutMs)
   const maxBytes = checkMaxBytes('callUpstream', options?.maxBytes)
+  const redirects = checkRedirects('callUpstream', options?.redirects)
   const overrides = options?.statusOverrides
   checkStatusOverrides('callUpstream', overrides)
   checkParse('callUpstream', options?.parse)
@@ -200,6 +214,7 @@ export async function callUpstream<T = unknown>(
     timeoutMs,
     maxBytes,
     fetch: options?.fetch ?? fetch,
+    redirects,
   })
   const read = readAnswer(text, options?.fields)
   if (response.ok) {
@@ -297,8 +312,15 @@ function prefix(context: string | undefined): string {
   return context === undefined ? '' : `${context}: `
 }
 
-/** Reads a platform answer (a JSON string or a parsed value) by own properties only. */
-export function readAnswer(body: unknown, fields: UpstreamFields | undefined): Read {
+/**
+ * Reads a platform answer (a JSON string or a parsed value) by own properties only. The message of a failure
+ * is cut to 200 characters, by `scrubber` when given (secrets taken out first); a success's reaches no error.
+ */
+export function readAnswer(
+  body: unknown,
+  fields: UpstreamFields | undefined,
+  scrubber?: Scrubber | undefined,
+): Read {
   let value = body
   if (typeof body === 'string') {
     try {
@@ -323,7 +345,12 @@ export function readAnswer(body: unknown, fields: UpstreamFields | undefined): R
   return {
     ok: true,
     result,
-    message: typeof message === 'string' ? message.slice(0, MESSAGE_LIMIT) : undefined,
+    message:
+      typeof message !== 'string'
+        ? undefined
+        : scrubber === undefined || result === 0
+          ? message.slice(0, MESSAGE_LIMIT)
+          : scrubber.cut(message, MESSAGE_LIMIT),
     data: own(value, fields?.data ?? 'data'),
     body: value,
   }
@@ -364,13 +391,16 @@ export interface ExchangeOptions {
    * failures get an {@link UpstreamError} cause that names it, with the raw failure below it.
    */
   context?: string | undefined
+  /** Which redirects are followed. Default `'error'`. */
+  redirects?: Redirects | undefined
 }
 
 /**
  * One HTTP exchange with a deadline and a size limit: the response and its decoded body text.
  *
  * Throws a {@link SignError} with code 4 for what the network did (502, or 504 when `timeoutMs` passed),
- * both retryable, and rethrows the caller's own abort (`init.signal`) untouched.
+ * both retryable, and rethrows the caller's own abort (`init.signal`) untouched. A body over `maxBytes` and a
+ * redirect not followed are code 4 at 502, not retryable: the same answer would come again.
  */
 export async function fetchText(
   url: URL,
@@ -382,7 +412,14 @@ export async function fetchText(
   const signal = callerSignal ? AbortSignal.any([callerSignal, timeout]) : timeout
   let response: Response | undefined
   try {
-    response = await options.fetch(url, { ...init, signal })
+    // Redirects are seen here, never followed by fetch: it would take the query and the body to any origin.
+    let target = url
+    for (let hops = 0; ; hops++) {
+      response = await options.fetch(target, { ...init, signal, redirect: 'manual' })
+      if (response.status < 300 || response.status > 399) break
+      await response.body?.cancel().catch(() => {})
+      target = redirectTarget(url, target, response, init?.method, hops, options)
+    }
     return { response, text: await readText(response, options.maxBytes, options.context) }
   } catch (error) {
     if (error instanceof SignError) throw error
@@ -398,6 +435,53 @@ export async function fetchText(
           )
     throw new SignError(Codes.ProcessingFailed, { status: timedOut ? 504 : 502, retryable: true, cause })
   }
+}
+
+/** Where a 3xx answer is followed to, or the {@link SignError} it is. */
+function redirectTarget(
+  called: URL,
+  from: URL,
+  response: Response,
+  method: string | undefined,
+  hops: number,
+  options: ExchangeOptions,
+): URL {
+  const location = response.headers.get('location')
+  const next = location !== null && URL.canParse(location, from.href) ? new URL(location, from) : undefined
+  const status = response.status
+  let why = 'a redirect, which is not followed'
+  if (options.redirects === 'same-origin') {
+    // Only what sends the same request again: 307 and 308, or 301, 302 and 303 to a GET or a HEAD.
+    const keepsRequest =
+      status === 307 ||
+      status === 308 ||
+      ([301, 302, 303].includes(status) && /^(GET|HEAD)$/i.test(method ?? 'GET'))
+    if (next !== undefined && next.origin !== called.origin) {
+      why = 'a redirect to another origin, which is never followed'
+    } else if (next === undefined || !keepsRequest) {
+      why = 'a redirect that would not send the same request, which is not followed'
+    } else if (hops >= MAX_REDIRECTS) {
+      why = `more than ${MAX_REDIRECTS} redirects`
+    } else {
+      return next
+    }
+  }
+  throw new SignError(Codes.ProcessingFailed, {
+    status: 502,
+    retryable: false,
+    cause: new UpstreamError(`${prefix(options.context)}upstream answered HTTP ${status}, ${why}`, {
+      httpStatus: status,
+    }),
+  })
+}
+
+/** `redirects` checked: absent gives `'error'`; anything but `'error'` or `'same-origin'` is a `TypeError`. */
+export function checkRedirects(where: string, redirects: unknown): Redirects {
+  if (redirects === undefined) return 'error'
+  if (redirects !== 'error' && redirects !== 'same-origin') {
+    throw new TypeError(`${where}: redirects must be 'error' or 'same-origin'`)
+  }
+  return redirects
 }
 
 const MAX_TIMER = 2 ** 31 - 1
@@ -465,10 +549,11 @@ export function redactUrl(url: URL): string {
 
 // Counts bytes as they arrive so an oversized body is cancelled after at most one chunk past the limit.
 async function readText(response: Response, maxBytes: number, context: string | undefined): Promise<string> {
+  // Not retryable: the same answer would come again, as long.
   const tooLong = () =>
     new SignError(Codes.ProcessingFailed, {
       status: 502,
-      retryable: true,
+      retryable: false,
       cause: new UpstreamError(
         `${prefix(context)}upstream body is larger than the limit of ${maxBytes} bytes`,
         { httpStatus: response.status },

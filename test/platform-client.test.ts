@@ -1,9 +1,13 @@
 import { createCipheriv, createHash } from 'node:crypto'
-import { createServer } from 'node:http'
+import { getEventListeners } from 'node:events'
+import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { inspect } from 'node:util'
 import { createResponder, type SignError, type UpstreamError } from 'esign-errors'
+import { errorHandler } from 'esign-errors/express'
 import { createPlatformClient, type PlatformClientOptions } from 'esign-errors/platform'
+import express from 'express'
+import request from 'supertest'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { z } from 'zod'
 import { z as z3 } from 'zod3'
@@ -379,13 +383,6 @@ describe('answers that cannot be used', () => {
     )
   })
 
-  it('reads at most 32 MiB by default', async () => {
-    platform.inject({ path: 'account/infomation', fault: { kind: 'huge', bytes: 40 * 1024 * 1024 } })
-    const err = await signErrorOf(client({ retry: false }).accountInformation())
-    expect([err.code, err.status]).toEqual([4, 502])
-    expect((err.cause as UpstreamError).message).toMatch(/the limit of 33554432 bytes$/)
-  })
-
   it('a result without the field a method needs is code 3, 502', async () => {
     const platformClient = client()
     const { contractnum } = await platformClient.uploadDocument({ file: pdf, type: 'pdf', contractInfo })
@@ -743,5 +740,386 @@ describe('secrets never leave', () => {
     })
     expect(printed).not.toContain(data!)
     expect(printed).not.toContain(mac!)
+  })
+})
+
+/** A server on 127.0.0.1 that hands each request to `handle`. */
+async function startServer(
+  handle: (req: IncomingMessage, res: ServerResponse) => void,
+): Promise<{ origin: string; close(): Promise<void> }> {
+  const server = createServer(handle)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {
+    origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        server.closeAllConnections()
+      }),
+  }
+}
+
+/** Passes a request on to the fake platform, path and all, and its answer back. */
+function proxy(req: IncomingMessage, res: ServerResponse, path: string): void {
+  const upstream = httpRequest(
+    new URL(path, platform.url),
+    { method: req.method, headers: req.headers },
+    (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers)
+      answer.pipe(res)
+    },
+  )
+  req.pipe(upstream)
+}
+
+describe('redirects', () => {
+  // In front of the fake platform: `moved` paths answer a redirect to `where(req.url)`, the rest pass.
+  async function front(moved: (path: string) => boolean, where: (url: string) => string) {
+    const seen: string[] = []
+    const server = await startServer((req, res) => {
+      const url = req.url ?? '/'
+      seen.push(`${req.method} ${new URL(url, 'http://x').pathname}`)
+      if (url.startsWith('/moved/')) return proxy(req, res, url.slice('/moved'.length))
+      if (!moved(new URL(url, 'http://x').pathname.replace('/signserver/v1/', '')))
+        return proxy(req, res, url)
+      res.writeHead(307, { location: where(url) })
+      res.end()
+    })
+    return { ...server, seen }
+  }
+
+  let elsewhere: Awaited<ReturnType<typeof startServer>>
+  let reached: string[]
+  beforeEach(async () => {
+    reached = []
+    // Another origin: it would take anything, and refuse the token to get a fresh one.
+    elsewhere = await startServer((req, res) => {
+      reached.push(`${req.method} ${req.url}`)
+      req.resume()
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.end('{"result":5,"message":"Invalid access token"}')
+    })
+  })
+  afterEach(() => elsewhere.close())
+
+  it('a 307 to another origin is code 4, 502, not retried: nothing reaches it, no fresh token follows', async () => {
+    const gate = await front(
+      (path) => path === 'contract/signature/manual' || path === 'contract/list' || path === 'contract/file',
+      (url) => `${elsewhere.origin}${url}`,
+    )
+    try {
+      const platformClient = client({ baseUrl: gate.origin })
+      for (const call of [
+        () => platformClient.listContracts(),
+        () => platformClient.uploadDocument({ file: pdf, type: 'pdf', contractInfo }),
+        () => platformClient.manualSigningUrl({ contractnum: 'C1', signerInfo: { email: 'a@example.com' } }),
+      ]) {
+        const err = await signErrorOf(call())
+        expect([err.code, err.status, err.retryable]).toEqual([4, 502, false])
+        expect((err.cause as UpstreamError).message).toMatch(
+          /: upstream answered HTTP 307, a redirect, which is not followed$/,
+        )
+      }
+      expect(reached).toEqual([])
+      // The GET was not retried: one attempt each.
+      expect(gate.seen.filter((line) => line !== 'GET /signserver/v1/accesstoken')).toEqual([
+        'GET /signserver/v1/contract/list',
+        'POST /signserver/v1/contract/file',
+        'POST /signserver/v1/contract/signature/manual',
+      ])
+      expect(platform.tokenRequests()).toBe(1)
+    } finally {
+      await gate.close()
+    }
+  })
+
+  it('a redirected token request sends the api key nowhere else', async () => {
+    const gate = await front(
+      (path) => path === 'accesstoken',
+      (url) => `${elsewhere.origin}${url}`,
+    )
+    try {
+      const err = await signErrorOf(client({ baseUrl: gate.origin }).accountInformation())
+      expect([err.code, err.status, err.retryable]).toEqual([4, 502, false])
+      expect(reached).toEqual([])
+    } finally {
+      await gate.close()
+    }
+  })
+
+  it("redirects: 'same-origin' follows a redirect to the same origin, request and file sent once, one token", async () => {
+    const gate = await front(
+      (path) => path !== 'accesstoken',
+      (url) => `/moved${url}`,
+    )
+    try {
+      const following = client({ baseUrl: gate.origin, redirects: 'same-origin' })
+      const { contractnum } = await following.uploadDocument({ file: pdf, type: 'pdf', contractInfo })
+      expect((await following.listContracts()).contractList).toHaveLength(1)
+      const { url } = await following.manualSigningUrl({
+        contractnum,
+        signerInfo: { email: 'signer@example.com' },
+      })
+      expect(url).toContain('toIntegratorSign')
+      expect(Buffer.from(await following.downloadContract(contractnum)).equals(pdf)).toBe(true)
+      expect(platform.received.map((call) => `${call.method} ${call.path}`)).toEqual([
+        'GET accesstoken',
+        'POST contract/file',
+        'GET contract/list',
+        'POST contract/signature/manual',
+        'GET contract/file',
+      ])
+      expect(platform.tokenRequests()).toBe(1)
+      // Without the option, the same redirect is refused.
+      const err = await signErrorOf(client({ baseUrl: gate.origin }).listContracts())
+      expect([err.code, err.status]).toEqual([4, 502])
+    } finally {
+      await gate.close()
+    }
+  })
+
+  it("redirects: 'same-origin' never follows one to another origin", async () => {
+    const gate = await front(
+      (path) => path === 'account/infomation',
+      (url) => `${elsewhere.origin}${url}`,
+    )
+    try {
+      const err = await signErrorOf(
+        client({ baseUrl: gate.origin, redirects: 'same-origin' }).accountInformation(),
+      )
+      expect([err.code, err.status, err.retryable]).toEqual([4, 502, false])
+      expect((err.cause as UpstreamError).message).toMatch(
+        /: upstream answered HTTP 307, a redirect to another origin, which is never followed$/,
+      )
+      expect(reached).toEqual([])
+    } finally {
+      await gate.close()
+    }
+  })
+
+  it('refuses a redirects option it does not know', () => {
+    expect(() => client({ redirects: 'follow' as never })).toThrow(
+      new TypeError("createPlatformClient: redirects must be 'error' or 'same-origin'"),
+    )
+  })
+})
+
+describe('baseUrl', () => {
+  const options = { apiKey: 'KEY', apiSecret: 'SECRET-VALUE-1234' }
+
+  it('takes the origin alone, and the full path with or without its slash', async () => {
+    const origin = new URL(platform.url).origin
+    for (const baseUrl of [origin, `${origin}/`, `${origin}/signserver/v1`, `${origin}/signserver/v1/`]) {
+      await client({ baseUrl }).accountInformation()
+    }
+    expect(calls('account/infomation')).toHaveLength(4)
+  })
+
+  it.each([
+    ['https://platform.example/api/v2/'],
+    ['https://platform.example/signserver/'],
+    ['https://platform.example/signserver/v1/contract'],
+    ['https://platform.example/v1/signserver/v1'],
+  ])('refuses %s, naming baseUrl', (baseUrl) => {
+    expect(() => createPlatformClient({ ...options, baseUrl })).toThrow(
+      new TypeError(
+        'createPlatformClient: baseUrl must be the platform origin (https://host) or end in /signserver/v1',
+      ),
+    )
+  })
+
+  it.each([
+    ['http://platform.example/signserver/v1/'],
+    ['http://10.0.0.5:8080'],
+    ['http://localhost.example.com'],
+  ])('refuses plain http to %s: a forged result 0 would read as success', (baseUrl) => {
+    expect(() => createPlatformClient({ ...options, baseUrl })).toThrow(
+      new TypeError('createPlatformClient: baseUrl must use https: (http: only for a loopback host)'),
+    )
+  })
+
+  it.each([
+    ['http://localhost:8080'],
+    ['http://127.0.0.1'],
+    ['http://127.8.9.10:1/'],
+    ['http://[::1]:3000/signserver/v1'],
+  ])('takes plain http to the loopback host %s', (baseUrl) => {
+    expect(() => createPlatformClient({ ...options, baseUrl })).not.toThrow()
+  })
+})
+
+describe('large documents, per-call limits and the deadline', () => {
+  it('downloads a 24 MiB document with the default limits', async () => {
+    const platformClient = client()
+    const big = Buffer.alloc(24 * 1024 * 1024, 0x25)
+    const { contractnum } = await platformClient.uploadDocument({ file: big, type: 'pdf', contractInfo })
+    const downloaded = await platformClient.downloadContract(contractnum)
+    expect(downloaded.byteLength).toBe(big.length)
+    expect(Buffer.from(downloaded).equals(big)).toBe(true)
+  }, 60_000)
+
+  it('reads at most 128 MiB by default', async () => {
+    platform.inject({ path: 'account/infomation', fault: { kind: 'huge', bytes: 140 * 1024 * 1024 } })
+    const err = await signErrorOf(client({ retry: false }).accountInformation())
+    expect([err.code, err.status]).toEqual([4, 502])
+    expect((err.cause as UpstreamError).message).toMatch(/the limit of 134217728 bytes$/)
+  }, 60_000)
+
+  it('does not retry a body over maxBytes: it will not shrink', async () => {
+    platform.inject({ path: 'account/infomation', times: 3, fault: { kind: 'huge', bytes: 1024 * 1024 } })
+    const err = await signErrorOf(client({ maxBytes: 64 * 1024 }).accountInformation())
+    expect([err.code, err.status, err.retryable]).toEqual([4, 502, false])
+    expect(calls('account/infomation')).toHaveLength(1)
+  })
+
+  it('takes maxBytes, timeoutMs and deadlineMs per call, over the client options', async () => {
+    const platformClient = client({ retry: false })
+    platform.inject({ path: 'account/infomation', fault: { kind: 'huge', bytes: 1024 * 1024 } })
+    const tooBig = await signErrorOf(
+      platformClient.request({ method: 'GET', path: 'account/infomation', maxBytes: 1024 }),
+    )
+    expect((tooBig.cause as UpstreamError).message).toMatch(/the limit of 1024 bytes$/)
+
+    platform.inject({ path: 'account/infomation', fault: { kind: 'slow', ms: 500 } })
+    const slow = await signErrorOf(
+      platformClient.request({ method: 'GET', path: 'account/infomation', timeoutMs: 100 }),
+    )
+    expect([slow.code, slow.status]).toEqual([4, 504])
+    expect((slow.cause as UpstreamError).message).toMatch(/: no complete answer within 100 ms$/)
+
+    platform.inject({ path: 'account/infomation', fault: { kind: 'slow', ms: 500 } })
+    const late = await signErrorOf(
+      platformClient.request({ method: 'GET', path: 'account/infomation', deadlineMs: 100 }),
+    )
+    expect([late.code, late.status, late.retryable]).toEqual([4, 504, true])
+    expect((late.cause as UpstreamError).message).toMatch(
+      /^GET http:\/\/127\.0\.0\.1:\d+\/signserver\/v1\/account\/infomation\?accesstoken=…: no answer within the deadline of 100 ms$/,
+    )
+
+    // Within its own limits, the same call answers as one without them.
+    expect(
+      await platformClient.request({ method: 'GET', path: 'account/infomation', maxBytes: 4096 }),
+    ).toEqual(await platformClient.request({ method: 'GET', path: 'account/infomation' }))
+    await expect(
+      platformClient.request({ method: 'GET', path: 'account/infomation', timeoutMs: 0 }),
+    ).rejects.toThrow(new RangeError('request: timeoutMs must be an integer from 1 to 2147483647, got 0'))
+    await expect(
+      platformClient.request({ method: 'GET', path: 'account/infomation', deadlineMs: -1 }),
+    ).rejects.toThrow(new RangeError('request: deadlineMs must be an integer from 1 to 2147483647, got -1'))
+    await expect(
+      platformClient.request({ method: 'GET', path: 'account/infomation', maxBytes: 1.5 }),
+    ).rejects.toThrow(new RangeError('request: maxBytes must be an integer of 0 or more, got 1.5'))
+  })
+
+  it('bounds the whole call, retries included, by deadlineMs', async () => {
+    // Each attempt times out after 300 ms and is retried at once: the retries alone would take 3 s.
+    platform.inject({ path: 'account/infomation', times: 10, fault: { kind: 'slow', ms: 1000 } })
+    const started = Date.now()
+    const err = await signErrorOf(
+      client({
+        deadlineMs: 700,
+        timeoutMs: 300,
+        retry: { attempts: 10, baseDelayMs: 0 },
+      }).accountInformation(),
+    )
+    expect([err.code, err.status, err.retryable]).toEqual([4, 504, true])
+    expect((err.cause as UpstreamError).message).toMatch(/: no answer within the deadline of 700 ms$/)
+    // The deadline stopped it, not the retries running out; a loaded machine gets room.
+    expect(calls('account/infomation').length).toBeLessThan(5)
+    expect(Date.now() - started).toBeLessThan(2500)
+  })
+
+  it('bounds the wait for a slow token too, and leaves the others waiting for it be', async () => {
+    platform.inject({ path: 'accesstoken', fault: { kind: 'slow', ms: 600 } })
+    const platformClient = client()
+    const [late, other] = await Promise.allSettled([
+      platformClient.request({ method: 'GET', path: 'account/infomation', deadlineMs: 100 }),
+      platformClient.accountInformation(),
+    ])
+    expect(late.status).toBe('rejected')
+    const err = (late as PromiseRejectedResult).reason as SignError
+    expect([err.code, err.status]).toEqual([4, 504])
+    expect(other.status).toBe('fulfilled')
+    expect(platform.tokenRequests()).toBe(1)
+  })
+
+  it('keeps the caller abort its own within the deadline', async () => {
+    platform.inject({ path: 'account/infomation', fault: { kind: 'slow', ms: 500 } })
+    const reason = new Error('gone')
+    const controller = new AbortController()
+    setTimeout(() => controller.abort(reason), 100)
+    const error = await rejectionOf(client().accountInformation({ signal: controller.signal }))
+    expect(error).toBe(reason)
+  })
+
+  it('refuses a deadlineMs that is not a positive integer', () => {
+    expect(() => client({ deadlineMs: 0 })).toThrow(
+      new RangeError('createPlatformClient: deadlineMs must be an integer from 1 to 2147483647, got 0'),
+    )
+  })
+})
+
+describe("the platform's Retry-After", () => {
+  it("reaches the service's own answer: a busy 89 with Retry-After: 7 is a 503 with Retry-After: 7", async () => {
+    const platformClient = client()
+    const app = express()
+    app.get('/account', async (_req, res) => {
+      res.json(await platformClient.accountInformation())
+    })
+    app.use(errorHandler({ log: false }))
+    platform.inject({ path: 'account/infomation', fault: { kind: 'busy', retryAfter: '7' } })
+    const answer = await request(app).get('/account')
+    expect(answer.status).toBe(503)
+    expect(answer.headers['retry-after']).toBe('7')
+    expect(answer.body).toEqual({
+      code: 89,
+      name: 'SystemBusy',
+      message: 'The system is busy',
+      status: 503,
+      retryable: true,
+    })
+    // Asked longer than maxRetryAfterMs: given up at once.
+    expect(calls('account/infomation')).toHaveLength(1)
+  })
+
+  it('is kept in whole seconds on the error, from a date too, and on a call that is not retried', async () => {
+    const platformClient = client()
+    platform.inject({ path: 'account/addusers', fault: { kind: 'busy', retryAfter: '2' } })
+    const busy = await signErrorOf(platformClient.addUsers([{ email: 'new@example.com' }]))
+    expect([busy.code, busy.retryAfter, busy.headers]).toEqual([89, 2, { 'Retry-After': '2' }])
+    platform.inject({
+      path: 'account/infomation',
+      fault: { kind: 'busy', retryAfter: new Date(Date.now() + 30_500).toUTCString(), httpStatus: 503 },
+    })
+    const dated = await signErrorOf(platformClient.accountInformation())
+    expect(dated.retryAfter).toBeGreaterThanOrEqual(29)
+    expect(dated.retryAfter).toBeLessThanOrEqual(31)
+    platform.inject({ path: 'account/infomation', fault: { kind: 'result', result: 22 } })
+    expect((await signErrorOf(platformClient.accountInformation())).retryAfter).toBeUndefined()
+  })
+})
+
+describe('many calls sharing one signal', () => {
+  it('50 concurrent calls with one AbortSignal print no MaxListenersExceededWarning', async () => {
+    const warnings: Error[] = []
+    const onWarning = (warning: Error) => warnings.push(warning)
+    process.on('warning', onWarning)
+    try {
+      const controller = new AbortController()
+      const platformClient = client({ retry: { attempts: 10, baseDelayMs: 1 } })
+      // They all wait for the one token, then some wait between retries.
+      platform.inject({ path: 'accesstoken', fault: { kind: 'slow', ms: 100 } })
+      platform.inject({ path: 'account/infomation', times: 20, fault: { kind: 'busy', retryAfter: '0' } })
+      const answers = await Promise.all(
+        Array.from({ length: 50 }, () => platformClient.accountInformation({ signal: controller.signal })),
+      )
+      expect(answers).toHaveLength(50)
+      expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0)
+      // Warnings are emitted on a later tick.
+      await new Promise((resolve) => setTimeout(resolve, 10))
+    } finally {
+      process.off('warning', onWarning)
+    }
+    expect(warnings.map((warning) => `${warning.name}: ${warning.message}`)).toEqual([])
   })
 })

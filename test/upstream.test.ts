@@ -1,4 +1,4 @@
-import { createServer } from 'node:http'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { inspect } from 'node:util'
 import { assertUpstreamOk, callUpstream, fromUpstream, SignError, UpstreamError } from 'esign-errors'
@@ -571,7 +571,8 @@ describe('callUpstream against a real server', () => {
     const err = await signErrorOf(callUpstream(`${platform.url}/huge`))
     expect(err.code).toBe(4)
     expect(err.status).toBe(502)
-    expect(err.retryable).toBe(true)
+    // The same answer would come again, as long: not worth a retry.
+    expect(err.retryable).toBe(false)
     const cause = err.cause as UpstreamError
     expect(cause).toBeInstanceOf(UpstreamError)
     expect(cause.message).toBe('upstream body is larger than the limit of 10485760 bytes')
@@ -750,6 +751,123 @@ describe('callUpstream refuses programming errors before any request', () => {
     expect(error).not.toBeInstanceOf(SignError)
     expect((error as Error).message).toMatch(/^callUpstream: url must/)
     expect((error as Error).message).not.toContain('tok-123')
+  })
+})
+
+describe('callUpstream and redirects', () => {
+  /** A server on 127.0.0.1 that records what it gets and answers with `handle`. */
+  async function server(handle: (req: IncomingMessage, res: ServerResponse, origin: string) => void) {
+    const got: string[] = []
+    const listening = createServer((req, res) => {
+      const chunks: Buffer[] = []
+      req.on('data', (chunk: Buffer) => chunks.push(chunk))
+      req.on('end', () => {
+        got.push(`${req.method} ${req.url} ${Buffer.concat(chunks)}`.trimEnd())
+        handle(req, res, origin)
+      })
+    })
+    await new Promise<void>((resolve) => listening.listen(0, '127.0.0.1', resolve))
+    const origin = `http://127.0.0.1:${(listening.address() as AddressInfo).port}`
+    return { origin, got, close: () => new Promise<void>((resolve) => listening.close(() => resolve())) }
+  }
+  const ok = (res: ServerResponse, data: string) => {
+    res.writeHead(200, { 'content-type': 'application/json' })
+    res.end(JSON.stringify({ result: 0, data }))
+  }
+  const redirect = (res: ServerResponse, status: number, location: string) => {
+    res.writeHead(status, { location })
+    res.end()
+  }
+
+  let other: Awaited<ReturnType<typeof server>>
+  let first: Awaited<ReturnType<typeof server>>
+  beforeAll(async () => {
+    other = await server((req, res) => ok(res, `other got ${req.url}`))
+    first = await server((req, res, origin) => {
+      const url = new URL(req.url ?? '/', origin)
+      const status = Number(url.searchParams.get('status') ?? 307)
+      if (url.pathname === '/away') return redirect(res, status, `${other.origin}/took${url.search}`)
+      if (url.pathname === '/here') return redirect(res, status, `/landed${url.search}`)
+      if (url.pathname === '/loop') return redirect(res, 307, '/loop')
+      if (url.pathname === '/landed') return ok(res, `landed ${req.method}`)
+      res.writeHead(304)
+      res.end()
+    })
+  })
+  afterAll(async () => {
+    await Promise.all([other.close(), first.close()])
+  })
+
+  it.each([[301], [302], [303], [307], [308]])(
+    'a %i to another origin is code 4, 502, not retryable, and nothing reaches it',
+    async (status) => {
+      other.got.length = 0
+      const err = await signErrorOf(
+        callUpstream(`${first.origin}/away?status=${status}&accesstoken=tok-123456789`, {
+          method: 'POST',
+          body: 'data=ab12&mac=cd34',
+        }),
+      )
+      expect([err.code, err.status, err.retryable]).toEqual([4, 502, false])
+      const cause = err.cause as UpstreamError
+      expect(cause.message).toBe(`upstream answered HTTP ${status}, a redirect, which is not followed`)
+      expect(cause.httpStatus).toBe(status)
+      expect(other.got).toEqual([])
+    },
+  )
+
+  it("redirects: 'same-origin' follows one to the same origin, sending the request again whole", async () => {
+    const options = { redirects: 'same-origin' as const }
+    const post = { method: 'POST', body: 'data=ab12&mac=cd34' }
+    first.got.length = 0
+    expect(await callUpstream(`${first.origin}/here?status=307&n=1`, post, options)).toBe('landed POST')
+    expect(await callUpstream(`${first.origin}/here?status=308&n=2`, post, options)).toBe('landed POST')
+    expect(await callUpstream(`${first.origin}/here?status=302&n=3`, undefined, options)).toBe('landed GET')
+    expect(first.got).toEqual([
+      'POST /here?status=307&n=1 data=ab12&mac=cd34',
+      'POST /landed?status=307&n=1 data=ab12&mac=cd34',
+      'POST /here?status=308&n=2 data=ab12&mac=cd34',
+      'POST /landed?status=308&n=2 data=ab12&mac=cd34',
+      'GET /here?status=302&n=3',
+      'GET /landed?status=302&n=3',
+    ])
+  })
+
+  it.each([
+    ['to another origin', '/away?status=307', 'a redirect to another origin, which is never followed'],
+    [
+      'a 303 of a POST',
+      '/here?status=303',
+      'a redirect that would not send the same request, which is not followed',
+    ],
+    [
+      'a 301 of a POST',
+      '/here?status=301',
+      'a redirect that would not send the same request, which is not followed',
+    ],
+    [
+      'a 3xx that is no redirect',
+      '/not-modified',
+      'a redirect that would not send the same request, which is not followed',
+    ],
+    ['a loop', '/loop', 'more than 5 redirects'],
+  ])("redirects: 'same-origin' refuses %s", async (_label, path, why) => {
+    other.got.length = 0
+    const err = await signErrorOf(
+      callUpstream(`${first.origin}${path}`, { method: 'POST', body: 'x=1' }, { redirects: 'same-origin' }),
+    )
+    expect([err.code, err.status, err.retryable]).toEqual([4, 502, false])
+    expect((err.cause as UpstreamError).message).toMatch(
+      new RegExp(`^upstream answered HTTP \\d{3}, ${why}$`),
+    )
+    expect(other.got).toEqual([])
+  })
+
+  it('refuses a redirects option it does not know, before any request', async () => {
+    const error = await rejectionOf(
+      callUpstream(`${first.origin}/landed`, undefined, { redirects: 'follow' as never }),
+    )
+    expect(error).toEqual(new TypeError("callUpstream: redirects must be 'error' or 'same-origin'"))
   })
 })
 

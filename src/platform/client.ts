@@ -1,11 +1,14 @@
 import { inspect } from 'node:util'
+import { Codes } from '../codes.js'
 import type { StatusOverrides } from '../normalize.js'
 import { checkStatusOverrides } from '../normalize.js'
 import { retryAfterDelay } from '../retry-after.js'
+import { type Scrubber, scrubberOf } from '../secrets.js'
 import { isSignError, SignError } from '../sign-error.js'
 import {
   checkMaxBytes,
   checkParse,
+  checkRedirects,
   checkTimeout,
   checkUrl,
   dataFormat,
@@ -13,6 +16,7 @@ import {
   notOkError,
   type Parse,
   parseData,
+  type Redirects,
   readAnswer,
   redactUrl,
   UpstreamError,
@@ -20,8 +24,8 @@ import {
 import { checkSecret, encryptData, fileHash, macOf, openRead } from './envelope.js'
 import { type PlatformClient, withSigningFlow } from './methods.js'
 
-/** How failed calls are tried again. Only idempotent calls are, and only for retryable failures. */
-export interface RetryOptions {
+/** How failed platform calls are tried again. Only idempotent calls are, and only for retryable failures. */
+export interface PlatformRetryOptions {
   /** Attempts in all, the first included: 1 turns retries off. Default 3, at most 10. */
   attempts?: number | undefined
   /** Ceiling of the first backoff delay, doubled at each retry (full jitter below it). Default 200 ms. */
@@ -39,7 +43,11 @@ export interface RetryOptions {
 
 /** Options of {@link createPlatformClient}. */
 export interface PlatformClientOptions {
-  /** Where the API lives, e.g. `https://stg-env.signingcloud.com/signserver/v1/`. */
+  /**
+   * Where the API lives: the origin alone, as the vendor's samples configure it (`https://stg-env.signingcloud.com`,
+   * `/signserver/v1/` is added), or the full path (`https://stg-env.signingcloud.com/signserver/v1/`). `https:`,
+   * or `http:` to a loopback host only: the MAC covers neither `result` nor a missing `data`.
+   */
   baseUrl: string | URL
   /** The integration's API key, sent as `client_id` to get a token. */
   apiKey: string
@@ -48,12 +56,22 @@ export interface PlatformClientOptions {
   /** Time for one exchange, headers and body, in milliseconds (1 to 2^31 - 1). Default 10 000. */
   timeoutMs?: number | undefined
   /**
-   * Largest answer read, in bytes. Default 32 MiB. A download travels as hex inside encrypted hex: a file
-   * of N bytes takes about 4N.
+   * Time for a whole call, in milliseconds: the token, every attempt, the waits between them, a renewal and its
+   * replay. Past it the call fails with code 4 at 504. Default 60 000.
+   */
+  deadlineMs?: number | undefined
+  /**
+   * Largest answer read, in bytes. Default 128 MiB. A download travels as hex inside encrypted hex: a file
+   * of N bytes takes about 4N, so the default takes a file of about 32 MiB.
    */
   maxBytes?: number | undefined
   /** Retry policy, or `false` for none. */
-  retry?: RetryOptions | false | undefined
+  retry?: PlatformRetryOptions | false | undefined
+  /**
+   * `'same-origin'` follows a redirect to the origin of `baseUrl` that sends the same request again; by default
+   * (`'error'`) a redirect is code 4 at 502, not retried. A redirect to another origin is never followed.
+   */
+  redirects?: Redirects | undefined
   /** How long a token is used before a new one is fetched, in milliseconds. Default 25 minutes. */
   tokenTtlMs?: number | undefined
   /** The `fetch` to use instead of the global one. */
@@ -92,6 +110,12 @@ export interface PlatformRequest<T = unknown> {
   idempotent?: boolean | undefined
   /** Checks the decrypted answer; a failure is code 3, 502, with what failed logged, never sent. */
   parse?: Parse<T> | undefined
+  /** This call's `timeoutMs`, instead of the client's. */
+  timeoutMs?: number | undefined
+  /** This call's `maxBytes`, instead of the client's: a download may need more than other calls. */
+  maxBytes?: number | undefined
+  /** This call's `deadlineMs`, instead of the client's. */
+  deadlineMs?: number | undefined
 }
 
 /** The low-level client; see {@link createPlatformClient}. */
@@ -103,7 +127,8 @@ export interface PlatformRequester {
   request<T = unknown>(request: PlatformRequest<T>): Promise<T>
 }
 
-const DEFAULT_MAX_BYTES = 32 * 1024 * 1024
+const DEFAULT_MAX_BYTES = 128 * 1024 * 1024
+const DEFAULT_DEADLINE_MS = 60_000
 const DEFAULT_TOKEN_TTL_MS = 25 * 60 * 1000
 const SERVICE_CREDENTIALS: StatusOverrides = { 2: 502, 5: 502, 6: 502, 53: 502 }
 const RETRY_DEFAULTS = {
@@ -118,8 +143,11 @@ const METHODS = new Set(['GET', 'POST', 'DELETE'])
 
 type Policy = typeof RETRY_DEFAULTS
 
-// Retry-After of the answer behind an error, kept off the error itself.
-const retryAfterOf = new WeakMap<SignError, number>()
+/** What one exchange uses; the client's options, or the call's own. */
+interface Limits {
+  timeoutMs: number
+  maxBytes: number
+}
 
 /** Builds the low-level client: option checks, token, transport, retries. */
 export function createRequester(options: PlatformClientOptions): PlatformRequester {
@@ -127,21 +155,21 @@ export function createRequester(options: PlatformClientOptions): PlatformRequest
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`${where}: options must be an object`)
   }
-  const base = checkUrl(where, options.baseUrl, 'baseUrl')
-  if (base.search !== '' || base.hash !== '') {
-    throw new TypeError(`${where}: baseUrl must not have a query or a fragment`)
-  }
-  if (!base.pathname.endsWith('/')) base.pathname += '/'
+  const base = checkBaseUrl(where, options.baseUrl)
   if (typeof options.apiKey !== 'string' || options.apiKey === '') {
     throw new TypeError(`${where}: apiKey must be a non-empty string`)
   }
   checkSecret(where, options.apiSecret)
   const apiKey = options.apiKey
   const apiSecret = options.apiSecret
-  const timeoutMs = checkTimeout(where, options.timeoutMs)
-  const maxBytes = checkMaxBytes(where, options.maxBytes, DEFAULT_MAX_BYTES)
+  const limits: Limits = {
+    timeoutMs: checkTimeout(where, options.timeoutMs),
+    maxBytes: checkMaxBytes(where, options.maxBytes, DEFAULT_MAX_BYTES),
+  }
+  const deadlineMs = checkTimeout(where, options.deadlineMs, DEFAULT_DEADLINE_MS, 'deadlineMs')
   const tokenTtlMs = checkTimeout(where, options.tokenTtlMs, DEFAULT_TOKEN_TTL_MS, 'tokenTtlMs')
   const policy = checkRetry(where, options.retry)
+  const redirects = checkRedirects(where, options.redirects)
   if (options.fetch !== undefined && typeof options.fetch !== 'function') {
     throw new TypeError(`${where}: fetch must be a function`)
   }
@@ -166,8 +194,8 @@ export function createRequester(options: PlatformClientOptions): PlatformRequest
     const url = new URL('accesstoken', base)
     url.searchParams.set('client_id', apiKey)
     // The token call is idempotent and cancelled by nobody: every waiter may abort on its own.
-    const answer = await withRetries(undefined, true, () =>
-      exchange(url, { method: 'GET' }, `GET ${redactUrl(url)}`, []),
+    const answer = await withRetries(undefined, Number.POSITIVE_INFINITY, true, () =>
+      exchange(url, { method: 'GET' }, `GET ${redactUrl(url)}`, scrubberOf([apiSecret, apiKey]), limits),
     )
     const at =
       typeof answer === 'object' && answer !== null
@@ -185,38 +213,40 @@ export function createRequester(options: PlatformClientOptions): PlatformRequest
   }
 
   /** One exchange and the opening of its answer; any failure is a SignError with a clean cause. */
-  async function exchange(url: URL, init: RequestInit, context: string, secrets: string[]): Promise<unknown> {
-    const scrub = scrubber([apiSecret, apiKey, ...secrets])
+  async function exchange(
+    url: URL,
+    init: RequestInit,
+    context: string,
+    scrubber: Scrubber,
+    { timeoutMs, maxBytes }: Limits,
+  ): Promise<unknown> {
     const { response, text } = await fetchText(
       url,
       { ...init, headers: { accept: 'application/json' } },
-      { timeoutMs, maxBytes, fetch: doFetch, context },
+      { timeoutMs, maxBytes, fetch: doFetch, context, redirects },
     )
-    const read = readAnswer(text, undefined)
+    const read = readAnswer(text, undefined, scrubber)
     try {
       if (!response.ok) {
         // The parse error is dropped: V8 quotes the body in it, and the body may hold data and mac.
-        const plain = read.ok
-          ? { ...read, message: read.message && scrub(read.message) }
-          : { ok: false as const, why: read.why }
+        const plain = read.ok ? read : { ok: false as const, why: read.why }
         throw notOkError(plain, text, response.status, overrides, context)
       }
-      return openRead(read, apiSecret, {
-        status: response.status,
-        statusOverrides: overrides,
-        context,
-        scrub,
-      })
+      return openRead(read, apiSecret, { status: response.status, statusOverrides: overrides, context })
     } catch (error) {
+      // The platform's Retry-After goes with the error, up to the service's own answer.
       const delay = retryAfterDelay(response.headers.get('retry-after'))
-      if (isSignError(error) && delay !== undefined) retryAfterOf.set(error, delay)
+      if (isSignError(error) && error.retryable && delay !== undefined) {
+        throw remade(error, { retryAfter: Math.ceil(delay / 1000) })
+      }
       throw error
     }
   }
 
-  /** Runs `attempt` until it succeeds, the failure is final or the policy says stop. */
+  /** Runs `attempt` until it succeeds, the failure is final, the policy says stop or the deadline is near. */
   async function withRetries<T>(
     signal: AbortSignal | undefined,
+    endsAt: number,
     idempotent: boolean,
     attempt: () => Promise<T>,
   ): Promise<T> {
@@ -226,8 +256,11 @@ export function createRequester(options: PlatformClientOptions): PlatformRequest
         return await attempt()
       } catch (error) {
         if (!isSignError(error) || !error.retryable || !idempotent || made >= policy.attempts) throw error
-        const delay = nextDelay(policy, made, retryAfterOf.get(error))
-        if (delay === undefined || slept + delay > policy.maxTotalDelayMs) throw error
+        const delay = nextDelay(policy, made, error.retryAfter)
+        // A wait that would end past the deadline is not made: this error says more than the deadline's.
+        if (delay === undefined || slept + delay > policy.maxTotalDelayMs || Date.now() + delay >= endsAt) {
+          throw error
+        }
         await sleep(delay, signal)
         slept += delay
       }
@@ -236,8 +269,14 @@ export function createRequester(options: PlatformClientOptions): PlatformRequest
 
   async function request<T = unknown>(req: PlatformRequest<T>): Promise<T> {
     const call = checkRequest(req)
-    const { method, signal } = call
-    signal?.throwIfAborted()
+    const { method } = call
+    call.signal?.throwIfAborted()
+    const callLimits: Limits = {
+      timeoutMs: call.timeoutMs ?? limits.timeoutMs,
+      maxBytes: call.maxBytes ?? limits.maxBytes,
+    }
+    const callDeadlineMs = call.deadlineMs ?? deadlineMs
+    const endsAt = Date.now() + callDeadlineMs
     const url = new URL(call.path, base)
     let payload = req.payload
     let file: PlatformFile | undefined
@@ -255,17 +294,26 @@ export function createRequester(options: PlatformClientOptions): PlatformRequest
     const secrets = data === undefined || mac === undefined ? [] : [data, mac]
     const idempotent = req.idempotent ?? method === 'GET'
 
+    // One signal per call for the caller's abort and the deadline: every wait of the call listens to it, so
+    // a signal many calls share gets no listener of ours.
+    const deadline = new AbortController()
+    const timer = setTimeout(
+      () => deadline.abort(new DOMException('deadline', 'TimeoutError')),
+      callDeadlineMs,
+    )
+    const signal =
+      call.signal === undefined ? deadline.signal : AbortSignal.any([call.signal, deadline.signal])
     let used: string | undefined
     try {
       for (let renewed = false; ; renewed = true) {
         // Fetched with its own retries (it is idempotent, and nothing was sent yet), shared by all callers.
         used = await getToken(signal)
         const sentWith = used
+        const scrubber = scrubberOf([apiSecret, apiKey, sentWith, ...secrets])
         try {
-          const answer = await withRetries(signal, idempotent, () => {
+          const answer = await withRetries(signal, endsAt, idempotent, () => {
             const { target, init } = build(method, url, sentWith, data, mac, file)
-            const withSignal = signal === undefined ? init : { ...init, signal }
-            return exchange(target, withSignal, context, [sentWith, ...secrets])
+            return exchange(target, { ...init, signal }, context, scrubber, callLimits)
           })
           return parseData(req.parse, answer, context)
         } catch (error) {
@@ -279,20 +327,75 @@ export function createRequester(options: PlatformClientOptions): PlatformRequest
         }
       }
     } catch (error) {
+      const late = !isSignError(error) && deadline.signal.aborted && call.signal?.aborted !== true
       throw withSecretsOff(
-        error,
-        used === undefined ? [apiSecret, apiKey, ...secrets] : [apiSecret, apiKey, used, ...secrets],
+        late ? deadlineError(context, callDeadlineMs) : error,
+        scrubberOf(
+          used === undefined ? [apiSecret, apiKey, ...secrets] : [apiSecret, apiKey, used, ...secrets],
+        ),
       )
+    } finally {
+      clearTimeout(timer)
     }
   }
 
   return { request }
 }
 
+/**
+ * `baseUrl` as the requests are built on: the origin alone gets `/signserver/v1/`, the full path its slash.
+ * Plain http is for a loopback host only: the MAC covers neither `result` nor a missing `data`, so anyone on
+ * the way could make a `{"result":0}` read as success.
+ */
+function checkBaseUrl(where: string, value: unknown): URL {
+  const base = checkUrl(where, value, 'baseUrl')
+  if (base.search !== '' || base.hash !== '') {
+    throw new TypeError(`${where}: baseUrl must not have a query or a fragment`)
+  }
+  if (base.pathname === '/') base.pathname = API_PATH
+  if (base.pathname !== API_PATH && base.pathname !== API_PATH.slice(0, -1)) {
+    throw new TypeError(
+      `${where}: baseUrl must be the platform origin (https://host) or end in /signserver/v1`,
+    )
+  }
+  base.pathname = API_PATH
+  if (base.protocol === 'http:' && !LOOPBACK.test(base.hostname)) {
+    throw new TypeError(`${where}: baseUrl must use https: (http: only for a loopback host)`)
+  }
+  return base
+}
+
+const API_PATH = '/signserver/v1/'
+const LOOPBACK = /^(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])$/
+
+/** The failure of a call that passed its deadline: a timeout, as one exchange's is. */
+function deadlineError(context: string, deadlineMs: number): SignError {
+  return new SignError(Codes.ProcessingFailed, {
+    status: 504,
+    retryable: true,
+    cause: new UpstreamError(`${context}: no answer within the deadline of ${deadlineMs} ms`),
+  })
+}
+
+/** The same error with another cause or a `Retry-After`: a SignError's fields are set once. */
+function remade(error: SignError, changes: { cause?: unknown; retryAfter?: number | undefined }): SignError {
+  const retryAfter = 'retryAfter' in changes ? changes.retryAfter : error.retryAfter
+  return new SignError(error.code, {
+    status: error.status,
+    retryable: error.retryable,
+    expose: error.expose,
+    cause: 'cause' in changes ? changes.cause : error.cause,
+    ...(retryAfter === undefined ? {} : { retryAfter }),
+  })
+}
+
 function checkRequest<T>(req: PlatformRequest<T>): {
   method: 'GET' | 'POST' | 'DELETE'
   path: string
   signal: AbortSignal | undefined
+  timeoutMs: number | undefined
+  maxBytes: number | undefined
+  deadlineMs: number | undefined
 } {
   const where = 'request'
   if (typeof req !== 'object' || req === null) throw new TypeError(`${where}: the request must be an object`)
@@ -321,10 +424,19 @@ function checkRequest<T>(req: PlatformRequest<T>): {
     throw new TypeError(`${where}: signal must be an AbortSignal`)
   }
   checkParse(where, req.parse)
-  return { method: req.method, path, signal: req.signal }
+  const given = (value: number | undefined, check: (value: number) => number) =>
+    value === undefined ? undefined : check(value)
+  return {
+    method: req.method,
+    path,
+    signal: req.signal,
+    timeoutMs: given(req.timeoutMs, (value) => checkTimeout(where, value)),
+    maxBytes: given(req.maxBytes, (value) => checkMaxBytes(where, value)),
+    deadlineMs: given(req.deadlineMs, (value) => checkTimeout(where, value, undefined, 'deadlineMs')),
+  }
 }
 
-function checkRetry(where: string, retry: RetryOptions | false | undefined): Policy {
+function checkRetry(where: string, retry: PlatformRetryOptions | false | undefined): Policy {
   if (retry === false) return { ...RETRY_DEFAULTS, attempts: 1 }
   if (retry === undefined) return RETRY_DEFAULTS
   if (typeof retry !== 'object' || retry === null) {
@@ -386,22 +498,12 @@ function withParams(url: URL, withData: boolean): URL {
   return shown
 }
 
-/** Replaces every occurrence of the given strings (8 characters or more) by `…`. */
-function scrubber(values: readonly string[]): (text: string) => string {
-  const secrets = values.filter((value) => value.length >= 8)
-  return (text) => {
-    let clean = text
-    for (const value of secrets) clean = clean.split(value).join('…')
-    return clean
-  }
-}
-
 /**
  * The last line of defence: an error whose printout (message, cause chain, any property) holds one of the
  * secrets is replaced by the same code and status with a cause that says only that. What the client builds
  * itself never holds them; a foreign error (an injected fetch, a parse function) might.
  */
-function withSecretsOff(error: unknown, values: readonly string[]): unknown {
+function withSecretsOff(error: unknown, scrubber: Scrubber): unknown {
   if (!isSignError(error)) return error
   // Everything inspect can reach: hidden properties, any depth, strings whole (a `data` is often longer than
   // inspect's default 10,000 characters).
@@ -411,23 +513,24 @@ function withSecretsOff(error: unknown, values: readonly string[]): unknown {
     maxStringLength: Number.POSITIVE_INFINITY,
     maxArrayLength: Number.POSITIVE_INFINITY,
   })
-  if (!values.some((value) => value.length > 0 && printed.includes(value))) return error
-  return new SignError(error.code, {
-    status: error.status,
-    retryable: error.retryable,
-    expose: error.expose,
+  if (!scrubber.holds(printed)) return error
+  return remade(error, {
     cause: new UpstreamError(
       'the cause of this error held a credential or an envelope value and was withheld',
     ),
   })
 }
 
-/** Exponential backoff with full jitter, at least the `Retry-After`; `undefined` when it asks too long. */
-function nextDelay(policy: Policy, made: number, retryAfter: number | undefined): number | undefined {
-  if (retryAfter !== undefined && retryAfter > policy.maxRetryAfterMs) return undefined
+/**
+ * Exponential backoff with full jitter, at least the `Retry-After` (whole seconds, as the error carries it);
+ * `undefined` when it asks too long.
+ */
+function nextDelay(policy: Policy, made: number, retryAfter: number | Date | undefined): number | undefined {
+  const asked = typeof retryAfter === 'number' ? retryAfter * 1000 : 0
+  if (asked > policy.maxRetryAfterMs) return undefined
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (made - 1))
   const jitter = Math.floor(Math.random() * ceiling)
-  return Math.max(jitter, retryAfter ?? 0)
+  return Math.max(jitter, asked)
 }
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {

@@ -153,8 +153,6 @@ export interface OpenEnvelopeOptions {
 export interface OpenReadOptions extends OpenEnvelopeOptions {
   /** Prefix of cause messages, e.g. the redacted endpoint. */
   context?: string | undefined
-  /** Strings that must never reach a message (secret, token, data, mac). */
-  scrub?: (text: string) => string
 }
 
 /**
@@ -188,9 +186,8 @@ export function openRead(read: Read, apiSecret: string, options?: OpenReadOption
     throw toSignError({ ok: false, why: read.why }, status, undefined, context)
   }
   if (read.result !== 0) {
-    const scrub = options?.scrub
-    const message = read.message === undefined || scrub === undefined ? read.message : scrub(read.message)
-    throw toSignError({ ...read, message }, status, options?.statusOverrides, context)
+    // The message was scrubbed of the caller's secrets, if any, when the answer was read.
+    throw toSignError(read, status, options?.statusOverrides, context)
   }
   const data = own(read.body, 'data')
   if (data === undefined || data === null || data === '') return undefined

@@ -15,7 +15,7 @@ export type {
   PlatformFile,
   PlatformRequest,
   PlatformRequester,
-  RetryOptions,
+  PlatformRetryOptions,
 } from './client.js'
 export { createPlatformClient } from './client.js'
 export type { OpenEnvelopeOptions } from './envelope.js'

@@ -1,0 +1,103 @@
+/** Keeping credentials and envelope values out of text bound for errors, logs and `debug` bodies. */
+
+/** Finds secret values in text, in every form a URL or a form can give them; see {@link scrubberOf}. */
+export interface Scrubber {
+  /** `text` with every occurrence of a secret, in any of its forms, replaced by `…`. */
+  scrub(text: string): string
+  /** Whether `text` holds a secret in any of its forms. */
+  holds(text: string): boolean
+  /**
+   * `text` scrubbed, then cut to `limit` characters; a cut that ends in the first 8 characters or more of a
+   * secret (the rest fell past the limit, or was never there) ends in `…` instead.
+   */
+  cut(text: string, limit: number): string
+}
+
+// A value shorter than this is not looked for: it would match ordinary words.
+const MIN_LENGTH = 8
+// Characters a URL or a form never encode.
+const UNRESERVED = /^[A-Za-z0-9\-._~]$/
+
+/**
+ * A {@link Scrubber} for `values` (those of 8 characters or more). Each character may appear as itself or
+ * percent-encoded (hex digits of either case, as `encodeURIComponent`, `URLSearchParams` and `URL` write
+ * them or a server echoes them), a space also as `+` and a `+` also as a space (form encoding read back);
+ * letters of either case, so hex values echoed in upper case are found too.
+ */
+export function scrubberOf(values: readonly string[]): Scrubber {
+  // Built on first use: most calls end well and never look for their secrets.
+  let built: { secrets: string[][][]; find: RegExp | undefined; longest: number } | undefined
+  const build = () => {
+    if (built !== undefined) return built
+    const secrets = [...new Set(values)].filter((value) => value.length >= MIN_LENGTH).map(formsOf)
+    const source = secrets.map((units) => units.map(alternation).join('')).join('|')
+    // The longest text one secret can take: how far past a limit a match may reach.
+    const longest = Math.max(
+      0,
+      ...secrets.map((units) => units.reduce((sum, forms) => sum + forms.at(-1)!.length, 0)),
+    )
+    built = { secrets, find: source === '' ? undefined : new RegExp(source, 'i'), longest }
+    return built
+  }
+
+  function scrub(text: string): string {
+    const { find } = build()
+    return find === undefined ? text : text.replace(new RegExp(find, 'gi'), '…')
+  }
+
+  return {
+    scrub,
+    holds: (text) => build().find?.test(text) ?? false,
+    cut(text, limit) {
+      const { secrets, longest } = build()
+      // Scrubbing the part that can reach the cut is enough; what lies past it goes anyway.
+      const clean = scrub(text.length > limit + longest ? text.slice(0, limit + longest) : text)
+      if (clean.length <= limit) return clean
+      const kept = clean.slice(0, limit)
+      const lower = asciiLower(kept)
+      for (let start = 0; start <= kept.length - MIN_LENGTH; start++) {
+        if (secrets.some((units) => runsOutInside(lower, start, units, 0))) return `${kept.slice(0, start)}…`
+      }
+      return kept
+    },
+  }
+}
+
+/** Per character of `value`, the lower-case texts it may appear as, shortest first. */
+function formsOf(value: string): string[][] {
+  return Array.from(value, (char) => {
+    if (UNRESERVED.test(char)) return [asciiLower(char)]
+    const percent = Array.from(encoder.encode(char), (byte) => `%${byte.toString(16).padStart(2, '0')}`)
+    const forms = [char, percent.join('')]
+    if (char === ' ') forms.splice(1, 0, '+')
+    if (char === '+') forms.splice(1, 0, ' ')
+    return forms
+  })
+}
+
+const encoder = new TextEncoder()
+
+// Lower case that keeps every index where it was (`toLowerCase` may not, beyond ASCII).
+function asciiLower(text: string): string {
+  return text.replace(/[A-Z]/g, (letter) => letter.toLowerCase())
+}
+
+function alternation(forms: string[]): string {
+  const escaped = forms.map((form) => form.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&'))
+  return escaped.length === 1 ? escaped[0]! : `(?:${escaped.join('|')})`
+}
+
+/** Whether `text` from `at` to its end is the start of the secret from unit `unit` on: the text runs out inside it. */
+function runsOutInside(text: string, at: number, units: string[][], unit: number): boolean {
+  if (at === text.length) return true
+  if (unit === units.length) return false
+  const rest = text.slice(at)
+  for (const form of units[unit]!) {
+    if (
+      rest.startsWith(form) ? runsOutInside(text, at + form.length, units, unit + 1) : form.startsWith(rest)
+    ) {
+      return true
+    }
+  }
+  return false
+}
