@@ -1,5 +1,6 @@
 /**
  * `npm run bench [-- --quick]`: micro-benchmarks, then HTTP contenders side by side, then ratios and targets.
+ * `-- --sizes`: the browser bundle sizes alone (bench/sizes.ts).
  * `-- --http [--profile] [--ladder] [--framework koa] [--pair a/e] [--rounds N] [--seconds S] [--warmup S]`:
  * the HTTP pairs alone, for work on one ratio (bench/README.md, "Reproduce"). `--ladder` adds the steps from
  * the hand-written (e) to (a), one change at a time (see LADDER in contenders.ts).
@@ -21,6 +22,7 @@ import { canPin, type Load, load, type Probe, pin, probe, type Server, startServ
 import { printLoggingBench, runLoggingBench } from './logging.js'
 import { BATCH, MICRO, type MicroResults, runMicro } from './micro.js'
 import { printPlatformBench, runPlatformBench } from './platform.js'
+import { measureSizes, printSizes } from './sizes.js'
 import { median } from './stats.js'
 
 const { values: flags } = parseArgs({
@@ -32,6 +34,8 @@ const { values: flags } = parseArgs({
     profile: { type: 'boolean', default: false },
     // The steps from (e) to (a), one change at a time.
     ladder: { type: 'boolean', default: false },
+    // The browser bundle sizes alone (bench/sizes.ts); a full run prints them too.
+    sizes: { type: 'boolean', default: false },
     framework: { type: 'string', multiple: true },
     // With --http: only these pairs, e.g. --pair a/e (the A/A control always runs).
     pair: { type: 'string', multiple: true },
@@ -116,7 +120,9 @@ async function main(): Promise<void> {
   )
   console.log('')
 
-  if (flags.http) {
+  if (flags.sizes) {
+    printSizes(await measureSizes())
+  } else if (flags.http) {
     const http = await measureHttp()
     printHttp(http)
     printTargets(undefined, http, undefined)
@@ -130,6 +136,7 @@ async function main(): Promise<void> {
 
     progress(`load time: ${config.loadSamples} fresh processes per package ...`)
     const footprint = printFootprint(measureFootprint(config.loadSamples), config.loadSamples)
+    printSizes(await measureSizes())
 
     const http = await measureHttp()
     printHttp(http)
