@@ -226,6 +226,14 @@ describe('openCallback', () => {
     const url = signed()
     const nullProto = Object.assign(Object.create(null) as Record<string, unknown>, { a: 'b' })
     expect((await openCallback({ url, body: nullProto }, { secret })).fields).toEqual({ a: 'b' })
+    // fast-querystring's records (behind @fastify/formbody): a constructor with an empty prototype-less prototype.
+    function Empty(this: Record<string, unknown>) {}
+    Empty.prototype = Object.create(null)
+    const built = Object.assign(new (Empty as unknown as new () => Record<string, unknown>)(), {
+      contractnum: C2,
+    })
+    const crossed = await refusal({ url, body: built })
+    expect([crossed.code, crossed.status]).toEqual([44, 403])
     expect((await openCallback({ url, body: new URLSearchParams('a=b&a=c') }, { secret })).fields).toEqual({
       a: ['b', 'c'],
     })

@@ -191,10 +191,16 @@ function fromEntries(entries: Iterable<[string, unknown]>): Record<string, unkno
   return fields
 }
 
+/**
+ * An object of fields: plain, prototype-less, or built by a constructor whose prototype is an empty
+ * prototype-less object (fast-querystring, behind @fastify/formbody, makes them so). Not an array, a Date,
+ * a Map or any other class instance.
+ */
 function isPlainObject(value: unknown): value is object {
   if (typeof value !== 'object' || value === null) return false
-  const proto = Object.getPrototypeOf(value) as unknown
-  return proto === Object.prototype || proto === null
+  const proto = Object.getPrototypeOf(value) as object | null
+  if (proto === null || proto === Object.prototype) return true
+  return Object.getPrototypeOf(proto) === null && Reflect.ownKeys(proto).length === 0
 }
 
 function parseJson(text: string): Record<string, unknown> {
