@@ -1,4 +1,5 @@
 import { constants } from 'node:http2'
+import type { ErrorResponse } from './response.js'
 
 /** What {@link cutResponse} needs of a Node response, HTTP/1 (`ServerResponse`) or HTTP/2 (`Http2ServerResponse`). */
 export interface CuttableResponse {
@@ -19,4 +20,19 @@ export function cutResponse(res: CuttableResponse): void {
   } else {
     res.destroy()
   }
+}
+
+/** What {@link asReceived} needs of a Node response. */
+export interface AnsweredResponse {
+  readonly writableEnded: boolean
+  readonly statusCode: number
+}
+
+/**
+ * The answer to log for an error raised once the response had started: as built when the answer is cut, but
+ * with the status the client got when the route (or its body stream) had ended the answer already. The
+ * client then has a whole answer, usually a 200, and logging it as a 500 would say otherwise.
+ */
+export function asReceived(response: ErrorResponse, res: AnsweredResponse): ErrorResponse {
+  return res.writableEnded ? { ...response, status: res.statusCode } : response
 }

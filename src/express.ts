@@ -5,6 +5,7 @@
  */
 import { STATUS_CODES } from 'node:http'
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express'
+import { asReceived } from './cut.js'
 import { REPLACED_HEADERS } from './headers.js'
 import { methodNotAllowedError } from './method-not-allowed.js'
 import type { ErrorHandlerOptions } from './response.js'
@@ -28,8 +29,9 @@ export function errorHandler(options?: ErrorHandlerOptions<Request>): ErrorReque
     // The status the route set before failing (`res.statusCode = 503; next(err)`), as finalhandler reads it.
     const response = responder.respond(err, req, res.statusCode)
     if (res.headersSent) {
-      // Too late for a clean answer: Express's final handler closes the connection. The hook still hears of it.
-      responder.log(response, err, req, res)
+      // Too late for a clean answer: Express's final handler closes the connection. The hook still hears of it,
+      // with the status the client got when the route had ended its answer.
+      responder.log(asReceived(response, res), err, req, res)
       next(err)
       return
     }

@@ -16,7 +16,7 @@ import type {
   RawServerBase,
   RouteGenericInterface,
 } from 'fastify'
-import { cutResponse } from './cut.js'
+import { asReceived, cutResponse } from './cut.js'
 import { REPLACED_HEADERS } from './headers.js'
 import { allowValue, methodNotAllowedError } from './method-not-allowed.js'
 import type { ErrorHandlerOptions, Responder } from './response.js'
@@ -92,9 +92,10 @@ function handlerFor(responder: Responder<AnyFastifyRequest>): FastifyErrorHandle
     const raw = reply.raw
     if (raw.headersSent) {
       // Too late for a clean answer: end the connection so the client sees a cut answer, not a hang
-      // (unless the answer is complete already).
+      // (unless the answer is complete already, which is then logged with the status the client got).
+      const received = asReceived(response, raw)
       cutResponse(raw)
-      responder.log(response, error, request, raw)
+      responder.log(received, error, request, raw)
       return
     }
     for (const name of Object.keys(reply.getHeaders())) {
@@ -173,7 +174,9 @@ export function esignErrors(options?: ErrorHandlerOptions<AnyFastifyRequest>): E
   // It runs inside a stream's 'error' listener and a promise reaction, where a throw would crash the process.
   function logLate(error: unknown, request: AnyFastifyRequest, reply: AnyFastifyReply): void {
     try {
-      responder.log(responder.respond(error, request, reply.statusCode), error, request, reply.raw)
+      const response = responder.respond(error, request, reply.statusCode)
+      // An answer the route (or its stream) had ended is whole: logged as the client got it.
+      responder.log(asReceived(response, reply.raw), error, request, reply.raw)
     } catch {
       // The log is best effort here; the answer, if any, is already on its way.
     }

@@ -8,7 +8,7 @@ import { format, inspect, types } from 'node:util'
 import type Koa from 'koa'
 import type { Context, Middleware, Next } from 'koa'
 import statuses from 'statuses'
-import { cutResponse } from './cut.js'
+import { asReceived, cutResponse } from './cut.js'
 import { REPLACED_HEADERS } from './headers.js'
 import { logsThroughRequest, settled as swallowRejection } from './log.js'
 import { methodNotAllowedError, notImplementedError } from './method-not-allowed.js'
@@ -23,7 +23,8 @@ export type { ErrorHandlerOptions } from './response.js'
  * JSON body. Mount it first. Errors >= 500 are also emitted as `app.emit('error', err, ctx)`, so Koa's
  * own logging keeps working, unless `log: false`. With a `log` of your own, the event is emitted only when
  * the app has an 'error' listener of its own (`app.on('error')`, or an `app.onerror`), so Koa's default
- * printer does not log each 5xx a second time.
+ * printer does not log each 5xx a second time. An error emitted once the answer had started carries
+ * `headerSent = true`, as Koa's own `ctx.onerror` marks it.
  *
  * @example
  * app.use(errorHandler())
@@ -46,11 +47,12 @@ export function errorHandler(options?: ErrorHandlerOptions<Context>): Middleware
         if (streamHandlers.has(ctx.onerror)) throw err
         // Otherwise cut, log and report here, as for any other answer, and end: rethrown, the error would
         // reach Koa's ctx.onerror, whose 'error' event Koa's printer prints whatever `log` says.
-        cutResponse(ctx.res)
         const response = responder.respond(err, ctx)
-        responder.log(response, err, ctx, ctx.res)
+        const received = asReceived(response, ctx.res)
+        cutResponse(ctx.res)
+        responder.log(received, err, ctx, ctx.res)
         if (reporting.emit && response.status >= 500)
-          report(ctx, err, response.status, ownLog(reporting, ctx))
+          report(ctx, err, response.status, ownLog(reporting, ctx), true)
         return
       }
       const response = responder.respond(err, ctx, routeStatus(ctx))
@@ -69,7 +71,8 @@ export function errorHandler(options?: ErrorHandlerOptions<Context>): Middleware
         ctx.body = response.body
       }
       responder.log(response, err, ctx, ctx.res)
-      if (reporting.emit && response.status >= 500) report(ctx, err, response.status, ownLog(reporting, ctx))
+      if (reporting.emit && response.status >= 500)
+        report(ctx, err, response.status, ownLog(reporting, ctx), false)
       return
     }
     if (streamHandlers.has(ctx.onerror)) guardStream(ctx)
@@ -103,16 +106,22 @@ export function handleStreamErrors(app: Koa, options?: ErrorHandlerOptions<Conte
     settled.add(this)
     try {
       let response: ErrorResponse
-      if (this.headerSent || !this.writable) {
-        cutResponse(this.res)
+      let logged: ErrorResponse
+      // As Koa's own ctx.onerror decides it, and marks the error it emits with it.
+      const headerSent = this.headerSent || !this.writable
+      if (headerSent) {
         response = responder.respond(err, this)
+        // A body stream that fails after it ended: the client has the whole answer.
+        logged = asReceived(response, this.res)
+        cutResponse(this.res)
       } else {
         response = responder.respond(err, this, routeStatus(this))
+        logged = response
         writeThrough(this, response)
       }
-      responder.log(response, err, this, this.res)
+      responder.log(logged, err, this, this.res)
       if (reporting.emit && response.status >= 500)
-        report(this, err, response.status, ownLog(reporting, this))
+        report(this, err, response.status, ownLog(reporting, this), headerSent)
     } catch {
       // Koa calls this from stream callbacks, where a throw would end the process.
     }
@@ -212,7 +221,7 @@ function ownLog(reporting: Reporting, ctx: Context): boolean {
 // async and reject (an error tracker's `app.on('error', async (err) => send(err))`): none of that may undo a
 // response already built or end the process. So the listeners are called here, as `emit` would call them
 // (`rawListeners`, so that a `once` listener removes itself), each one guarded.
-function report(ctx: Context, err: unknown, status: number, ownLog: boolean): void {
+function report(ctx: Context, err: unknown, status: number, ownLog: boolean, headerSent: boolean): void {
   try {
     const app = ctx.app
     if (ownLog) {
@@ -223,6 +232,9 @@ function report(ctx: Context, err: unknown, status: number, ownLog: boolean): vo
       if (app.listeners('error').every((listener) => listener === printer)) return
     }
     const event = reportable(err, status)
+    // Koa's ctx.onerror sets it on what it emits once the answer has started; listeners read it to tell an
+    // error the client was answered about from one it never heard of.
+    if (headerSent) markHeaderSent(event)
     for (const listener of app.rawListeners('error')) {
       try {
         swallowRejection(
@@ -254,6 +266,14 @@ function reportable(thrown: unknown, status: number): Error {
   const stack = read(thrown, 'stack')
   if (typeof stack === 'string') wrapper.stack = stack
   return Object.assign(wrapper, { expose: false, status })
+}
+
+function markHeaderSent(event: Error): void {
+  try {
+    ;(event as Error & { headerSent?: boolean }).headerSent = true
+  } catch {
+    // A frozen error is emitted as it is.
+  }
 }
 
 // `instanceof Error` is false for an Error made in another realm (a `vm` context, a test runner's).

@@ -281,6 +281,21 @@ describe.each([
         expect(log.mock.calls[0]?.[0]).toMatchObject({ level: 'error', status: 500, code: 4 })
       },
     )
+
+    it('route ended its answer, then next(err): the client has all of it, logged with the 200 it got', async () => {
+      const log = vi.fn()
+      const server = await app(
+        route((_req, res, next) => {
+          res.setHeader('Content-Type', 'text/csv')
+          res.end('id,title\n', () => next(thrown()))
+        }),
+        { log },
+      )
+      const { port } = server.address() as AddressInfo
+      expect(await fetchRaw(port)).toEqual({ status: 200, body: 'id,title\n', complete: true })
+      expect(log).toHaveBeenCalledTimes(1)
+      expect(log.mock.calls[0]?.[0]).toMatchObject({ level: 'warn', status: 200, code: 4 })
+    })
   })
 
   it('HEAD: same status and headers as GET, no body', async () => {

@@ -130,7 +130,8 @@ describe('esignErrors(): errors after the answer started reach the log hook once
     const outcome = await get(server, '/done')
     expect(outcome).toEqual({ status: 200, body: 'complete', aborted: false })
     await settle()
-    expect(summary(entries)).toEqual([['error', 500, 29]])
+    // Logged as the client got it: a whole 200.
+    expect(summary(entries)).toEqual([['warn', 200, 29]])
   })
 
   it('a route that throws synchronously after reply.raw.end(), in a child plugin', async () => {
@@ -149,7 +150,7 @@ describe('esignErrors(): errors after the answer started reach the log hook once
     const outcome = await get(server, '/v1/done')
     expect(outcome).toEqual({ status: 200, body: 'complete', aborted: false })
     await settle()
-    expect(summary(entries)).toEqual([['error', 500, 4]])
+    expect(summary(entries)).toEqual([['warn', 200, 4]])
   })
 
   it('a route that throws after reply.hijack(): Fastify answers nothing, the log still hears of it', async () => {
@@ -163,7 +164,7 @@ describe('esignErrors(): errors after the answer started reach the log hook once
     }, entries)
     expect(await get(server, '/socket')).toEqual({ status: 200, body: 'mine', aborted: false })
     await settle()
-    expect(summary(entries)).toEqual([['error', 503, 89]])
+    expect(summary(entries)).toEqual([['warn', 200, 89]])
   })
 
   it('an answer cut after its headers went out is still logged once, not twice', async () => {
@@ -179,6 +180,29 @@ describe('esignErrors(): errors after the answer started reach the log hook once
     expect(outcome).toEqual({ status: 200, body: 'partial', aborted: true })
     await settle()
     expect(summary(entries)).toEqual([['error', 500, 29]])
+  })
+
+  it("a stream's error after it ended: the client has all of it, logged with the 200 it got", async () => {
+    const entries: LogEntry[] = []
+    const server = await serve((app) => {
+      app.get('/export', async (_req, reply) => {
+        reply.type('text/plain')
+        // Sends its whole body, ends, then fails to close (a file descriptor that cannot be closed).
+        return new Readable({
+          read() {
+            this.push('whole answer')
+            this.push(null)
+          },
+          destroy(_error, callback) {
+            setTimeout(() => callback(new Error('close failed')), 20)
+          },
+        })
+      })
+    }, entries)
+    expect(await get(server, '/export')).toEqual({ status: 200, body: 'whole answer', aborted: false })
+    await settle()
+    expect(summary(entries)).toEqual([['warn', 200, 4]])
+    expect(entries[0]!.causes[0]!.message).toBe('close failed')
   })
 
   it('a route that answers normally, with a stream or a value, logs nothing', async () => {

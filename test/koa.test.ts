@@ -695,6 +695,8 @@ describe.each([
     expect(res.complete).toBe(true)
     expect(res.text.length).toBe(body.length)
     expect(log).toHaveBeenCalledTimes(1)
+    // Logged as the client got it: a whole 200.
+    expect(log.mock.calls[0]?.[0]).toMatchObject({ level: 'warn', status: 200, code: 4 })
     expect(emitted).toHaveLength(1)
   })
 
