@@ -157,7 +157,8 @@ export interface EsignErrorsPlugin {
  * Everything in one plugin: the error handler and the not-found handler at the root, and hooks that tell
  * the log of the errors Fastify never hands to an error handler because the answer had already gone out: a
  * stream (Node or web) that fails midway, a route that throws after `reply.raw.end()` or `reply.hijack()`.
- * Each error reaches the log once. Register it before the routes, and await it: Fastify shows a plugin only
+ * Each error reaches the log once. A stream that fails midway over HTTP/2 is reset with `INTERNAL_ERROR`, so
+ * the client cannot take the cut answer for a complete one. Register it before the routes, and await it: Fastify shows a plugin only
  * the routes added after it.
  *
  * @example
@@ -204,7 +205,11 @@ export function esignErrors(options?: ErrorHandlerOptions<AnyFastifyRequest>): E
       next(
         null,
         watchStream(payload, (error) => {
-          if (tooLateToAnswer(request, reply)) logLate(error, request, reply)
+          if (!tooLateToAnswer(request, reply)) return
+          logLate(error, request, reply)
+          // Before Fastify's own `destroy()`, which over HTTP/2 closes the stream as if the answer were
+          // complete: reset with INTERNAL_ERROR, as the Koa adapter does, so the client sees it cut.
+          cutResponse(reply.raw)
         }),
       )
     })
