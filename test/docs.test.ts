@@ -88,6 +88,7 @@ describe("README's API section", () => {
     ['esign-errors/fastify', 'fastify.ts'],
     ['esign-errors/platform', 'platform/index.ts'],
     ['esign-errors/client', 'client/index.ts'],
+    ['esign-errors/testing', 'testing/index.ts'],
   ])('lists exactly what %s exports', (entry, file) => {
     expect(documentedNames(entry)).toEqual(exportedNames(file))
   })
