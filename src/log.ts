@@ -61,7 +61,7 @@ export type LogOption<Req> = false | ((entry: LogEntry<Req>) => unknown) | Logge
 /** Reports one answered error; never throws. */
 export type LogFunction = (response: ErrorResponse, thrown: unknown, req: unknown, res: unknown) => void
 
-// In a `debug` answer: stacks a few dozen frames long.
+// In a `debug` answer and a span event: stacks a few dozen frames long.
 const MAX_DEBUG_STACK = 8192
 
 class Entry<Req> implements LogEntry<Req> {
@@ -312,12 +312,7 @@ export function causeChain(thrown: unknown, stacks = true, clipped = false): Cau
   let current = thrown
   while (current !== undefined && current !== null && chain.length < 10 && !seen.has(current)) {
     seen.add(current)
-    const info = describeThrown(current, stacks)
-    if (clipped) {
-      info.message = clip(info.message)
-      if (info.stack !== undefined) info.stack = clip(info.stack, MAX_DEBUG_STACK)
-    }
-    chain.push(info)
+    chain.push(clipped ? describeClipped(current, stacks) : describeThrown(current, stacks))
     current = readCause(current)
   }
   return chain
@@ -330,6 +325,17 @@ function readCause(value: unknown): unknown {
   } catch {
     return undefined
   }
+}
+
+/**
+ * {@link describeThrown}, cut to what may leave the process (a `debug` answer, a span event): the message at
+ * 1,024 characters, the stack at 8,192. A 5 MB message must not become a 5 MB body or a 10 MB span.
+ */
+export function describeClipped(value: unknown, stacks: boolean): CauseInfo {
+  const info = describeThrown(value, stacks)
+  info.message = clip(info.message)
+  if (info.stack !== undefined) info.stack = clip(info.stack, MAX_DEBUG_STACK)
+  return info
 }
 
 /** Name, message and (optionally) stack of a thrown value, read safely. */

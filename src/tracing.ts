@@ -4,7 +4,7 @@
  * nothing is loaded and nothing is done.
  */
 import { createRequire } from 'node:module'
-import { describeThrown } from './log.js'
+import { describeClipped } from './log.js'
 import type { ErrorResponse } from './response.js'
 
 // The few members of @opentelemetry/api 1.x used here, so the package is never needed to build or type-check.
@@ -73,7 +73,8 @@ export function compileTrace(recordExceptions: boolean): TraceFunction | undefin
       span.setAttribute('error.type', String(response.status))
       span.setStatus(error)
       // Name, message and stack: the SDK would take a numeric `code` property for the exception's type.
-      if (recordExceptions) span.recordException(describeThrown(thrown, true))
+      // Clipped as in a `debug` answer: an exporter sends the span event as it is.
+      if (recordExceptions) span.recordException(describeClipped(thrown, true))
     } catch {
       // A broken tracer must not turn an answered error into a crash.
     }

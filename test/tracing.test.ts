@@ -83,6 +83,16 @@ describe.each(APP_KINDS)('%s', (kind) => {
     ])
   })
 
+  it('a huge message is recorded clipped, as in a debug answer: 1,024 characters, a stack of 8,192', async () => {
+    const huge = new Error('x'.repeat(5 * 1024 * 1024))
+    expect((await request(await app(() => huge)).get('/')).status).toBe(500)
+    const span = await finishedSpan()
+    const recorded = span.events[0]?.attributes ?? {}
+    expect(recorded['exception.type']).toBe('Error')
+    expect(recorded['exception.message']).toBe(`${'x'.repeat(1023)}…`)
+    expect(recorded['exception.stacktrace']).toBe(`${huge.stack!.slice(0, 8191)}…`)
+  })
+
   it('a foreign error: code 4, its own type recorded', async () => {
     expect((await request(await app(() => new TypeError('x is undefined'))).get('/')).status).toBe(500)
     const span = await finishedSpan()
