@@ -4,26 +4,26 @@
  * callback's body, all through `esign-errors/platform`. Every
  * platform error, timeout or tampered answer reaches `errorHandler()` as a SignError with the right status.
  *
- * Run with `npx tsx examples/gateway.ts` (port PORT, default 3001). It starts a fake platform that speaks
- * the real protocol in the same process (examples/fake-platform.ts), so nothing else is needed.
+ * Run with `npx tsx examples/gateway.ts` (port PORT, default 3001). It starts the fake platform of
+ * `esign-errors/testing` in the same process, so nothing else is needed.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { pathToFileURL } from 'node:url'
 import { Codes, SignError, success } from 'esign-errors'
 import { errorHandler, notFound } from 'esign-errors/express'
 import {
+  callbackUrl,
   createPlatformClient,
   type DocumentState,
   openCallback,
   type PlatformClient,
   type SignField,
 } from 'esign-errors/platform'
+import { startFakePlatform } from 'esign-errors/testing'
 import express, { type Express } from 'express'
-import { DEMO_API_KEY, DEMO_API_SECRET, startPlatform } from './fake-platform.js'
 
 /** What the gateway needs besides the client. */
 export interface GatewayOptions {
-  /** The API secret, to verify callbacks. */
+  /** The key callback URLs are signed with: the API secret, or a key of the service's own. */
   apiSecret: string
   /** Where the platform can reach this service, for `callUrl`. */
   publicUrl: string
@@ -44,17 +44,9 @@ export function createGateway(
   app.disable('x-powered-by')
   app.use(express.json())
   const events: SigningEvent[] = []
-  // An unguessable token per document in its callUrl (PROTOCOL §7 b): a callback without it is not ours.
-  const callbackTokens = new Map<string, string>()
-
-  function callUrlFor(contractnum: string): string {
-    let token = callbackTokens.get(contractnum)
-    if (token === undefined) {
-      token = randomBytes(16).toString('hex')
-      callbackTokens.set(contractnum, token)
-    }
-    return `${options.publicUrl}/platform-callback?contractnum=${contractnum}&token=${token}`
-  }
+  // Each callUrl is signed for its contract, with an expiry: nothing shows the platform signing callbacks.
+  const callUrlFor = (contractnum: string) =>
+    callbackUrl(`${options.publicUrl}/platform-callback`, contractnum, { secret: options.apiSecret })
 
   // Body: the PDF itself. Query: name, signer (e-mail).
   app.post('/documents', express.raw({ type: 'application/pdf', limit: '10mb' }), async (req, res) => {
@@ -142,27 +134,23 @@ export function createGateway(
     res.status(202).json(success(null))
   })
 
-  // What the platform POSTs to callUrl: verified if it carries data + mac (a bad mac is a 400, code 2),
-  // then the state to act on is read with signingStatus(), as PROTOCOL §7 advises.
-  app.post('/platform-callback', express.text({ type: '*/*' }), async (req, res) => {
-    const content = openCallback(req.body, { apiSecret: options.apiSecret })
-    const sent = content.verified ? (content.data as Record<string, unknown>) : content.fields
-    const contractnum = typeof sent.contractnum === 'string' ? sent.contractnum : req.query.contractnum
-    const expected = typeof contractnum === 'string' ? callbackTokens.get(contractnum) : undefined
-    const given = typeof req.query.token === 'string' ? req.query.token : ''
-    if (
-      typeof contractnum !== 'string' ||
-      expected === undefined ||
-      given.length !== expected.length ||
-      !timingSafeEqual(Buffer.from(given), Buffer.from(expected))
-    ) {
-      throw new SignError(Codes.IllegalOperation, { status: 403 })
-    }
-    // The state to act on is read from the platform, never from the callback: callbacks repeat and cross.
-    const { state } = await platform.signingStatus(contractnum)
-    events.push({ contractnum, state })
-    res.status(204).end()
-  })
+  // What the platform POSTs to callUrl, in whatever encoding: the signed URL names the contract, and a
+  // callback that is unsigned, tampered, expired or about another contract is refused (403).
+  app.post(
+    '/platform-callback',
+    express.urlencoded(),
+    express.raw({ type: 'multipart/form-data' }),
+    async (req, res) => {
+      const { contractnum } = await openCallback(
+        { url: req.originalUrl, body: req.body, contentType: req.get('content-type') },
+        { secret: options.apiSecret },
+      )
+      // The state to act on is read from the platform, never from the callback: callbacks repeat and cross.
+      const { state } = await platform.signingStatus(contractnum)
+      events.push({ contractnum, state })
+      res.status(204).end()
+    },
+  )
 
   app.get('/events', (_req, res) => {
     res.json(success(events))
@@ -176,14 +164,14 @@ export function createGateway(
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const port = Number(process.env.PORT ?? 3001)
   const base = `http://127.0.0.1:${port}`
-  const fake = await startPlatform()
+  const fake = await startFakePlatform()
   const platform = createPlatformClient({
-    baseUrl: fake.url,
-    apiKey: DEMO_API_KEY,
-    apiSecret: DEMO_API_SECRET,
+    baseUrl: fake.baseUrl,
+    apiKey: fake.apiKey,
+    apiSecret: fake.apiSecret,
     timeoutMs: 5000,
   })
-  const { app } = createGateway(platform, { apiSecret: DEMO_API_SECRET, publicUrl: base })
+  const { app } = createGateway(platform, { apiSecret: fake.apiSecret, publicUrl: base })
   // Express 5 hands a listen error (EADDRINUSE, EACCES) to this callback instead of throwing it.
   const server = app.listen(port, '127.0.0.1', (error?: Error) => {
     if (error) {
@@ -191,7 +179,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
       void fake.close().finally(() => process.exit(1))
       return
     }
-    console.log(`gateway on ${base}, fake platform on ${fake.url}`)
+    console.log(`gateway on ${base}, fake platform on ${fake.baseUrl}`)
     console.log(
       `  curl -s -X POST '${base}/documents?name=Lease&signer=a@example.com' -H 'content-type: application/pdf' --data-binary '%PDF-1.4 demo'`,
     )

@@ -4,10 +4,10 @@ import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { inflateRawSync } from 'node:zlib'
-import { createPlatformClient } from 'esign-errors/platform'
+import { createPlatformClient, encryptData, macOf } from 'esign-errors/platform'
+import { type FakePlatform, startFakePlatform } from 'esign-errors/testing'
 import request from 'supertest'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { DEMO_API_KEY, DEMO_API_SECRET, type FakePlatform, startPlatform } from '../examples/fake-platform.js'
 import { createGateway, type SigningEvent } from '../examples/gateway.js'
 
 const _run = promisify(execFile)
@@ -19,16 +19,16 @@ let base: string
 let events: SigningEvent[]
 
 beforeEach(async () => {
-  fake = await startPlatform()
+  fake = await startFakePlatform()
   server = createServer()
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   const platform = createPlatformClient({
-    baseUrl: fake.url,
-    apiKey: DEMO_API_KEY,
-    apiSecret: DEMO_API_SECRET,
+    baseUrl: fake.baseUrl,
+    apiKey: fake.apiKey,
+    apiSecret: fake.apiSecret,
   })
-  const gateway = createGateway(platform, { apiSecret: DEMO_API_SECRET, publicUrl: base })
+  const gateway = createGateway(platform, { apiSecret: fake.apiSecret, publicUrl: base })
   events = gateway.events
   server.on('request', gateway.app)
 })
@@ -97,7 +97,7 @@ describe('examples/gateway.ts against the fake platform', () => {
     const file = await request(base).get(`/documents/${contractnum}/file`).buffer(true)
     expect([file.status, file.type]).toEqual([200, 'application/pdf'])
     expect(Buffer.from(file.body as Buffer).equals(pdf)).toBe(true)
-    const zip = await request(base).get(`/documents/${contractnum}/zip`).buffer(true)
+    const zip = await request(base).get(`/documents/${contractnum}/zip`).responseType('blob')
     expect([zip.status, zip.type]).toEqual([200, 'application/zip'])
     // The zip's first entry, read by its local header (signature, sizes, name), inflates to the document.
     const bytes = Buffer.from(zip.body as Buffer)
@@ -106,17 +106,44 @@ describe('examples/gateway.ts against the fake platform', () => {
     expect(inflateRawSync(bytes.subarray(start, start + bytes.readUInt32LE(18))).equals(pdf)).toBe(true)
   })
 
-  it('refuses a forged callback: a bad mac is 400 code 2, a missing token 403', async () => {
+  it('acts on a signed callback each time it comes, and refuses forged ones with 403', async () => {
     const contractnum = await upload()
-    await request(base).post(`/documents/${contractnum}/signing-url`).send({ email: 'a@example.com' })
-    const forged = await request(base)
+    const other = await upload()
+    await request(base).post(`/documents/${contractnum}/sign`).send({ email: 'a@example.com' })
+    const sent = await until(() => fake.callbacks.find((callback) => callback.status !== undefined))
+    expect([sent.status, sent.contentType, sent.body]).toEqual([
+      204,
+      'application/x-www-form-urlencoded',
+      `contractnum=${contractnum}`,
+    ])
+    const signed = new URL(sent.url)
+    const path = `${signed.pathname}${signed.search}`
+    expect(path).toMatch(
+      new RegExp(
+        `^/platform-callback\\?esign_contractnum=${contractnum}&esign_expires=\\d+&esign_sig=[\\w-]{43}$`,
+      ),
+    )
+
+    // A data + mac pair proves nothing: any pair made with the secret verifies, this one too.
+    const data = encryptData({ contractnum }, fake.apiSecret)
+    const unsigned = await request(base)
       .post(`/platform-callback?contractnum=${contractnum}`)
       .type('form')
-      .send({ data: '00'.repeat(16), mac: 'ab'.repeat(32) })
-    expect([forged.status, forged.body.code]).toEqual([400, 2])
-    const unsigned = await request(base).post('/platform-callback').type('form').send({ contractnum })
+      .send({ data, mac: macOf(data, fake.apiSecret) })
     expect([unsigned.status, unsigned.body.code]).toEqual([403, 44])
-    expect(events).toEqual([])
+    const otherContract = await request(base).post(path.replace(contractnum, other)).type('form').send({})
+    expect([otherContract.status, otherContract.body.code]).toEqual([403, 2])
+    const crossed = await request(base).post(path).type('form').send({ contractnum: other })
+    expect([crossed.status, crossed.body.code]).toEqual([403, 44])
+    expect(events).toEqual([{ contractnum, state: 'completed' }])
+
+    // The genuine callback again, as JSON this time: acted on again, on the state read again.
+    const again = await request(base).post(path).send({ contractnum })
+    expect(again.status).toBe(204)
+    expect(events).toEqual([
+      { contractnum, state: 'completed' },
+      { contractnum, state: 'completed' },
+    ])
   })
 
   it('answers platform errors with their status: 404 code 41, and 502 code 2 for a tampered answer', async () => {
