@@ -328,9 +328,12 @@ const OPTION_NAMES = [
 ] as const satisfies readonly (keyof ErrorHandlerOptions)[]
 
 /**
- * The options' own properties, in an object of their own. An option inherited from a prototype (another
- * package's `Object.prototype.debug = true`) is never read, and a key that is no option (a misspelling such
- * as `problemBaseURL`, silently ignored in plain JavaScript) is refused with the nearest option's name.
+ * The options' own properties, in an object of their own, read once: the tables in them (`fallbackCodes`,
+ * `statusOverrides`, `messages` and each of its locales) are copied too, so what is checked is what is used,
+ * and a later change to the caller's object changes nothing (pass a new object for new options). An option
+ * inherited from a prototype (another package's `Object.prototype.debug = true`) is never read, and a key that
+ * is no option (a misspelling such as `problemBaseURL`, silently ignored in plain JavaScript) is refused with
+ * the nearest option's name.
  */
 function ownOptions<Req>(options: ErrorHandlerOptions<Req>): ErrorHandlerOptions<Req> {
   if (typeof options !== 'object' || options === null) {
@@ -346,7 +349,25 @@ function ownOptions<Req>(options: ErrorHandlerOptions<Req>): ErrorHandlerOptions
     }
     own[key] = (options as Record<string, unknown>)[key]
   }
+  if (own.fallbackCodes !== undefined) own.fallbackCodes = copyTable(own.fallbackCodes)
+  if (own.statusOverrides !== undefined) own.statusOverrides = copyTable(own.statusOverrides)
+  if (own.messages !== undefined) {
+    const messages = copyTable(own.messages)
+    if (typeof messages === 'object' && messages !== null) {
+      const locales = messages as Record<string, unknown>
+      for (const locale of Object.keys(locales)) locales[locale] = copyTable(locales[locale])
+    }
+    own.messages = messages
+  }
   return own as ErrorHandlerOptions<Req>
+}
+
+/** A table's own entries in an object of their own (no prototype); anything else as it is, for the checks. */
+function copyTable(table: unknown): unknown {
+  if (typeof table !== 'object' || table === null) return table
+  const copy: Record<string, unknown> = Object.create(null)
+  for (const key of Object.keys(table)) copy[key] = (table as Record<string, unknown>)[key]
+  return copy
 }
 
 function nearestOption(key: string): string | undefined {
@@ -464,6 +485,7 @@ let defaults: Responder<never> | undefined
 /**
  * The wire format in one pure function: any thrown value -> `{ status, headers, body }`.
  * Never throws. Adapters call it through {@link createResponder}; use it directly for another framework.
+ * Options are read once per object, when it is first seen: to change them, pass a new object.
  *
  * @example
  * const { status, headers, body } = toErrorResponse(err, req)

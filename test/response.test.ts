@@ -103,6 +103,50 @@ describe('toErrorResponse', () => {
     expect(first.status).toBe(404)
   })
 
+  it('options are read once: a later change to the object, or to a table in it, changes nothing', () => {
+    const options: ErrorHandlerOptions = {
+      format: 'json',
+      fallbackCodes: { 418: 1 },
+      statusOverrides: { 42: 404 },
+      messages: { fr: { 22: 'Mot de passe incorrect' } },
+    }
+    const french = { headers: { 'accept-language': 'fr' } }
+    const answers = () => [
+      toErrorResponse(createError(418), undefined, options),
+      toErrorResponse(new SignError(Codes.DocumentNotOwned), undefined, options),
+      toErrorResponse(new SignError(Codes.WrongPassword), french, options),
+    ]
+    const before = answers()
+    expect(before.map((answer) => [answer.status, answer.code])).toEqual([
+      [418, 1],
+      [404, 42],
+      [401, 22],
+    ])
+    expect(JSON.parse(before[2]!.body).message).toBe('Mot de passe incorrect')
+
+    options.format = 'problem'
+    options.fallbackCodes![418] = 44
+    // A status no check would have let through: 99 would make Node throw in the middle of an answer.
+    ;(options.statusOverrides as Record<number, number>)[42] = 99
+    options.messages!.fr![22] = ''
+    expect(answers()).toEqual(before)
+
+    // A new object is a new set of options.
+    const changed = toErrorResponse(createError(418), undefined, {
+      ...options,
+      statusOverrides: {},
+      messages: {},
+    })
+    expect([changed.status, changed.code, changed.headers['content-type']]).toEqual([418, 44, PROBLEM_TYPE])
+  })
+
+  it('createResponder() reads its options once too', () => {
+    const fallbackCodes: Record<number, number> = { 418: 1 }
+    const responder = createResponder({ fallbackCodes, log: false })
+    fallbackCodes[418] = 0
+    expect(responder.respond(createError(418)).code).toBe(1)
+  })
+
   it('a translated catalog message', () => {
     const response = toErrorResponse(
       new SignError(Codes.WrongPassword),
