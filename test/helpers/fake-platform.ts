@@ -31,8 +31,10 @@ function answer(res: ServerResponse, status: number, body: string, type = 'appli
 }
 
 /**
- * Starts a real HTTP server that answers like the platform, one route per kind of answer the
- * upstream code has to survive.
+ * Starts a real HTTP server with one route per kind of answer `callUpstream` has to survive: the generic
+ * `{ result, message, data }` envelope in plain JSON, broken in every way. It is not the platform's protocol
+ * (no token, no encryption, bodies no source shows): that fake is `esign-errors/testing`, whose faults cover
+ * the platform's own (busy, tamper, slow, cut, stall, huge).
  */
 export async function startFakePlatform(): Promise<FakePlatform> {
   let huge: Promise<HugeOutcome> | undefined
