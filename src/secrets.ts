@@ -26,7 +26,9 @@ const UNRESERVED = /^[A-Za-z0-9\-._~]$/
  */
 export function scrubberOf(values: readonly string[]): Scrubber {
   // Built on first use: most calls end well and never look for their secrets.
-  let built: { secrets: string[][][]; find: RegExp | undefined; longest: number } | undefined
+  let built:
+    | { secrets: string[][][]; find: RegExp | undefined; every: RegExp | undefined; longest: number }
+    | undefined
   const build = () => {
     if (built !== undefined) return built
     const secrets = [...new Set(values)].filter((value) => value.length >= MIN_LENGTH).map(formsOf)
@@ -36,13 +38,14 @@ export function scrubberOf(values: readonly string[]): Scrubber {
       0,
       ...secrets.map((units) => units.reduce((sum, forms) => sum + forms.at(-1)!.length, 0)),
     )
-    built = { secrets, find: source === '' ? undefined : new RegExp(source, 'i'), longest }
+    const [find, every] = source === '' ? [] : [new RegExp(source, 'i'), new RegExp(source, 'gi')]
+    built = { secrets, find, every, longest }
     return built
   }
 
   function scrub(text: string): string {
-    const { find } = build()
-    return find === undefined ? text : text.replace(new RegExp(find, 'gi'), '…')
+    const { every } = build()
+    return every === undefined ? text : text.replace(every, '…')
   }
 
   return {
@@ -50,9 +53,11 @@ export function scrubberOf(values: readonly string[]): Scrubber {
     holds: (text) => build().find?.test(text) ?? false,
     cut(text, limit) {
       const { secrets, longest } = build()
-      // Scrubbing the part that can reach the cut is enough; what lies past it goes anyway.
-      const clean = scrub(text.length > limit + longest ? text.slice(0, limit + longest) : text)
-      if (clean.length <= limit) return clean
+      // Scrubbing the part that can reach the cut is enough; what lies past it goes anyway, and the end of
+      // that part is checked as a cut's end is.
+      const windowed = text.length > limit + longest
+      const clean = scrub(windowed ? text.slice(0, limit + longest) : text)
+      if (clean.length <= limit && !windowed) return clean
       const kept = clean.slice(0, limit)
       const lower = asciiLower(kept)
       for (let start = 0; start <= kept.length - MIN_LENGTH; start++) {

@@ -59,6 +59,15 @@ describe('scrubberOf', () => {
     },
   )
 
+  it('checks the end of what it scrubbed of a very long message, even when that end is short', () => {
+    // Only the part that can reach the cut is scrubbed: its end may fall inside a token.
+    const message = `${'x'.repeat(20)}${TOKEN.repeat(20)}`
+    const cut = scrubber.cut(message, 200)
+    expect(cut.startsWith(`${'x'.repeat(20)}……`)).toBe(true)
+    expect(cut.endsWith('…')).toBe(true)
+    expect(cut).not.toContain(TOKEN.slice(0, 8))
+  })
+
   it('keeps a tail shorter than 8 characters, and a cut that ends in no secret', () => {
     const started = `${'x'.repeat(193)}${TOKEN.slice(0, 20)}`
     expect(scrubber.cut(started, 200)).toBe(`${'x'.repeat(193)}${TOKEN.slice(0, 7)}`)
