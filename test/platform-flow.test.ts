@@ -10,7 +10,7 @@ import {
   SECRET,
   startEnvelopeServer,
 } from './helpers/envelope-server.js'
-import { rejectionOf } from './helpers/rejections.js'
+import { rejectionOf, signErrorOf } from './helpers/rejections.js'
 
 // The whole signing flow as the vendor's newest material runs it (issue 23 items 4 and 5), over real sockets
 // against a local platform that speaks the real envelope; what the client sent is decrypted and compared whole.
@@ -323,6 +323,37 @@ describe('downloadZip()', () => {
     const { client } = await platform(() => ({ payload: { pdfdata: 'zz' } }))
     const error = (await rejectionOf(client.downloadZip('C1'))) as SignError
     expect([isSignError(error), error.code, error.status]).toEqual([true, 3, 502])
+  })
+})
+
+describe('per-call limits reach the requester', () => {
+  it('maxBytes: a download larger than this call allows is code 4 at 502, and is not sent again', async () => {
+    const big = Buffer.alloc(4096, 1)
+    const { client, received } = await platform(() => ({ payload: { pdfdata: big.toString('hex') } }))
+    const error = await signErrorOf(client.downloadContract('C1', { maxBytes: 1024 }))
+    expect([error.code, error.status]).toEqual([4, 502])
+    expect(received.map((call) => call.path)).toEqual(['contract/file'])
+    expect(Buffer.from(await client.downloadZip('C1', { maxBytes: 64 * 1024 })).equals(big)).toBe(true)
+  })
+
+  it('timeoutMs: an answer slower than this call allows is code 4 at 504', async () => {
+    const { client } = await platform(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      return { payload: { contractList: [] } }
+    })
+    const error = await signErrorOf(client.signingStatus('C1', { timeoutMs: 50, maxCalls: 1 }))
+    expect([error.code, error.status]).toEqual([4, 504])
+  })
+
+  it("deadlineMs: a call slower than this call's deadline is code 4 at 504, well before timeoutMs", async () => {
+    const { client } = await platform(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      return { payload: { contractList: [] } }
+    })
+    const started = Date.now()
+    const error = await signErrorOf(client.listContracts({ deadlineMs: 100 }))
+    expect([error.code, error.status]).toEqual([4, 504])
+    expect(Date.now() - started).toBeLessThan(290)
   })
 })
 

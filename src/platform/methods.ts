@@ -4,6 +4,12 @@ import type { PlatformRequester } from './client.js'
 export interface CallOptions {
   /** Cancels the call, its waits and its retries. */
   signal?: AbortSignal | undefined
+  /** This call's time for one exchange, instead of the client's `timeoutMs`. */
+  timeoutMs?: number | undefined
+  /** This call's largest answer, instead of the client's `maxBytes`: a large download may need more. */
+  maxBytes?: number | undefined
+  /** This call's time in all (token, attempts, waits), instead of the client's `deadlineMs`. */
+  deadlineMs?: number | undefined
 }
 
 /**
@@ -240,15 +246,12 @@ export function withSigningFlow(requester: PlatformRequester): PlatformClient {
   const { request } = requester
 
   /** One `contract/list` call; a result 0 without `data` reads as an empty page. */
-  async function list(
-    payload: Record<string, unknown>,
-    signal: AbortSignal | undefined,
-  ): Promise<ContractList> {
+  async function list(payload: Record<string, unknown>, options: CallOptions): Promise<ContractList> {
     return await request({
       method: 'GET',
       path: 'contract/list',
       payload,
-      signal,
+      ...limits(options),
       parse: (value) => {
         if (value === undefined) return { contractList: [] }
         const answer = record(value)
@@ -262,7 +265,7 @@ export function withSigningFlow(requester: PlatformRequester): PlatformClient {
   return {
     request,
 
-    async uploadDocument({ file, type, contractInfo, filename, signal }) {
+    async uploadDocument({ file, type, contractInfo, filename, ...options }) {
       need('uploadDocument', 'type', type)
       if (
         typeof contractInfo !== 'object' ||
@@ -280,15 +283,15 @@ export function withSigningFlow(requester: PlatformRequester): PlatformClient {
         path: 'contract/file',
         payload: { type, contractInfo: info },
         file: { field: 'uploadFile', content: file, filename: filename ?? `document.${type}` },
-        signal,
+        ...limits(options),
         parse: withString('contractnum'),
       })
     },
 
     async listContracts(query = {}) {
-      const { signal, startIndex = 0, pageSize = 50, rDetail = 2, contractState = -1, date = '' } = query
+      const { startIndex = 0, pageSize = 50, rDetail = 2, contractState = -1, date = '' } = query
       // Every vendor sample sends contractState, and all but Java's rDetail 2 (docs/protocol.md).
-      return await list({ startIndex, pageSize, rDetail, contractState, date }, signal)
+      return await list({ startIndex, pageSize, rDetail, contractState, date }, query)
     },
 
     async signingStatus(contractnum, options = {}) {
@@ -307,7 +310,7 @@ export function withSigningFlow(requester: PlatformRequester): PlatformClient {
           if (calls >= maxCalls) return notFound(calls, false)
           calls += 1
           const payload = { startIndex, pageSize: PAGE, rDetail: 2, contractState, date }
-          const page = await list(payload, signal)
+          const page = await list(payload, options)
           const entries = page.contractList
           const found = entries.find((entry) => isRecord(entry) && entry.contractnumber === contractnum)
           if (found !== undefined) {
@@ -334,7 +337,7 @@ export function withSigningFlow(requester: PlatformRequester): PlatformClient {
         method: 'GET',
         path: 'contract/details',
         payload: { contractnum },
-        signal: options?.signal,
+        ...limits(options),
         parse: (value) => {
           const answer = record(value)
           record(answer.contractDetails, 'contractDetails')
@@ -351,7 +354,7 @@ export function withSigningFlow(requester: PlatformRequester): PlatformClient {
         method: 'GET',
         path: 'contract/file',
         payload,
-        signal: options?.signal,
+        ...limits(options),
         parse: pdfdata,
       })
     },
@@ -362,7 +365,7 @@ export function withSigningFlow(requester: PlatformRequester): PlatformClient {
         method: 'GET',
         path: 'contract/zipfile',
         payload: { contractnum },
-        signal: options?.signal,
+        ...limits(options),
         parse: pdfdata,
       })
     },
@@ -373,23 +376,23 @@ export function withSigningFlow(requester: PlatformRequester): PlatformClient {
         method: 'DELETE',
         path: 'contract/list',
         payload: { contractnum },
-        signal: options?.signal,
+        ...limits(options),
       })
     },
 
-    async manualSigningUrl({ contractnum, signerInfo, callUrl, backUrl, signal }) {
+    async manualSigningUrl({ contractnum, signerInfo, callUrl, backUrl, ...options }) {
       need('manualSigningUrl', 'contractnum', contractnum)
       need('manualSigningUrl', 'signerInfo.email', signerInfo?.email)
       return await request({
         method: 'POST',
         path: 'contract/signature/manual',
         payload: defined({ contractnum, signerInfo, callUrl, backUrl }),
-        signal,
+        ...limits(options),
         parse: withString('url'),
       })
     },
 
-    async signAutomatically({ contractnum, signerInfo, callUrl, endpoint = 'auto', signal }) {
+    async signAutomatically({ contractnum, signerInfo, callUrl, endpoint = 'auto', ...options }) {
       need('signAutomatically', 'contractnum', contractnum)
       need('signAutomatically', 'signerInfo.email', signerInfo?.email)
       if (endpoint !== 'auto' && endpoint !== 'automatic') {
@@ -399,12 +402,12 @@ export function withSigningFlow(requester: PlatformRequester): PlatformClient {
         method: 'POST',
         path: `contract/signature/${endpoint}`,
         payload: defined({ contractnum, signerInfo, callUrl }),
-        signal,
+        ...limits(options),
         parse: optionalRecord,
       })
     },
 
-    async setCoordinates({ contractnum, signerinfo, signal }) {
+    async setCoordinates({ contractnum, signerinfo, ...options }) {
       need('setCoordinates', 'contractnum', contractnum)
       if (!Array.isArray(signerinfo) || signerinfo.length === 0) {
         throw new TypeError('setCoordinates: signerinfo must be a non-empty array')
@@ -417,12 +420,12 @@ export function withSigningFlow(requester: PlatformRequester): PlatformClient {
         method: 'POST',
         path: 'contract/coordinate',
         payload: { contractInfo: { contractnum, signerinfo } },
-        signal,
+        ...limits(options),
         parse: optionalRecord,
       })
     },
 
-    async sendAuthCode({ contractnum, signer, type = '1', signal }) {
+    async sendAuthCode({ contractnum, signer, type = '1', ...options }) {
       need('sendAuthCode', 'contractnum', contractnum)
       need('sendAuthCode', 'signer.email', signer?.email)
       need('sendAuthCode', 'type', type)
@@ -430,7 +433,7 @@ export function withSigningFlow(requester: PlatformRequester): PlatformClient {
         method: 'POST',
         path: 'contract/authcode',
         payload: { signer, contractnum, type },
-        signal,
+        ...limits(options),
         // Each try sends the signer an SMS: never twice.
         idempotent: false,
         parse: optionalRecord,
@@ -443,7 +446,7 @@ export function withSigningFlow(requester: PlatformRequester): PlatformClient {
         path: 'contract/signature/verify',
         payload: {},
         file: { field: 'verifyFile', content: file, filename: options?.filename ?? 'document.pdf' },
-        signal: options?.signal,
+        ...limits(options),
         // Verifying changes nothing on the platform: safe to send twice.
         idempotent: true,
       })
@@ -457,7 +460,7 @@ export function withSigningFlow(requester: PlatformRequester): PlatformClient {
         method: 'POST',
         path: 'account/addusers',
         payload: { users },
-        signal: options?.signal,
+        ...limits(options),
       })
     },
 
@@ -467,7 +470,7 @@ export function withSigningFlow(requester: PlatformRequester): PlatformClient {
         method: 'POST',
         path: 'account/queryusers',
         payload: { q },
-        signal: options?.signal,
+        ...limits(options),
         idempotent: true,
         parse: (value) => (value === undefined ? {} : record(value)),
       })
@@ -477,7 +480,7 @@ export function withSigningFlow(requester: PlatformRequester): PlatformClient {
       return await request({
         method: 'GET',
         path: 'account/infomation',
-        signal: options?.signal,
+        ...limits(options),
         parse: (value) => (value === undefined ? {} : record(value)),
       })
     },
@@ -541,6 +544,13 @@ function pdfdata(value: unknown): Uint8Array {
     throw new Error('pdfdata is not the hex of a file')
   }
   return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length)
+}
+
+/** The per-call options the requester takes, out of a method's options. */
+function limits(options: CallOptions | undefined): CallOptions {
+  if (options === undefined) return {}
+  const { signal, timeoutMs, maxBytes, deadlineMs } = options
+  return { signal, timeoutMs, maxBytes, deadlineMs }
 }
 
 function optionalRecord(value: unknown): Answer<object> | undefined {
