@@ -79,7 +79,20 @@ export async function streamHuge(res: ServerResponse, bytes: number): Promise<vo
   res.write(START)
   const chunk = Buffer.alloc(64 * 1024, 'a')
   for (let written = 0; written < bytes && !closed; written += chunk.length) {
-    if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve).once('close', resolve))
+    if (!res.write(chunk)) await whenDrained(res)
   }
   if (!closed) res.end('"}')
+}
+
+/** Waits for `drain` or `close`, whichever comes first, and leaves no listener behind. */
+export function whenDrained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done)
+      res.off('close', done)
+      resolve()
+    }
+    res.on('drain', done)
+    res.on('close', done)
+  })
 }

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { whenDrained } from '../../src/testing/faults.js'
 
 /** Size of the `/huge` body: far past any sane `maxBytes`. */
 export const HUGE_BYTES = 50 * 1024 * 1024
@@ -121,16 +122,4 @@ async function streamHuge(res: ServerResponse): Promise<HugeOutcome> {
   if (!closed) res.end()
   await whenClosed
   return { bytesWritten, completed: res.writableFinished }
-}
-
-function whenDrained(res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off('drain', done)
-      res.off('close', done)
-      resolve()
-    }
-    res.on('drain', done)
-    res.on('close', done)
-  })
 }
