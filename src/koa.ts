@@ -4,7 +4,7 @@
  * @module esign-errors/koa
  */
 import { finished, PassThrough, type Readable } from 'node:stream'
-import { format, inspect, types } from 'node:util'
+import { format, inspect } from 'node:util'
 import type Koa from 'koa'
 import type { Context, Middleware, Next } from 'koa'
 import statuses from 'statuses'
@@ -12,6 +12,7 @@ import { asReceived, cutResponse } from './cut.js'
 import { REPLACED_HEADERS } from './headers.js'
 import { logsThroughRequest, settled as swallowRejection } from './log.js'
 import { methodNotAllowedError, notImplementedError } from './method-not-allowed.js'
+import { isError } from './normalize.js'
 import type { ErrorHandlerOptions, ErrorResponse } from './response.js'
 import { compileResponder } from './response.js'
 import { notFoundError } from './sign-error.js'
@@ -274,11 +275,6 @@ function markHeaderSent(event: Error): void {
   } catch {
     // A frozen error is emitted as it is.
   }
-}
-
-// `instanceof Error` is false for an Error made in another realm (a `vm` context, a test runner's).
-function isError(value: unknown): value is Error {
-  return types.isNativeError(value) || value instanceof Error
 }
 
 function read(value: object, key: string): unknown {

@@ -2,8 +2,7 @@
  * Logging of answered errors: the entry the `log` hook gets, the line a logger writes, and what a request
  * logger mounted before us (pino-http, Fastify's, koa-pino-logger) is told. Compiled once per handler.
  */
-import { types } from 'node:util'
-import { clip } from './normalize.js'
+import { clip, isError } from './normalize.js'
 import type { ErrorResponse } from './response.js'
 
 /** One link of an error's `cause` chain, as logged. */
@@ -342,7 +341,7 @@ export function describeClipped(value: unknown, stacks: boolean): CauseInfo {
 export function describeThrown(value: unknown, stacks: boolean): CauseInfo {
   try {
     // An Error from another realm (a `vm` context, a test runner's) is an Error all the same.
-    if (value instanceof Error || types.isNativeError(value)) {
+    if (isError(value)) {
       const info: CauseInfo = { name: String(value.name), message: String(value.message) }
       if (stacks && typeof value.stack === 'string') info.stack = value.stack
       return info

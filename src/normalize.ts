@@ -1,4 +1,3 @@
-import { types } from 'node:util'
 import { Codes, describe, UNKNOWN_CODE_NAME, UNKNOWN_CODE_STATUS, unknownCodeMessage } from './codes.js'
 import { defaultFallbackCode } from './fallback.js'
 import { HEADER_NAME, HEADER_VALUE, isRetryAfter, RESERVED_HEADERS } from './headers.js'
@@ -208,9 +207,30 @@ export function clip(message: string, max = MAX_MESSAGE_LENGTH): string {
 
 function isSyntaxError(value: object): boolean {
   if (value instanceof SyntaxError) return true
-  return (
-    types.isNativeError(value) && get(value as unknown as Record<string, unknown>, 'name') === 'SyntaxError'
-  )
+  return isError(value) && get(value as unknown as Record<string, unknown>, 'name') === 'SyntaxError'
+}
+
+// Error.isError (Node 24, recent browsers) is the brand check itself; before it, `Object.prototype.toString`
+// says `[object Error]` of a value that is not an Error only when it carries its own `Symbol.toStringTag`.
+const nativeIsError = (Error as { isError?: (value: unknown) => boolean }).isError
+
+/**
+ * Whether a value is an Error, whatever realm made it (a `vm` context, a test runner's, a worker's), where
+ * `instanceof Error` alone says no. Portable: the root entry imports no Node built-in (`util.types`), so it
+ * bundles for the browser. Never throws, even for a Proxy.
+ */
+export function isError(value: unknown): value is Error {
+  if (typeof value !== 'object' || value === null) return false
+  try {
+    if (value instanceof Error) return true
+    if (nativeIsError !== undefined) return nativeIsError(value)
+    return (
+      typeof (value as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag] !== 'string' &&
+      Object.prototype.toString.call(value) === '[object Error]'
+    )
+  } catch {
+    return false
+  }
 }
 
 /**

@@ -1,5 +1,5 @@
 import type http from 'node:http'
-import { createRequire } from 'node:module'
+import type nodeModule from 'node:module'
 import type Negotiator from 'negotiator'
 import type statuses from 'statuses'
 import { describe } from './codes.js'
@@ -177,18 +177,12 @@ export function compileResponder<Req = RequestLike>(
   options: ErrorHandlerOptions<Req>,
   defaultLog: 'console' | 'none',
 ): Responder<Req> {
-  const responder = compile(options, defaultLog, true)
-  lastResortResponse ??= Object.freeze(compile({ format: 'json', log: false }, 'none', false).respond(null))
+  const responder = compile(options, defaultLog)
+  lastResortResponse ??= Object.freeze(compile({ format: 'json', log: false }, 'none').respond(null))
   return responder
 }
 
-// `traced` is false only for the last-resort answer built when this module loads, which must not look for
-// @opentelemetry/api (a require of tens of milliseconds) before any handler exists.
-function compile<Req>(
-  options: ErrorHandlerOptions<Req>,
-  defaultLog: 'console' | 'none',
-  traced: boolean,
-): Responder<Req> {
+function compile<Req>(options: ErrorHandlerOptions<Req>, defaultLog: 'console' | 'none'): Responder<Req> {
   options = ownOptions(options)
   checkOptions(options)
   const format = options.format ?? 'negotiate'
@@ -201,7 +195,7 @@ function compile<Req>(
   // The catalog's English is a candidate too, first, so `en-US, fr;q=0.8` and `*` keep the English text.
   const locales = messages ? [...new Set([CATALOG_LANGUAGE, ...Object.keys(messages)])] : []
   const logger: LogFunction = compileLog(options.log, options.clientErrors ?? 'warn', defaultLog)
-  const trace = traced ? compileTrace(options.recordExceptions !== false) : undefined
+  const trace = compileTrace(options.recordExceptions !== false)
   // Bodies of catalog answers, by code: they depend only on the code and the options (see `common`).
   const problemParts = new Map<number, ProblemParts>()
   const pickLocale = locales.length > 0 ? localePicker(locales) : undefined
@@ -294,7 +288,7 @@ function compile<Req>(
 
   function log(response: ErrorResponse, thrown: unknown, req?: Req, res?: object): void {
     logger(response, thrown, req, res)
-    if (trace !== undefined) trace(response, thrown)
+    trace(response, thrown)
   }
 
   return { respond, log }
@@ -578,8 +572,10 @@ function close(
 // of what loading it would cost, and many processes never negotiate. A require() of this file's own works in
 // both the ESM and the CommonJS builds. A bundler cannot see it: in a server bundled into one file without
 // node_modules, negotiation is off (the JSON envelope is sent) and reason phrases are Node's own, rather than
-// the error path throwing.
-const lazyRequire = createRequire(import.meta.url)
+// the error path throwing. `node:module` itself comes from `process.getBuiltinModule` (Node 20.16 and 22.3
+// on, Bun, Deno), not an import: the root entry imports no Node built-in, so it bundles for the browser, where
+// there is no require at all and both are left out the same way.
+let lazyRequire: ((name: string) => unknown) | null | undefined
 let reasons: Readonly<Record<number, string | undefined>> | undefined
 let NegotiatorClass: typeof Negotiator | null | undefined
 
@@ -588,9 +584,24 @@ function negotiator(headers: Record<string, string>): Negotiator | undefined {
   return NegotiatorClass === null ? undefined : new NegotiatorClass({ headers })
 }
 
+/** A Node built-in module, without importing it; undefined where the runtime has none to give. */
+function builtin<T>(name: string): T | undefined {
+  try {
+    const runtime = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process
+    return runtime?.getBuiltinModule?.(name) as T | undefined
+  } catch {
+    return undefined
+  }
+}
+
 function optional<T>(name: string): T | undefined {
   try {
-    return lazyRequire(name) as T
+    if (lazyRequire === undefined) {
+      lazyRequire = null
+      const module = builtin<typeof nodeModule>('module')
+      if (module !== undefined) lazyRequire = module.createRequire(import.meta.url)
+    }
+    return lazyRequire === null ? undefined : (lazyRequire(name) as T)
   } catch {
     return undefined
   }
@@ -599,7 +610,7 @@ function optional<T>(name: string): T | undefined {
 /** The HTTP reason phrase of a status (`statuses`), or a generic one for an unregistered status. */
 export function reasonPhrase(status: number): string {
   reasons ??=
-    optional<typeof statuses>('statuses')?.message ?? (lazyRequire('node:http') as typeof http).STATUS_CODES
+    optional<typeof statuses>('statuses')?.message ?? builtin<typeof http>('http')?.STATUS_CODES ?? {}
   return ownEntry(reasons, status) ?? (status < 500 ? 'Client Error' : 'Server Error')
 }
 

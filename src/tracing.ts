@@ -1,9 +1,9 @@
 /**
  * OpenTelemetry, when the app has `@opentelemetry/api` (an optional peer dependency): the span active when
- * an error is answered is marked as the HTTP semantic conventions ask of a server span. Without the package
- * nothing is loaded and nothing is done.
+ * an error is answered is marked as the HTTP semantic conventions ask of a server span. The package is never
+ * imported: its global registry is read instead, so this module imports no Node built-in (the root entry
+ * bundles for the browser) and a process without OpenTelemetry pays one property read per answered error.
  */
-import { createRequire } from 'node:module'
 import { describeClipped } from './log.js'
 import type { ErrorResponse } from './response.js'
 
@@ -15,63 +15,46 @@ interface SpanLike {
   recordException(exception: unknown): unknown
 }
 
-interface OpenTelemetryApi {
-  trace: { getActiveSpan(): SpanLike | undefined }
-  SpanStatusCode: { ERROR: number }
+/** What @opentelemetry/api 1.x keeps on `globalThis` (its `internal/global-utils`): one slot per API. */
+interface Registry {
+  context?: { active(): { getValue(key: symbol): unknown } | undefined } | undefined
 }
 
 /** Marks the active span for one answered error; never throws. */
 export type TraceFunction = (response: ErrorResponse, thrown: unknown) => void
 
-// undefined: not looked for yet; null: not installed (or not usable).
-let api: OpenTelemetryApi | null | undefined
+// Every copy of @opentelemetry/api 1.x, ESM or CommonJS, registers the context manager the app set under this
+// key, and keys the active span of a context with `Symbol.for` of this description (`trace.getActiveSpan()`
+// is `context.active().getValue(SPAN_KEY)`), so a span the app made is found without loading the package.
+const REGISTRY = Symbol.for('opentelemetry.js.api.1')
+const SPAN_KEY = Symbol.for('OpenTelemetry Context Key SPAN')
+// `SpanStatusCode.ERROR`, fixed by the 1.x API.
+const ERROR = { code: 2 }
 
-/**
- * `@opentelemetry/api`, looked for once per process, when the first handler is built (never when this
- * module loads). Its state lives on `globalThis`, so the copy found here sees the tracer provider and context
- * manager the app registered, whether the app imported the package as ESM or CommonJS.
- */
-function openTelemetry(): OpenTelemetryApi | null {
-  if (api !== undefined) return api
-  api = null
-  try {
-    // A require() of this file's own: the build turns `import.meta.url` into the file's URL in the CommonJS
-    // output. (esbuild's `__require` stand-in exists in the ESM output too, and throws.)
-    const loaded = createRequire(import.meta.url)('@opentelemetry/api') as
-      | Partial<OpenTelemetryApi>
-      | undefined
-    if (
-      typeof loaded?.trace?.getActiveSpan === 'function' &&
-      typeof loaded.SpanStatusCode?.ERROR === 'number'
-    ) {
-      api = loaded as OpenTelemetryApi
-    }
-  } catch {
-    // Not installed: tracing is off, at the cost of the one branch that finds it undefined.
-  }
-  return api
+/** The span active now, as `trace.getActiveSpan()` finds it; undefined without a registered context manager. */
+function activeSpan(): SpanLike | undefined {
+  const registry = (globalThis as { [REGISTRY]?: Registry })[REGISTRY]
+  if (registry === undefined) return undefined
+  const span = registry.context?.active()?.getValue(SPAN_KEY) as SpanLike | undefined
+  return typeof span?.isRecording === 'function' ? span : undefined
 }
 
 /**
- * The tracing step of a handler, or `undefined` when `@opentelemetry/api` is absent. On the active span, for
- * every error: `esign.code` and `esign.code_name`. For >= 500: status ERROR, `error.type` = the status as a
- * string, and the thrown value recorded as an exception unless `recordExceptions` is false. A 4xx leaves the
- * status unset and sets no `error.type`: a server span does not count a client's mistake as its error.
+ * The tracing step of a handler. On the active span, for every error: `esign.code` and `esign.code_name`.
+ * For >= 500: status ERROR, `error.type` = the status as a string, and the thrown value recorded as an
+ * exception unless `recordExceptions` is false. A 4xx leaves the status unset and sets no `error.type`: a
+ * server span does not count a client's mistake as its error.
  */
-export function compileTrace(recordExceptions: boolean): TraceFunction | undefined {
-  const otel = openTelemetry()
-  if (otel === null) return undefined
-  const trace = otel.trace
-  const error = { code: otel.SpanStatusCode.ERROR }
+export function compileTrace(recordExceptions: boolean): TraceFunction {
   return function traceError(response, thrown) {
     try {
-      const span = trace.getActiveSpan()
+      const span = activeSpan()
       if (span === undefined || !span.isRecording()) return
       span.setAttribute('esign.code', response.code)
       span.setAttribute('esign.code_name', response.name)
       if (response.status < 500) return
       span.setAttribute('error.type', String(response.status))
-      span.setStatus(error)
+      span.setStatus(ERROR)
       // Name, message and stack: the SDK would take a numeric `code` property for the exception's type.
       // Clipped as in a `debug` answer: an exporter sends the span event as it is.
       if (recordExceptions) span.recordException(describeClipped(thrown, true))

@@ -2,6 +2,7 @@
  * Logging through the loggers people run: real pino, pino-http, Fastify's logger and koa-pino-logger,
  * writing JSON lines to a stream that the tests read back and count. One failing request, one error line.
  */
+import { runInNewContext } from 'node:vm'
 import { Codes, type ErrorHandlerOptions, type LogEntry, SignError } from 'esign-errors'
 import { errorHandler as expressErrorHandler } from 'esign-errors/express'
 import { esignErrors } from 'esign-errors/fastify'
@@ -285,6 +286,21 @@ describe.each(APP_KINDS)('%s', (kind) => {
       expect(JSON.stringify(lines)).not.toMatch(/"stack":"[^"]/)
     },
   )
+
+  it('an Error from another realm is described as an Error; an object that only claims to be one is not', async () => {
+    const entries: LogEntry[] = []
+    const thrown = [
+      runInNewContext("new TypeError('from a vm')") as unknown,
+      { [Symbol.toStringTag]: 'Error', name: 'Error', message: 'a claim' },
+    ]
+    const server = await serve(buildApp(kind, () => thrown.shift(), { log: (entry) => entries.push(entry) }))
+    await request(server).get('/')
+    await request(server).get('/')
+    expect(entries.map((entry) => [entry.causes[0]?.name, entry.causes[0]?.message])).toEqual([
+      ['TypeError', 'from a vm'],
+      ['object', '[object Error]'],
+    ])
+  })
 
   it('a 5xx line keeps the whole chain, stacks included', async () => {
     const { lines, stream } = sink()
