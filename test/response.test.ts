@@ -125,10 +125,10 @@ describe('toErrorResponse', () => {
     expect(JSON.parse(before[2]!.body).message).toBe('Mot de passe incorrect')
 
     options.format = 'problem'
-    options.fallbackCodes![418] = 44
+    ;(options.fallbackCodes as Record<number, number>)[418] = 44
     // A status no check would have let through: 99 would make Node throw in the middle of an answer.
     ;(options.statusOverrides as Record<number, number>)[42] = 99
-    options.messages!.fr![22] = ''
+    ;(options.messages!.fr as Record<number, string>)[22] = ''
     expect(answers()).toEqual(before)
 
     // A new object is a new set of options.
