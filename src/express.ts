@@ -6,7 +6,7 @@
 import { STATUS_CODES } from 'node:http'
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express'
 import { asReceived } from './cut.js'
-import { REPLACED_HEADERS } from './headers.js'
+import { keepExposed, REPLACED_HEADERS } from './headers.js'
 import { methodNotAllowedError } from './method-not-allowed.js'
 import type { ErrorHandlerOptions } from './response.js'
 import { createResponder, reasonPhrase } from './response.js'
@@ -44,7 +44,10 @@ export function errorHandler(options?: ErrorHandlerOptions<Request>): ErrorReque
     if (res.statusMessage !== undefined || STATUS_CODES[response.status] === undefined) {
       res.statusMessage = reasonPhrase(response.status)
     }
+    const exposed = response.headers['access-control-expose-headers']
+    const current = exposed === undefined ? undefined : res.getHeader('access-control-expose-headers')
     for (const name in response.headers) res.setHeader(name, response.headers[name] as string)
+    if (current !== undefined) res.setHeader('access-control-expose-headers', keepExposed(exposed!, current))
     res.end(response.body)
     responder.log(response, err, req, res)
   }

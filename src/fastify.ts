@@ -17,7 +17,7 @@ import type {
   RouteGenericInterface,
 } from 'fastify'
 import { asReceived, cutResponse } from './cut.js'
-import { REPLACED_HEADERS } from './headers.js'
+import { keepExposed, REPLACED_HEADERS } from './headers.js'
 import { allowValue, methodNotAllowedError } from './method-not-allowed.js'
 import type { ErrorHandlerOptions, Responder } from './response.js'
 import { createResponder } from './response.js'
@@ -104,7 +104,10 @@ function handlerFor(responder: Responder<AnyFastifyRequest>): FastifyErrorHandle
     reply.code(response.status)
     // Content-Length is left to Fastify, which sets it from the string body.
     const headers = response.headers
+    const exposed = headers['access-control-expose-headers']
+    const current = exposed === undefined ? undefined : reply.getHeader('access-control-expose-headers')
     for (const name in headers) if (name !== 'content-length') reply.header(name, headers[name]!)
+    if (current !== undefined) reply.header('access-control-expose-headers', keepExposed(exposed!, current))
     reply.serializer(asWritten).send(response.body)
     responder.log(response, error, request, raw)
   }

@@ -55,13 +55,24 @@ const EXPOSED = ['Retry-After', 'X-Request-Id']
 export function exposeHeaders(origin: unknown, current: unknown): string | undefined {
   if (origin === undefined) return undefined
   const listed = Array.isArray(current) ? current.join(',') : typeof current === 'string' ? current : ''
-  const names = listed
-    .split(',')
-    .map((name) => name.trim())
-    .filter((name) => name !== '')
-  const seen = new Set(names.map((name) => name.toLowerCase()))
-  for (const name of EXPOSED) if (!seen.has(name.toLowerCase())) names.push(name)
+  const names: string[] = []
+  const seen = new Set<string>()
+  for (const name of [...listed.split(','), ...EXPOSED]) {
+    const trimmed = name.trim()
+    if (trimmed === '' || seen.has(trimmed.toLowerCase())) continue
+    seen.add(trimmed.toLowerCase())
+    names.push(trimmed)
+  }
   return names.join(', ')
+}
+
+/**
+ * The `Access-Control-Expose-Headers` an adapter writes: the error answer's own `exposed`, joined to the names
+ * the response already exposed (`cors({ exposedHeaders })` set them before the route ran), so writing the
+ * error's headers never drops a name the app chose to expose.
+ */
+export function keepExposed(exposed: string, current: unknown): string {
+  return current === undefined ? exposed : exposeHeaders(true, [current, exposed].flat())!
 }
 
 /**

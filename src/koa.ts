@@ -9,7 +9,7 @@ import type Koa from 'koa'
 import type { Context, Middleware, Next } from 'koa'
 import statuses from 'statuses'
 import { asReceived, cutResponse } from './cut.js'
-import { REPLACED_HEADERS } from './headers.js'
+import { keepExposed, REPLACED_HEADERS } from './headers.js'
 import { logsThroughRequest, settled as swallowRejection } from './log.js'
 import { methodNotAllowedError, notImplementedError } from './method-not-allowed.js'
 import { isError } from './normalize.js'
@@ -68,7 +68,11 @@ export function errorHandler(options?: ErrorHandlerOptions<Context>): Middleware
         // benchmark.
         const headers = response.headers
         const res = ctx.res
+        const exposed = headers['access-control-expose-headers']
+        const current = exposed === undefined ? undefined : res.getHeader('access-control-expose-headers')
         for (const name in headers) if (name !== 'content-length') res.setHeader(name, headers[name]!)
+        if (current !== undefined)
+          res.setHeader('access-control-expose-headers', keepExposed(exposed!, current))
         ctx.body = response.body
       }
       responder.log(response, err, ctx, ctx.res)
@@ -179,7 +183,10 @@ function writeThrough(ctx: Context, response: ErrorResponse): void {
     // Koa's setter also sets the reason phrase over HTTP/1.
     ctx.status = response.status
     const headers = response.headers
+    const exposed = headers['access-control-expose-headers']
+    const current = exposed === undefined ? undefined : res.getHeader('access-control-expose-headers')
     for (const name in headers) res.setHeader(name, headers[name]!)
+    if (current !== undefined) res.setHeader('access-control-expose-headers', keepExposed(exposed!, current))
     res.end(ctx.method === 'HEAD' ? undefined : response.body)
   } catch {
     // An answer that cannot be written is cut rather than left open.
