@@ -108,7 +108,7 @@ async function main(): Promise<void> {
   // Counted before this process pins itself: `nproc` counts the CPUs a process may run on.
   const cpuCount = nproc()
   if (pinned) pin(process.pid, LOAD_CPU)
-  console.log(`# esign-errors benchmark (${quick ? 'quick' : 'full'})`)
+  console.log(`# esign-errors benchmark (${flags.sizes ? 'sizes' : quick ? 'quick' : 'full'})`)
   console.log('')
   console.log(`- date: ${new Date().toISOString()}`)
   console.log(`- machine: ${cpuCount} cpus, ${cpuModel()}, node ${process.version}, ${process.platform}`)
