@@ -3,9 +3,9 @@ import { defineConfig } from 'tsup'
 export default defineConfig({
   entry: {
     index: 'src/index.ts',
-    express: 'src/express.ts',
-    koa: 'src/koa.ts',
-    fastify: 'src/fastify.ts',
+    express: 'src/express/index.ts',
+    koa: 'src/koa/index.ts',
+    fastify: 'src/fastify/index.ts',
     platform: 'src/platform/index.ts',
     client: 'src/client/index.ts',
     testing: 'src/testing/index.ts',

@@ -8,9 +8,9 @@ export default defineConfig({
     // Tests and examples import the package by its published name; resolve it to the sources.
     alias: [
       { find: /^esign-errors$/, replacement: src('index.ts') },
-      { find: /^esign-errors\/express$/, replacement: src('express.ts') },
-      { find: /^esign-errors\/koa$/, replacement: src('koa.ts') },
-      { find: /^esign-errors\/fastify$/, replacement: src('fastify.ts') },
+      { find: /^esign-errors\/express$/, replacement: src('express/index.ts') },
+      { find: /^esign-errors\/koa$/, replacement: src('koa/index.ts') },
+      { find: /^esign-errors\/fastify$/, replacement: src('fastify/index.ts') },
       { find: /^esign-errors\/platform$/, replacement: src('platform/index.ts') },
       { find: /^esign-errors\/client$/, replacement: src('client/index.ts') },
       { find: /^esign-errors\/testing$/, replacement: src('testing/index.ts') },

@@ -26,7 +26,9 @@ const TARGETS = [
 
 async function serve(routes: number, bare: boolean): Promise<void> {
   const src = process.env.ESIGN_SRC ?? new URL('../src', import.meta.url).pathname
-  const { errorHandler, notFound } = (await import(`${src}/express.ts`)) as typeof import('../src/express.js')
+  const { errorHandler, notFound } = (await import(
+    `${src}/express.ts`
+  )) as typeof import('../src/express/index.js')
   const { default: express } = await import('express')
   const app = express()
   for (let i = 0; i < routes; i++) {

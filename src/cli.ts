@@ -2,9 +2,9 @@
 // `esign-errors 22`: looks up return codes from a terminal, for whoever reads a log line or a ticket.
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
+import { catalogTable } from './core/markdown.js'
 import type { CatalogEntry } from './index.js'
 import { catalog, describe } from './index.js'
-import { catalogTable } from './markdown.js'
 
 const USAGE = `Usage: esign-errors <code | name> [--json]
        esign-errors --status <http status> [--json]

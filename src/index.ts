@@ -4,12 +4,15 @@
  *
  * @packageDocumentation
  */
-export { catalog } from './catalog.js'
-export type { Code, CodeDefinition, CodeName, CodesMap, EntryOf, ErrorCode, NameOf } from './codes.js'
-export { Codes, defineCodes, describe, entries } from './codes.js'
-export { REPLACED_HEADERS_VIEW as REPLACED_HEADERS } from './headers.js'
-export type { FallbackCodes, StatusOverrides } from './normalize.js'
-export { fallbackCode } from './normalize.js'
+export { catalog } from './core/catalog.js'
+export type { Code, CodeDefinition, CodeName, CodesMap, EntryOf, ErrorCode, NameOf } from './core/codes.js'
+export { Codes, defineCodes, describe, entries } from './core/codes.js'
+export type { SignErrorOptions, StackTraces } from './core/sign-error.js'
+export { isSignError, SignError } from './core/sign-error.js'
+export type { CatalogEntry, Category } from './core/types.js'
+export { REPLACED_HEADERS_VIEW as REPLACED_HEADERS } from './http/headers.js'
+export type { FallbackCodes, StatusOverrides } from './respond/normalize.js'
+export { fallbackCode } from './respond/normalize.js'
 export type {
   JsonSchema,
   OpenApiComponents,
@@ -18,8 +21,8 @@ export type {
   OpenApiMediaType,
   OpenApiOptions,
   OpenApiResponse,
-} from './openapi.js'
-export { openApiComponents } from './openapi.js'
+} from './respond/openapi.js'
+export { openApiComponents } from './respond/openapi.js'
 export type {
   CauseInfo,
   DebugInfo,
@@ -33,11 +36,8 @@ export type {
   RequestLike,
   Responder,
   SuccessBody,
-} from './response.js'
-export { createResponder, success, toErrorResponse } from './response.js'
-export type { SignErrorOptions, StackTraces } from './sign-error.js'
-export { isSignError, SignError } from './sign-error.js'
-export type { CatalogEntry, Category } from './types.js'
+} from './respond/responder.js'
+export { createResponder, success, toErrorResponse } from './respond/responder.js'
 export type {
   AssertUpstreamOptions,
   CallUpstreamOptions,

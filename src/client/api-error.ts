@@ -1,5 +1,5 @@
 // Types only: erased from the build, so the client never carries the catalog, yet `ApiError<22>` knows its name.
-import type { NameOf } from '../codes.js'
+import type { NameOf } from '../core/codes.js'
 
 // Global, like SignError's: two copies of the package (or its ESM and CommonJS builds) recognise each other's errors.
 const BRAND = Symbol.for('esign-errors.ApiError')

@@ -1,5 +1,5 @@
-import { defaultFallbackCode } from '../fallback.js'
-import { retryAfterDelay } from '../retry-after.js'
+import { defaultFallbackCode } from '../core/fallback.js'
+import { retryAfterDelay } from '../http/retry-after.js'
 import { ApiError } from './api-error.js'
 
 /** What the client may know of a code beyond the body: `describe` from `esign-errors` fits. */

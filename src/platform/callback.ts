@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
-import { Codes } from '../codes.js'
-import { SignError } from '../sign-error.js'
+import { Codes } from '../core/codes.js'
+import { SignError } from '../core/sign-error.js'
 import { UpstreamError } from '../upstream.js'
 
 /** Options of {@link callbackUrl}. */

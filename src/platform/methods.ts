@@ -355,6 +355,7 @@ export function withSigningFlow(requester: PlatformRequester): PlatformClient {
         path: 'contract/file',
         payload,
         ...limits(options),
+        hexFields: PDFDATA,
         parse: pdfdata,
       })
     },
@@ -366,6 +367,7 @@ export function withSigningFlow(requester: PlatformRequester): PlatformClient {
         path: 'contract/zipfile',
         payload: { contractnum },
         ...limits(options),
+        hexFields: PDFDATA,
         parse: pdfdata,
       })
     },
@@ -536,14 +538,16 @@ function checkSignset(where: string, index: number, signset: unknown): void {
   }
 }
 
-/** The bytes of an answer's `pdfdata` hex (both downloads answer so). */
+// Both downloads answer the file as the hex of `pdfdata`: the requester decodes it from the answer's bytes,
+// never as a string (a 24 MiB file is a 48 MiB string of hex).
+const PDFDATA = ['pdfdata']
+
+/** The bytes of an answer's `pdfdata`; a `pdfdata` that is not hex of whole bytes stays a string. */
 function pdfdata(value: unknown): Uint8Array {
-  const hex = record(value).pdfdata
-  const bytes = typeof hex === 'string' ? Buffer.from(hex, 'hex') : undefined
-  if (bytes === undefined || bytes.length === 0 || bytes.length * 2 !== (hex as string).length) {
+  const bytes = record(value).pdfdata
+  if (!(bytes instanceof Uint8Array) || bytes.length === 0)
     throw new Error('pdfdata is not the hex of a file')
-  }
-  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length)
+  return bytes
 }
 
 /** The per-call options the requester takes, out of a method's options. */

@@ -48,8 +48,8 @@ describe('the browser bundle of esign-errors/client', () => {
       'src/client/index.ts',
       'src/client/read-error.ts',
       'src/client/retry.ts',
-      'src/fallback.ts',
-      'src/retry-after.ts',
+      'src/core/fallback.ts',
+      'src/http/retry-after.ts',
     ])
     expect(esm.text).not.toContain('WrongPassword')
     expect(esm.text).not.toContain('Document does not exist')

@@ -1,0 +1,234 @@
+/**
+ * Express 4 and 5 adapter: writes what the core returns, decides nothing of its own.
+ *
+ * @module esign-errors/express
+ */
+import { STATUS_CODES } from 'node:http'
+import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express'
+import { methodNotAllowedError } from '../core/routing-errors.js'
+import { notFoundError } from '../core/sign-error.js'
+import { keepExposed, REPLACED_HEADERS } from '../http/headers.js'
+import { asReceived } from '../respond/cut.js'
+import type { ErrorHandlerOptions } from '../respond/responder.js'
+import { createResponder, reasonPhrase } from '../respond/responder.js'
+
+export type { ErrorHandlerOptions } from '../respond/responder.js'
+
+/**
+ * The error-handling middleware: any thrown value becomes the standard status, headers and JSON body.
+ * Mount it after every route.
+ *
+ * @example
+ * app.use(notFound())
+ * app.use(errorHandler({ problemBaseUrl: 'https://docs.example.com/errors/' }))
+ */
+export function errorHandler(options?: ErrorHandlerOptions<Request>): ErrorRequestHandler {
+  const responder = createResponder(options)
+  // Four parameters: that is how Express tells an error handler from a route.
+  return function esignErrorHandler(err: unknown, req: Request, res: Response, next: NextFunction): void {
+    // The status the route set before failing (`res.statusCode = 503; next(err)`), as finalhandler reads it.
+    const response = responder.respond(err, req, res.statusCode)
+    if (res.headersSent) {
+      // Too late for a clean answer: Express's final handler closes the connection. The hook still hears of it,
+      // with the status the client got when the route had ended its answer.
+      responder.log(asReceived(response, res), err, req, res)
+      next(err)
+      return
+    }
+    for (const name of res.getHeaderNames()) if (REPLACED_HEADERS.has(name)) res.removeHeader(name)
+    res.statusCode = response.status
+    // A reason phrase the route set for its own answer would otherwise stay on the error's status line.
+    // Written only then, or for a status Node has no phrase for (it would write `unknown`): a store on
+    // Express's response object is one of the costlier lines of this handler in a CPU profile, and Node
+    // writes the status's own phrase when none is set.
+    if (res.statusMessage !== undefined || STATUS_CODES[response.status] === undefined) {
+      res.statusMessage = reasonPhrase(response.status)
+    }
+    const exposed = response.headers['access-control-expose-headers']
+    const current = exposed === undefined ? undefined : res.getHeader('access-control-expose-headers')
+    for (const name in response.headers) res.setHeader(name, response.headers[name] as string)
+    if (current !== undefined) res.setHeader('access-control-expose-headers', keepExposed(exposed!, current))
+    res.end(response.body)
+    responder.log(response, err, req, res)
+  }
+}
+
+/**
+ * Answers every request that reached it with 404 and code 7 (InvalidRequestType), or 405 with the same code
+ * and an `Allow` header when a route of the app takes the path under other methods (a route for GET also
+ * takes HEAD). Mount it on the app, after the routes, before `errorHandler()`. Routes of routers mounted
+ * with `app.use(path, router)` count; those of a mounted sub-app do not (mount `notFound()` in it too).
+ * OPTIONS on such a path is left to Express, which answers it with the `Allow` list itself. A response
+ * already under way (a route wrote, then called `next()`) is left alone, as Express's own final handler does.
+ * The routes that take a path are looked for once and remembered (up to 1,000 paths), until a route is added,
+ * so a repeated 404 or 405 costs no more than Express's own dispatch, however many routes the app has.
+ */
+export function notFound(): RequestHandler {
+  return function esignNotFound(req: Request, res: Response, next: NextFunction): void {
+    if (res.headersSent) return
+    const allowed = routeMethods(req)
+    // A route for this very method that passed the request on (`next()`) makes it not found, not the wrong method.
+    if (allowed.size > 0 && !allowed.has(req.method)) {
+      // With no error, Express's router answers OPTIONS itself (200, `Allow`), as without this middleware.
+      if (req.method === 'OPTIONS') next()
+      else next(methodNotAllowedError(allowed))
+      return
+    }
+    next(notFoundError())
+  }
+}
+
+/** A layer of Express's router stack (Express 4's `router/layer.js`, Express 5's `router` package), read defensively. */
+interface Layer {
+  /** Express 5: the match (its `path` the matched prefix) or `false`; Express 4: a boolean, the prefix in `path`. */
+  match?: (path: string) => unknown
+  path?: unknown
+  route?: { methods?: unknown } | undefined
+  handle?: { stack?: unknown } | undefined
+}
+
+// Routers nest rarely more than a few deep; the bound keeps a router mounted inside itself from looping.
+const MAX_DEPTH = 16
+
+/** A route of an Express router: `methods` is `{ get: true, post: true }`, and grows when a method is added. */
+interface RouteLike {
+  methods?: unknown
+}
+
+/**
+ * What {@link notFound} learnt of one router: every router stack reachable from it (its own and those of the
+ * routers mounted in it) with their lengths at the time, and per path the routes whose matchers took it.
+ * Express offers no event for a new route; a route added anywhere makes one of these stacks longer, which
+ * costs a comparison per stack to notice. A method added to a route already there changes that route's own
+ * `methods`, which is read afresh on every answer.
+ */
+interface Learnt {
+  stacks: unknown[][]
+  lengths: number[]
+  paths: Map<string, RouteLike[]>
+}
+
+const learnt = new WeakMap<object, Learnt>()
+// A few hundred distinct unknown paths is what scanners and typos make; past this bound the oldest is
+// forgotten, so a client varying its path costs the full walk again, never memory.
+const MAX_PATHS = 1000
+// A path longer than this is not remembered: 1,000 of them could otherwise hold megabytes.
+const MAX_REMEMBERED_PATH = 1024
+
+/** The methods the app's routes take at the request's path, from the router Express itself dispatches with. */
+function routeMethods(req: Request): Set<string> {
+  const methods = new Set<string>()
+  try {
+    const app = req.app as unknown as { _router?: unknown; router?: unknown }
+    // Express 4 keeps its router in `_router` (and throws on reading `router`); Express 5 in `router`.
+    const router = (app._router ?? app.router) as { stack?: unknown } | undefined
+    // A router is a function (it is also the middleware that dispatches).
+    if (typeof router !== 'function' && (typeof router !== 'object' || router === null)) return methods
+    const known = current(router)
+    const path = req.path
+    let routes = known.paths.get(path)
+    if (routes === undefined) {
+      // Every matcher of the app, once for this path: with thousands of routes, the cost of a 404.
+      routes = []
+      collect(router.stack, path, routes, 0)
+      if (path.length <= MAX_REMEMBERED_PATH) {
+        if (known.paths.size >= MAX_PATHS) known.paths.delete(known.paths.keys().next().value as string)
+        known.paths.set(path, routes)
+      }
+    }
+    for (const route of routes) addRouteMethods(route.methods, methods)
+  } catch {
+    // An app that is not what Express makes: the plain 404 stands.
+  }
+  return methods
+}
+
+/** What is known of this router, started afresh when one of its stacks has grown or shrunk since. */
+function current(router: { stack?: unknown }): Learnt {
+  const known = learnt.get(router)
+  if (known !== undefined && !changed(known)) return known
+  const fresh: Learnt = { stacks: [], lengths: [], paths: new Map() }
+  survey(router.stack, fresh, 0)
+  learnt.set(router, fresh)
+  return fresh
+}
+
+function changed(known: Learnt): boolean {
+  const { stacks, lengths } = known
+  for (let index = 0; index < stacks.length; index++) {
+    if ((stacks[index] as unknown[]).length !== lengths[index]) return true
+  }
+  return false
+}
+
+/** Records every router stack reachable from `stack`, each once, whether or not any path reaches it. */
+function survey(stack: unknown, into: Learnt, depth: number): void {
+  if (!Array.isArray(stack) || depth > MAX_DEPTH || into.stacks.includes(stack)) return
+  into.stacks.push(stack)
+  into.lengths.push(stack.length)
+  for (const layer of stack as Layer[]) {
+    if (layer?.route === undefined && Array.isArray(layer?.handle?.stack)) {
+      survey(layer.handle.stack, into, depth + 1)
+    }
+  }
+}
+
+/** The routes, in this stack and the routers mounted in it, whose matchers take `path`. */
+function collect(stack: unknown, path: string, into: RouteLike[], depth: number): void {
+  if (!Array.isArray(stack) || depth > MAX_DEPTH) return
+  for (const layer of stack as Layer[]) {
+    if (typeof layer?.match !== 'function') continue
+    let matched: unknown
+    try {
+      // Express 4's match stores its result on the layer; Express reads it right after its own call, within
+      // the same tick, so reading the layer here does not disturb a request in flight.
+      matched = layer.match(path)
+    } catch {
+      // A parameter that does not decode: Express answers that request 400 itself.
+      continue
+    }
+    if (!matched) continue
+    if (layer.route !== undefined) {
+      if (typeof layer.route === 'object' && layer.route !== null) into.push(layer.route)
+    } else if (Array.isArray(layer.handle?.stack)) {
+      const prefix = typeof matched === 'object' ? (matched as { path?: unknown }).path : layer.path
+      if (typeof prefix !== 'string' || !path.startsWith(prefix)) continue
+      const rest = path.slice(prefix.length)
+      if (rest !== '' && !rest.startsWith('/')) continue
+      collect(layer.handle.stack, rest === '' ? '/' : rest, into, depth + 1)
+    }
+  }
+}
+
+// `route.methods` is `{ get: true, post: true }`; `_all` (`app.all()`) names no method of its own, as
+// Express's own OPTIONS answer leaves it out.
+function addRouteMethods(methods: unknown, into: Set<string>): void {
+  if (typeof methods !== 'object' || methods === null) return
+  for (const name of Object.keys(methods)) {
+    if (name === '_all' || !(methods as Record<string, unknown>)[name]) continue
+    const method = name.toUpperCase()
+    into.add(method)
+    if (method === 'GET') into.add('HEAD')
+  }
+}
+
+/**
+ * Wraps an async route for Express 4, which does not catch rejected promises; Express 5 does not need it.
+ *
+ * @example
+ * app.get('/documents/:id', asyncHandler(async (req, res) => { res.json(success(await load(req.params.id))) }))
+ */
+export function asyncHandler<Req extends Request = Request, Res extends Response = Response>(
+  fn: (req: Req, res: Res, next: NextFunction) => unknown,
+): (req: Req, res: Res, next: NextFunction) => void {
+  return function esignAsyncHandler(req: Req, res: Res, next: NextFunction): void {
+    try {
+      // A promise rejected with nothing must still reach the error handler, not the next route.
+      Promise.resolve(fn(req, res, next)).catch((error: unknown) =>
+        next(error || new Error('Route rejected without a reason')),
+      )
+    } catch (error) {
+      next(error || new Error('Route threw without a reason'))
+    }
+  }
+}

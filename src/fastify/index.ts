@@ -1,0 +1,288 @@
+/**
+ * Fastify 5 adapter: writes what the core returns, decides nothing of its own.
+ *
+ * @module esign-errors/fastify
+ */
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  FastifySchema,
+  FastifyTypeProvider,
+  HTTPMethods,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerBase,
+  RouteGenericInterface,
+} from 'fastify'
+import { allowValue, methodNotAllowedError } from '../core/routing-errors.js'
+import { notFoundError } from '../core/sign-error.js'
+import { keepExposed, REPLACED_HEADERS } from '../http/headers.js'
+import { asReceived, cutResponse } from '../respond/cut.js'
+import type { ErrorHandlerOptions, Responder } from '../respond/responder.js'
+import { createResponder } from '../respond/responder.js'
+
+export type { ErrorHandlerOptions } from '../respond/responder.js'
+
+/** A request of any Fastify app: HTTP/1 or HTTP/2, any type provider. */
+export type AnyFastifyRequest = FastifyRequest<
+  RouteGenericInterface,
+  RawServerBase,
+  RawRequestDefaultExpression<RawServerBase>,
+  FastifySchema,
+  FastifyTypeProvider
+>
+
+/** A reply of any Fastify app: HTTP/1 or HTTP/2, any type provider. */
+export type AnyFastifyReply = FastifyReply<
+  RouteGenericInterface,
+  RawServerBase,
+  RawRequestDefaultExpression<RawServerBase>,
+  RawReplyDefaultExpression<RawServerBase>,
+  unknown,
+  FastifySchema,
+  FastifyTypeProvider
+>
+
+/** A Fastify app or plugin instance of any kind: HTTP/1 or HTTP/2, any logger, any type provider. */
+export type AnyFastifyInstance = FastifyInstance<
+  RawServerBase,
+  RawRequestDefaultExpression<RawServerBase>,
+  RawReplyDefaultExpression<RawServerBase>,
+  FastifyBaseLogger,
+  FastifyTypeProvider
+>
+
+/** What `app.setErrorHandler()` and the `frameworkErrors` option take. */
+export type FastifyErrorHandler = (error: unknown, request: AnyFastifyRequest, reply: AnyFastifyReply) => void
+
+// Replies go out as the responder wrote them, whatever serializer a route set on its reply.
+const asWritten = (payload: unknown): string => payload as string
+
+/**
+ * The error handler for `app.setErrorHandler()`: any value thrown by a route, a hook, a body parser or
+ * schema validation becomes the standard status, headers and JSON body. Give the same handler to
+ * Fastify's `frameworkErrors` option, so that a malformed URL is answered the same way.
+ *
+ * Fastify gives every request an id (`req-1`, … unless `genReqId` or `requestIdHeader` says otherwise), so
+ * every error body carries it as `requestId`. A status the route set before the error (`reply.code(501)`) is
+ * kept for a value with no status of its own. {@link esignErrors} sets this handler and the not-found one in
+ * one plugin, and also lets the log hear of errors Fastify gives no handler.
+ *
+ * @example
+ * const onError = errorHandler()
+ * const app = Fastify({ frameworkErrors: onError })
+ * app.setErrorHandler(onError)
+ * app.setNotFoundHandler(notFound())
+ */
+export function errorHandler(options?: ErrorHandlerOptions<AnyFastifyRequest>): FastifyErrorHandler {
+  return handlerFor(createResponder(options))
+}
+
+function handlerFor(responder: Responder<AnyFastifyRequest>): FastifyErrorHandler {
+  return function esignErrorHandler(
+    error: unknown,
+    request: AnyFastifyRequest,
+    reply: AnyFastifyReply,
+  ): void {
+    // Fastify keeps the status a route or hook set before the error (`reply.code(501).send(err)`,
+    // `reply.code(400); done(err)`): a value with no status of its own takes it, as Fastify's own handler does.
+    const response = responder.respond(error, request, reply.statusCode)
+    const raw = reply.raw
+    if (raw.headersSent) {
+      // Too late for a clean answer: end the connection so the client sees a cut answer, not a hang
+      // (unless the answer is complete already, which is then logged with the status the client got).
+      const received = asReceived(response, raw)
+      cutResponse(raw)
+      responder.log(received, error, request, raw)
+      return
+    }
+    for (const name of Object.keys(reply.getHeaders())) {
+      if (REPLACED_HEADERS.has(name.toLowerCase())) reply.removeHeader(name)
+    }
+    reply.code(response.status)
+    // Content-Length is left to Fastify, which sets it from the string body.
+    const headers = response.headers
+    const exposed = headers['access-control-expose-headers']
+    const current = exposed === undefined ? undefined : reply.getHeader('access-control-expose-headers')
+    for (const name in headers) if (name !== 'content-length') reply.header(name, headers[name]!)
+    if (current !== undefined) reply.header('access-control-expose-headers', keepExposed(exposed!, current))
+    reply.serializer(asWritten).send(response.body)
+    responder.log(response, error, request, raw)
+  }
+}
+
+/**
+ * The handler for `app.setNotFoundHandler()`: 404 with code 7 (InvalidRequestType), answered by the error
+ * handler like any other error; 405 with the same code and an `Allow` header when routes of the app take
+ * the path under other methods (Fastify's router, asked through `findRoute()`). OPTIONS on such a path is
+ * answered 204 with `Allow`, as Express and @koa/router answer it.
+ */
+export function notFound(): (request: AnyFastifyRequest, reply: AnyFastifyReply) => Promise<void> {
+  return async function esignNotFound(request: AnyFastifyRequest, reply: AnyFastifyReply): Promise<void> {
+    const allowed = routeMethods(request)
+    // A route for this very method that called `reply.callNotFound()` makes it not found, not the wrong method.
+    if (allowed.length > 0 && !allowed.includes(request.method)) {
+      if (request.method !== 'OPTIONS') throw methodNotAllowedError(allowed)
+      reply.code(204).header('allow', allowValue(allowed)).send()
+      return
+    }
+    throw notFoundError()
+  }
+}
+
+/** The methods whose routes match the request's path: Fastify's own router, with its options and params. */
+function routeMethods(request: AnyFastifyRequest): string[] {
+  const methods: string[] = []
+  try {
+    const server = request.server
+    const url = request.url
+    for (const method of server.supportedMethods) {
+      // Typed as never null, but null is what it returns for a path no route of that method matches.
+      const found: unknown = server.findRoute({ method: method as HTTPMethods, url })
+      if (found) methods.push(method)
+    }
+  } catch {
+    // An app that is not what Fastify makes: the plain 404 stands.
+  }
+  return methods
+}
+
+/** The plugin {@link esignErrors} returns: give it to `app.register()`. */
+export interface EsignErrorsPlugin {
+  (instance: AnyFastifyInstance, options: Record<never, never>, done: (error?: Error) => void): void
+  /** The plugin's own error handler, for `Fastify({ frameworkErrors })`: same options, same log. */
+  readonly frameworkErrors: FastifyErrorHandler
+}
+
+/**
+ * Everything in one plugin: the error handler and the not-found handler at the root, and hooks that tell
+ * the log of the errors Fastify never hands to an error handler because the answer had already gone out: a
+ * stream (Node or web) that fails midway, a route that throws after `reply.raw.end()` or `reply.hijack()`.
+ * Each error reaches the log once. A stream that fails midway over HTTP/2 is reset with `INTERNAL_ERROR`, so
+ * the client cannot take the cut answer for a complete one. Register it before the routes, and await it: Fastify shows a plugin only
+ * the routes added after it.
+ *
+ * @example
+ * const errors = esignErrors({ log: logger })
+ * const app = Fastify({ frameworkErrors: errors.frameworkErrors }) // malformed URLs too
+ * await app.register(errors)
+ */
+export function esignErrors(options?: ErrorHandlerOptions<AnyFastifyRequest>): EsignErrorsPlugin {
+  const responder = createResponder(options)
+  const onError = handlerFor(responder)
+  const onNotFound = notFound()
+
+  // Only called when Fastify will not call the error handler, so an error is never logged twice.
+  // It runs inside a stream's 'error' listener and a promise reaction, where a throw would crash the process.
+  function logLate(error: unknown, request: AnyFastifyRequest, reply: AnyFastifyReply): void {
+    try {
+      const response = responder.respond(error, request, reply.statusCode)
+      // An answer the route (or its stream) had ended is whole: logged as the client got it.
+      responder.log(asReceived(response, reply.raw), error, request, reply.raw)
+    } catch {
+      // The log is best effort here; the answer, if any, is already on its way.
+    }
+  }
+
+  // Fastify's own test for a stream error it will not answer but only log (reply.js, sendStream).
+  const tooLateToAnswer = (request: AnyFastifyRequest, reply: AnyFastifyReply): boolean =>
+    reply.raw.headersSent || request.raw.aborted === true
+
+  const plugin = function esignErrorsPlugin(
+    instance: AnyFastifyInstance,
+    _options: Record<never, never>,
+    done: (error?: Error) => void,
+  ): void {
+    instance.setErrorHandler(onError)
+    instance.setNotFoundHandler(onNotFound)
+    // A route that throws once its reply is sent (ended or hijacked) only gets a line in Fastify's own
+    // log; no hook or handler hears of it. Wrapping the handler is the one place left to see it.
+    instance.addHook('onRoute', (route) => {
+      route.handler = watchHandler(route.handler, (error, request, reply) => {
+        if (reply.sent) logLate(error, request, reply)
+      })
+    })
+    instance.addHook('onSend', (request, reply, payload, next) => {
+      next(
+        null,
+        watchStream(payload, (error) => {
+          if (!tooLateToAnswer(request, reply)) return
+          logLate(error, request, reply)
+          // Before Fastify's own `destroy()`, which over HTTP/2 closes the stream as if the answer were
+          // complete: reset with INTERNAL_ERROR, as the Koa adapter does, so the client sees it cut.
+          cutResponse(reply.raw)
+        }),
+      )
+    })
+    done()
+  } as EsignErrorsPlugin
+
+  // fastify-plugin's markers, without importing it: apply to the instance registering the plugin (the
+  // root), not to an encapsulated child; name it for hasPlugin() and dependency checks.
+  Object.defineProperties(plugin, {
+    [Symbol.for('skip-override')]: { value: true },
+    [Symbol.for('fastify.display-name')]: { value: 'esign-errors' },
+    [Symbol.for('plugin-meta')]: { value: { name: 'esign-errors', fastify: '5.x' } },
+    frameworkErrors: { value: onError, enumerable: true },
+  })
+  return plugin
+}
+
+type Handler = (this: unknown, request: AnyFastifyRequest, reply: AnyFastifyReply) => unknown
+type OnThrown = (error: unknown, request: AnyFastifyRequest, reply: AnyFastifyReply) => void
+
+/** The handler, unchanged in what it returns or throws; `onThrown` sees what it throws or rejects with. */
+function watchHandler<H>(handler: H, onThrown: OnThrown): H {
+  const original = handler as Handler
+  return function esignWatchedHandler(this: unknown, request: AnyFastifyRequest, reply: AnyFastifyReply) {
+    let result: unknown
+    try {
+      result = original.call(this, request, reply)
+    } catch (error) {
+      onThrown(error, request, reply)
+      throw error
+    }
+    // Registered before Fastify's own reaction, so both see the reply in the same state. Only a native
+    // promise: calling `then` a second time on some thenables (query builders) runs them a second time.
+    if (result instanceof Promise) result.then(undefined, (error: unknown) => onThrown(error, request, reply))
+    return result
+  } as H
+}
+
+interface NodeStreamLike {
+  pipe: unknown
+  on(event: 'error', listener: (error: unknown) => void): unknown
+}
+
+/**
+ * The payload, with `onError` told of a stream's failure: a listener for a Node stream, a pass-through
+ * for a web stream (whose reader can be had only once). Anything else goes out untouched.
+ */
+function watchStream(payload: unknown, onError: (error: unknown) => void): unknown {
+  if (typeof payload !== 'object' || payload === null) return payload
+  if (typeof (payload as NodeStreamLike).pipe === 'function') {
+    if (typeof (payload as NodeStreamLike).on === 'function') (payload as NodeStreamLike).on('error', onError)
+    return payload
+  }
+  if (payload instanceof ReadableStream && !payload.locked) {
+    const reader = payload.getReader()
+    return new ReadableStream({
+      async pull(controller) {
+        let chunk: Awaited<ReturnType<typeof reader.read>>
+        try {
+          chunk = await reader.read()
+        } catch (error) {
+          onError(error)
+          controller.error(error)
+          return
+        }
+        if (chunk.done) controller.close()
+        else controller.enqueue(chunk.value)
+      },
+      cancel: (reason) => reader.cancel(reason),
+    })
+  }
+  return payload
+}

@@ -1,0 +1,405 @@
+import { Codes, describe, UNKNOWN_CODE_NAME, UNKNOWN_CODE_STATUS, unknownCodeMessage } from '../core/codes.js'
+import { defaultFallbackCode } from '../core/fallback.js'
+import type { SignError } from '../core/sign-error.js'
+import { isSignError } from '../core/sign-error.js'
+import { HEADER_NAME, HEADER_VALUE, isRetryAfter, RESERVED_HEADERS } from '../http/headers.js'
+
+/**
+ * What any thrown value amounts to, before it is put on the wire. Every field is trusted: all reads of
+ * the thrown value happen in {@link normalize}, guarded, so the response builder never touches it.
+ */
+export interface ErrorReport {
+  code: number
+  name: string
+  status: number
+  /** The message the client may see (already masked). */
+  message: string
+  /** True when `message` is the catalog's own, so a translation may replace it. */
+  catalogMessage: boolean
+  retryable: boolean
+  /** Client-safe details, present only when exposed. */
+  details: unknown
+  /** Validated header pairs carried by the error, names in lower case. */
+  headers: [name: string, value: string][] | undefined
+  /** The error's own `retryAfter` (seconds or Date), not yet validated. */
+  retryAfter: unknown
+}
+
+/** Status -> return code for errors that carry only an HTTP status; see DESIGN's fallback table. */
+export type FallbackCodes = Readonly<Partial<Record<number, number>>>
+
+/** Code -> status, applied to every error with that code (e.g. `{ 42: 404 }`). */
+export type StatusOverrides = Readonly<Partial<Record<number, number>>>
+
+/** The return code for an error that carries only an HTTP status. */
+export function fallbackCode(status: number, overrides?: FallbackCodes): number {
+  return ownEntry(overrides, status) ?? defaultFallbackCode(status)
+}
+
+/** `table[key]` when `table` has it as an own property; an inherited value is never a table entry. */
+export function ownEntry<V>(
+  table: Readonly<Partial<Record<number, V>>> | undefined,
+  key: number,
+): V | undefined {
+  return table !== undefined && Object.hasOwn(table, key) ? table[key] : undefined
+}
+
+// Errors of body-parser / raw-body (Express) and raw-body / co-body (Koa), keyed by their `type`.
+const BODY_ERRORS: Readonly<Record<string, readonly [status: number, code: number]>> = {
+  'entity.parse.failed': [400, Codes.DataFormatError],
+  'entity.too.large': [413, Codes.FileTooLarge],
+  'request.size.invalid': [400, Codes.DataLengthMismatch],
+  'encoding.unsupported': [415, Codes.DataFormatError],
+  'charset.unsupported': [415, Codes.DataFormatError],
+}
+
+// Errors of Fastify's body parsers, keyed by their `code`: the same answers as body-parser's above.
+const FASTIFY_ERRORS: Readonly<Record<string, readonly [status: number, code: number]>> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: [400, Codes.DataFormatError],
+  FST_ERR_CTP_EMPTY_JSON_BODY: [400, Codes.DataFormatError],
+  FST_ERR_CTP_BODY_TOO_LARGE: [413, Codes.FileTooLarge],
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, Codes.DataFormatError],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, Codes.DataLengthMismatch],
+}
+
+// Longest message sent to a client; a longer exposed message is cut, so a 10 MB message stays in the log.
+const MAX_MESSAGE_LENGTH = 1024
+
+/** Options that change what a thrown value becomes. */
+export interface NormalizeOptions {
+  fallbackCodes?: FallbackCodes | undefined
+  statusOverrides?: StatusOverrides | undefined
+}
+
+/**
+ * Turns any thrown value into an {@link ErrorReport}. Never throws: a value that cannot be read (a
+ * Proxy whose traps throw, a getter that throws) counts as an unknown failure, 500 ProcessingFailed.
+ */
+export function normalize(
+  thrown: unknown,
+  options: NormalizeOptions = {},
+  routeStatus?: number,
+): ErrorReport {
+  try {
+    // The brand is a global symbol anyone can set: a value that carries it without a usable code is foreign.
+    // Each property of the thrown value is read once, so a getter cannot answer differently on a second read.
+    const code: unknown = isSignError(thrown) ? thrown.code : undefined
+    if (typeof code !== 'number' || !Number.isSafeInteger(code) || code === 0)
+      return fromForeign(thrown, options, validStatus(routeStatus))
+    return fromSignError(thrown as SignError, code, options)
+  } catch {
+    return internal()
+  }
+}
+
+function fromSignError(error: SignError, code: number, options: NormalizeOptions): ErrorReport {
+  // Only errors that name a code are remapped: a foreign error's status is its own fact. Masking follows
+  // the final status, so an override to 5xx also hides what a 4xx would have shown.
+  const status =
+    overrideFor(options.statusOverrides, code) ??
+    validStatus(error.status) ??
+    describe(code)?.status ??
+    UNKNOWN_CODE_STATUS
+  const exposed = status < 500 && error.expose === true
+  const message: unknown = exposed ? error.message : undefined
+  const result = report(code, status, typeof message === 'string' ? message : undefined)
+  if (exposed) result.details = error.details
+  result.retryable = error.retryable === true
+  result.headers = readHeaders(error.headers, false)
+  result.retryAfter = error.retryAfter
+  return result
+}
+
+/**
+ * A value with no status of its own takes the error status the route had already set, as finalhandler
+ * (`res.statusCode = 503; next(err)`) and Fastify (`reply.code(501).send(err)`) do; else 500.
+ */
+function statusless(options: NormalizeOptions, routeStatus: number | undefined): ErrorReport {
+  return routeStatus === undefined
+    ? internal()
+    : report(fallbackCode(routeStatus, options.fallbackCodes), routeStatus)
+}
+
+function fromForeign(
+  thrown: unknown,
+  options: NormalizeOptions,
+  routeStatus: number | undefined,
+): ErrorReport {
+  if ((typeof thrown !== 'object' && typeof thrown !== 'function') || thrown === null)
+    return statusless(options, routeStatus)
+  const error = thrown as Record<string, unknown>
+
+  const zodIssues = zodIssuesOf(error)
+  if (zodIssues) {
+    const result = report(Codes.ParameterError, 400)
+    result.details = zodIssues
+    return result
+  }
+
+  const type = get(error, 'type')
+  const bodyError =
+    typeof type === 'string' && Object.hasOwn(BODY_ERRORS, type) ? BODY_ERRORS[type] : undefined
+  if (bodyError) return report(bodyError[1], bodyError[0])
+
+  const errorCode = get(error, 'code')
+  if (typeof errorCode === 'string' && errorCode.startsWith('FST_ERR_')) {
+    const fastifyError = Object.hasOwn(FASTIFY_ERRORS, errorCode) ? FASTIFY_ERRORS[errorCode] : undefined
+    if (fastifyError) return report(fastifyError[1], fastifyError[0])
+    const issues = errorCode === 'FST_ERR_VALIDATION' ? validationIssuesOf(error) : undefined
+    if (issues) {
+      // A schemaErrorFormatter may have chosen another client status, such as 422.
+      const given = validStatus(get(error, 'statusCode'))
+      const result = report(Codes.ParameterError, given !== undefined && given < 500 ? given : 400)
+      result.details = issues
+      return result
+    }
+  }
+
+  const status = validStatus(get(error, 'status')) ?? validStatus(get(error, 'statusCode'))
+  if (status === undefined) return statusless(options, routeStatus)
+  // Koa's JSON parsers (co-body) throw a bare SyntaxError with status 400 and no `type`; it may come from
+  // another realm (a `vm` context, a test runner's), where `instanceof SyntaxError` is false.
+  if (status === 400 && isSyntaxError(thrown)) return report(Codes.DataFormatError, 400)
+
+  const expose = get(error, 'expose')
+  const text = status < 500 && expose === true ? get(error, 'message') : undefined
+  const result = report(
+    fallbackCode(status, options.fallbackCodes),
+    status,
+    typeof text === 'string' ? text : undefined,
+  )
+  // Headers are taken only from errors made to be answered (http-errors' shape, with a boolean `expose`):
+  // an SDK error with a `statusCode` often carries the upstream response's headers.
+  if (typeof expose === 'boolean') result.headers = readHeaders(get(error, 'headers'), status >= 500)
+  result.retryAfter = get(error, 'retryAfter')
+  return result
+}
+
+function report(code: number, status: number, message?: string): ErrorReport {
+  const entry = describe(code)
+  const catalogText = entry ? entry.message : unknownCodeMessage(code)
+  const text = message === undefined ? catalogText : clip(message)
+  return {
+    code,
+    name: entry ? entry.name : UNKNOWN_CODE_NAME,
+    status,
+    message: text,
+    catalogMessage: text === catalogText,
+    retryable: entry ? entry.retryable : false,
+    details: undefined,
+    headers: undefined,
+    retryAfter: undefined,
+  }
+}
+
+function internal(): ErrorReport {
+  return report(Codes.ProcessingFailed, 500)
+}
+
+/** Cuts a text to `max` characters, ending in `…`; never between the two halves of a surrogate pair. */
+export function clip(message: string, max = MAX_MESSAGE_LENGTH): string {
+  if (message.length <= max) return message
+  let end = max - 1
+  const last = message.charCodeAt(end - 1)
+  if (last >= 0xd800 && last <= 0xdbff) end -= 1
+  return `${message.slice(0, end)}…`
+}
+
+function isSyntaxError(value: object): boolean {
+  if (value instanceof SyntaxError) return true
+  return isError(value) && get(value as unknown as Record<string, unknown>, 'name') === 'SyntaxError'
+}
+
+// Error.isError (Node 24, recent browsers) is the brand check itself; before it, `Object.prototype.toString`
+// says `[object Error]` of a value that is not an Error only when it carries its own `Symbol.toStringTag`.
+const nativeIsError = (Error as { isError?: (value: unknown) => boolean }).isError
+
+/**
+ * Whether a value is an Error, whatever realm made it (a `vm` context, a test runner's, a worker's), where
+ * `instanceof Error` alone says no. Portable: the root entry imports no Node built-in (`util.types`), so it
+ * bundles for the browser. Never throws, even for a Proxy.
+ */
+export function isError(value: unknown): value is Error {
+  if (typeof value !== 'object' || value === null) return false
+  try {
+    if (value instanceof Error) return true
+    if (nativeIsError !== undefined) return nativeIsError(value)
+    return (
+      typeof (value as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag] !== 'string' &&
+      Object.prototype.toString.call(value) === '[object Error]'
+    )
+  } catch {
+    return false
+  }
+}
+
+/**
+ * The status `overrides` gives `code`. Own entries only: an inherited one would skip
+ * {@link checkStatusOverrides}.
+ */
+export function overrideFor(overrides: StatusOverrides | undefined, code: number): number | undefined {
+  return ownEntry(overrides, code)
+}
+
+/** Throws a `TypeError` that names `caller` unless every entry of `overrides` is a status from 400 to 599. */
+export function checkStatusOverrides(caller: string, overrides: StatusOverrides | undefined): void {
+  if (overrides === undefined) return
+  for (const [code, status] of Object.entries(overrides)) {
+    if (validStatus(status) === undefined) {
+      throw new TypeError(`${caller}: statusOverrides[${code}] must be an integer from 400 to 599`)
+    }
+  }
+}
+
+/** The value if it is an error status (an integer from 400 to 599), else `undefined`. */
+export function validStatus(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 400 && value <= 599
+    ? value
+    : undefined
+}
+
+const objectPrototype = Object.prototype as Record<string, unknown>
+
+/**
+ * Reads a property of a foreign value; a getter or Proxy trap that throws reads as `undefined`. Classes
+ * may keep a property on their prototype (http-errors keeps `status` and `expose` there), but a value
+ * found only on `Object.prototype` was put there by someone else and is not the error's.
+ */
+function get(target: Record<string, unknown>, key: string): unknown {
+  try {
+    const value = target[key]
+    if (value !== undefined && Object.hasOwn(objectPrototype, key) && value === objectPrototype[key]) {
+      return Object.hasOwn(target, key) ? value : undefined
+    }
+    return value
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Keeps the header pairs that are safe to send. For a foreign error of status >= 500 only
+ * `Retry-After` is taken: anything else it carries is internal by rule.
+ */
+function readHeaders(headers: unknown, retryAfterOnly: boolean): [string, string][] | undefined {
+  if (typeof headers !== 'object' || headers === null) return undefined
+  let pairs: [string, string][] | undefined
+  try {
+    for (const name of Object.keys(headers)) {
+      if (!HEADER_NAME.test(name)) continue
+      const lower = name.toLowerCase()
+      if (RESERVED_HEADERS.has(lower) || (retryAfterOnly && lower !== 'retry-after')) continue
+      const raw = get(headers as Record<string, unknown>, name)
+      const value = typeof raw === 'number' && Number.isFinite(raw) ? String(raw) : raw
+      if (typeof value !== 'string' || !HEADER_VALUE.test(value)) continue
+      if (lower === 'retry-after' && !isRetryAfter(value)) continue
+      pairs ??= []
+      pairs.push([lower, value])
+    }
+  } catch {
+    // A Proxy whose ownKeys trap throws: the error carries no usable headers.
+  }
+  return pairs
+}
+
+interface ZodIssueLike {
+  path?: unknown
+  message?: unknown
+  code?: unknown
+}
+
+/** A validation issue sent as `details`: where, what, and the validator's own name for it. */
+type Issue = { path: (string | number)[]; message: string; code: string }
+
+interface AjvErrorLike {
+  instancePath?: unknown
+  keyword?: unknown
+  message?: unknown
+  params?: { missingProperty?: unknown; additionalProperty?: unknown } | null
+}
+
+/**
+ * The issues of a Fastify schema validation error (Ajv's errors), in the shape of Zod's: `path` starts with
+ * where the value was (`body`, `querystring`, `params`, `headers`) and ends with the name of a missing or
+ * unexpected property. An entry that cannot be read counts as one unnamed issue.
+ */
+function validationIssuesOf(error: Record<string, unknown>): Issue[] | undefined {
+  const validation = get(error, 'validation')
+  if (!Array.isArray(validation)) return undefined
+  const context = get(error, 'validationContext')
+  const base: (string | number)[] = typeof context === 'string' ? [context] : []
+  return eachIssue(
+    validation,
+    (item: AjvErrorLike): Issue => {
+      const path = [...base]
+      const pointer = item?.instancePath
+      if (typeof pointer === 'string') {
+        for (const part of pointer.split('/').slice(1)) {
+          const key = part.replaceAll('~1', '/').replaceAll('~0', '~')
+          path.push(/^(?:0|[1-9]\d{0,8})$/.test(key) ? Number(key) : key)
+        }
+      }
+      const keyword = item?.keyword
+      const named =
+        keyword === 'required'
+          ? item?.params?.missingProperty
+          : keyword === 'additionalProperties'
+            ? item?.params?.additionalProperty
+            : undefined
+      if (typeof named === 'string') path.push(named)
+      const message = item?.message
+      return {
+        path,
+        message: typeof message === 'string' ? clip(message) : 'Invalid value',
+        code: typeof keyword === 'string' ? keyword : 'custom',
+      }
+    },
+    base,
+  )
+}
+
+/** Zod 3 and 4 errors, recognised by shape so zod is never imported. */
+function zodIssuesOf(error: Record<string, unknown>): Issue[] | undefined {
+  if (get(error, 'name') !== 'ZodError') return undefined
+  const issues = get(error, 'issues')
+  if (!Array.isArray(issues)) return undefined
+  return eachIssue(
+    issues,
+    (issue: ZodIssueLike): Issue => {
+      const path = issue?.path
+      const message = issue?.message
+      const code = issue?.code
+      return {
+        path: Array.isArray(path)
+          ? path.filter(
+              (part): part is string | number => typeof part === 'string' || typeof part === 'number',
+            )
+          : [],
+        message: typeof message === 'string' ? clip(message) : 'Invalid value',
+        code: typeof code === 'string' ? code : 'custom',
+      }
+    },
+    [],
+  )
+}
+
+/**
+ * The first 100 issues of a validator's list, each read on its own: one that cannot be read (an element or
+ * a property whose getter throws) becomes an unnamed issue at `base` instead of failing the whole answer.
+ */
+function eachIssue<T>(
+  list: readonly unknown[],
+  read: (item: T) => Issue,
+  base: (string | number)[],
+): Issue[] {
+  const issues: Issue[] = []
+  const count = Math.min(list.length, 100)
+  for (let index = 0; index < count; index++) {
+    try {
+      issues.push(read(list[index] as T))
+    } catch {
+      issues.push({ path: [...base], message: 'Invalid value', code: 'custom' })
+    }
+  }
+  return issues
+}
