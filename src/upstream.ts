@@ -1,8 +1,8 @@
-import { Codes } from './codes.js'
-import type { StatusOverrides } from './normalize.js'
-import { checkStatusOverrides, overrideFor } from './normalize.js'
-import type { Scrubber } from './secrets.js'
-import { SignError } from './sign-error.js'
+import { Codes } from './core/codes.js'
+import { SignError } from './core/sign-error.js'
+import type { StatusOverrides } from './respond/normalize.js'
+import { checkStatusOverrides, overrideFor } from './respond/normalize.js'
+import type { Scrubber } from './upstream/secrets.js'
 
 /** Names of the fields of a platform answer; change them for a sibling protocol. */
 export interface UpstreamFields {
@@ -221,7 +221,7 @@ export async function callUpstream<T = unknown>(
     if (read.ok && read.result === 0) return parseData(options?.parse, read.data, redactUrl(target))
     throw toSignError(read, response.status, overrides)
   }
-  throw notOkError(read, text, response.status, overrides)
+  throw notOkError(read, text.length === 0, response.status, overrides)
 }
 
 /** Throws a `TypeError` naming `where` unless `parse` is absent, a function or a schema with `safeParse`. */
@@ -268,14 +268,13 @@ export function dataFormat(why: string, cause?: unknown): SignError {
  */
 export function notOkError(
   read: Read,
-  text: string,
+  empty: boolean,
   httpStatus: number,
   overrides: StatusOverrides | undefined,
   context?: string,
 ): SignError {
   if (read.ok && read.result !== 0) return toSignError(read, httpStatus, overrides, context)
-  const what =
-    text.length === 0 ? 'an empty body' : read.ok ? 'result 0' : 'a body that is not a platform answer'
+  const what = empty ? 'an empty body' : read.ok ? 'result 0' : 'a body that is not a platform answer'
   const cause = new UpstreamError(`${prefix(context)}upstream answered HTTP ${httpStatus} with ${what}`, {
     httpStatus,
   })
@@ -407,6 +406,22 @@ export async function fetchText(
   init: RequestInit | undefined,
   options: ExchangeOptions,
 ): Promise<{ response: Response; text: string }> {
+  const { response, body } = await fetchRead(url, init, options, (answer) =>
+    readText(answer, options.maxBytes, options.context),
+  )
+  return { response, text: body }
+}
+
+/**
+ * {@link fetchText} with the body read by `read` (see {@link readChunks}), within the same deadline and with
+ * the same failures; `read` throws a {@link SignError} or nothing.
+ */
+export async function fetchRead<T>(
+  url: URL,
+  init: RequestInit | undefined,
+  options: ExchangeOptions,
+  read: (response: Response) => Promise<T>,
+): Promise<{ response: Response; body: T }> {
   const timeout = AbortSignal.timeout(options.timeoutMs)
   const callerSignal = init?.signal ?? undefined
   const signal = callerSignal ? AbortSignal.any([callerSignal, timeout]) : timeout
@@ -420,7 +435,7 @@ export async function fetchText(
       await response.body?.cancel().catch(() => {})
       target = redirectTarget(url, target, response, init?.method, hops, options)
     }
-    return { response, text: await readText(response, options.maxBytes, options.context) }
+    return { response, body: await read(response) }
   } catch (error) {
     if (error instanceof SignError) throw error
     // The caller's abort is the caller's business; ours are the timeout and the network.
@@ -547,9 +562,25 @@ export function redactUrl(url: URL): string {
   return `${url.origin}${url.pathname}${query}`
 }
 
-// Counts bytes as they arrive so an oversized body is cancelled after at most one chunk past the limit.
 async function readText(response: Response, maxBytes: number, context: string | undefined): Promise<string> {
-  // Not retryable: the same answer would come again, as long.
+  const chunks: Uint8Array[] = []
+  const total = await readChunks(response, maxBytes, context, (chunk) => {
+    chunks.push(chunk)
+  })
+  return decodeBody(Buffer.concat(chunks, total), response.headers.get('content-type'))
+}
+
+/**
+ * Hands the body to `onChunk` a chunk at a time, as it arrives, and resolves with its length. Bytes are counted
+ * as they come, so a body over `maxBytes` is cancelled after at most one chunk past the limit (code 4, 502,
+ * not retryable: the same answer would come again, as long), or before any when its `Content-Length` says so.
+ */
+export async function readChunks(
+  response: Response,
+  maxBytes: number,
+  context: string | undefined,
+  onChunk: (chunk: Uint8Array) => void,
+): Promise<number> {
   const tooLong = () =>
     new SignError(Codes.ProcessingFailed, {
       status: 502,
@@ -564,9 +595,8 @@ async function readText(response: Response, maxBytes: number, context: string | 
     await response.body?.cancel().catch(() => {})
     throw tooLong()
   }
-  if (response.body === null) return ''
+  if (response.body === null) return 0
   const reader = response.body.getReader()
-  const chunks: Uint8Array[] = []
   let total = 0
   for (;;) {
     const { done, value } = await reader.read()
@@ -576,9 +606,9 @@ async function readText(response: Response, maxBytes: number, context: string | 
       await reader.cancel().catch(() => {})
       throw tooLong()
     }
-    chunks.push(value)
+    onChunk(value)
   }
-  return decodeBody(Buffer.concat(chunks, total), response.headers.get('content-type'))
+  return total
 }
 
 const CHARSET = /;\s*charset\s*=\s*(?:"([^"]*)"|([^\s;]+))/i
@@ -594,11 +624,24 @@ export function decodeBody(bytes: Uint8Array, contentType: string | null): strin
   if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) start = 3
   else if (bytes[0] === 0xfe && bytes[1] === 0xff) [label, start] = ['utf-16be', 2]
   else if (bytes[0] === 0xff && bytes[1] === 0xfe) [label, start] = ['utf-16le', 2]
-  else {
-    const match = contentType === null ? null : CHARSET.exec(contentType)
-    label = (match?.[1] ?? match?.[2] ?? 'utf-8').trim()
-  }
+  else label = declaredCharset(contentType)
   return decoderFor(label).decode(bytes.subarray(start))
+}
+
+/** The `charset` label of a `Content-Type`, `'utf-8'` when there is none. */
+function declaredCharset(contentType: string | null): string {
+  const match = contentType === null ? null : CHARSET.exec(contentType)
+  return (match?.[1] ?? match?.[2] ?? 'utf-8').trim()
+}
+
+/**
+ * Whether {@link decodeBody} reads a body that starts with `head` (its first three bytes, or all of a shorter
+ * body) as UTF-8, so that its bytes can be read as they come, without decoding the whole.
+ */
+export function readsAsUtf8(head: Uint8Array, contentType: string | null): boolean {
+  if ((head[0] === 0xfe && head[1] === 0xff) || (head[0] === 0xff && head[1] === 0xfe)) return false
+  if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) return true
+  return decoderFor(declaredCharset(contentType)).encoding === 'utf-8'
 }
 
 function decoderFor(label: string) {

@@ -1,10 +1,10 @@
 import { inspect } from 'node:util'
-import { Codes } from '../codes.js'
-import type { StatusOverrides } from '../normalize.js'
-import { checkStatusOverrides } from '../normalize.js'
-import { retryAfterDelay } from '../retry-after.js'
-import { type Scrubber, scrubberOf } from '../secrets.js'
-import { isSignError, SignError } from '../sign-error.js'
+import { Codes } from '../core/codes.js'
+import { isSignError, SignError } from '../core/sign-error.js'
+import { retryAfterDelay } from '../http/retry-after.js'
+import type { StatusOverrides } from '../respond/normalize.js'
+import { checkStatusOverrides } from '../respond/normalize.js'
+import { type Scrubber, scrubberOf } from '../upstream/secrets.js'
 import {
   checkMaxBytes,
   checkParse,
@@ -12,17 +12,16 @@ import {
   checkTimeout,
   checkUrl,
   dataFormat,
-  fetchText,
-  notOkError,
+  fetchRead,
   type Parse,
   parseData,
   type Redirects,
-  readAnswer,
   redactUrl,
   UpstreamError,
 } from '../upstream.js'
-import { checkSecret, encryptData, fileHash, macOf, openRead } from './envelope.js'
+import { checkSecret, encryptData, fileHash, macOf } from './envelope.js'
 import { type PlatformClient, withSigningFlow } from './methods.js'
+import { openScanned, scanAnswer } from './scanner.js'
 
 /** How failed platform calls are tried again. Only idempotent calls are, and only for retryable failures. */
 export interface PlatformRetryOptions {
@@ -116,6 +115,12 @@ export interface PlatformRequest<T = unknown> {
   maxBytes?: number | undefined
   /** This call's `deadlineMs`, instead of the client's. */
   deadlineMs?: number | undefined
+  /**
+   * Top-level fields of the decrypted answer that carry hex, such as a download's `pdfdata`: `parse` and the
+   * caller get their bytes as a `Uint8Array`, decoded straight from the answer, never held as a string. A
+   * field that is not hex of whole bytes stays the string it is.
+   */
+  hexFields?: readonly string[] | undefined
 }
 
 /** The low-level client; see {@link createPlatformClient}. */
@@ -147,6 +152,7 @@ type Policy = typeof RETRY_DEFAULTS
 interface Limits {
   timeoutMs: number
   maxBytes: number
+  hexFields?: readonly string[] | undefined
 }
 
 /** Builds the low-level client: option checks, token, transport, retries. */
@@ -218,21 +224,18 @@ export function createRequester(options: PlatformClientOptions): PlatformRequest
     init: RequestInit,
     context: string,
     scrubber: Scrubber,
-    { timeoutMs, maxBytes }: Limits,
+    { timeoutMs, maxBytes, hexFields }: Limits,
   ): Promise<unknown> {
-    const { response, text } = await fetchText(
+    // The body is read as it arrives, never whole (see scanner.ts): a download is about 4x its file.
+    const { response, body: scanned } = await fetchRead(
       url,
       { ...init, headers: { accept: 'application/json' } },
       { timeoutMs, maxBytes, fetch: doFetch, context, redirects },
+      (answer) => scanAnswer(answer, { apiSecret, maxBytes, context, scrubber }),
     )
-    const read = readAnswer(text, undefined, scrubber)
     try {
-      if (!response.ok) {
-        // The parse error is dropped: V8 quotes the body in it, and the body may hold data and mac.
-        const plain = read.ok ? read : { ok: false as const, why: read.why }
-        throw notOkError(plain, text, response.status, overrides, context)
-      }
-      return openRead(read, apiSecret, { status: response.status, statusOverrides: overrides, context })
+      const { status, ok } = response
+      return openScanned(scanned, { status, ok, overrides, context, hexFields })
     } catch (error) {
       // The platform's Retry-After goes with the error, up to the service's own answer.
       const delay = retryAfterDelay(response.headers.get('retry-after'))
@@ -274,6 +277,7 @@ export function createRequester(options: PlatformClientOptions): PlatformRequest
     const callLimits: Limits = {
       timeoutMs: call.timeoutMs ?? limits.timeoutMs,
       maxBytes: call.maxBytes ?? limits.maxBytes,
+      hexFields: call.hexFields,
     }
     const callDeadlineMs = call.deadlineMs ?? deadlineMs
     const endsAt = Date.now() + callDeadlineMs
@@ -396,6 +400,7 @@ function checkRequest<T>(req: PlatformRequest<T>): {
   timeoutMs: number | undefined
   maxBytes: number | undefined
   deadlineMs: number | undefined
+  hexFields: readonly string[] | undefined
 } {
   const where = 'request'
   if (typeof req !== 'object' || req === null) throw new TypeError(`${where}: the request must be an object`)
@@ -424,6 +429,13 @@ function checkRequest<T>(req: PlatformRequest<T>): {
     throw new TypeError(`${where}: signal must be an AbortSignal`)
   }
   checkParse(where, req.parse)
+  const hexFields = req.hexFields
+  if (
+    hexFields !== undefined &&
+    (!Array.isArray(hexFields) || !hexFields.every((field) => typeof field === 'string' && field !== ''))
+  ) {
+    throw new TypeError(`${where}: hexFields must be an array of field names`)
+  }
   const given = (value: number | undefined, check: (value: number) => number) =>
     value === undefined ? undefined : check(value)
   return {
@@ -433,6 +445,7 @@ function checkRequest<T>(req: PlatformRequest<T>): {
     timeoutMs: given(req.timeoutMs, (value) => checkTimeout(where, value)),
     maxBytes: given(req.maxBytes, (value) => checkMaxBytes(where, value)),
     deadlineMs: given(req.deadlineMs, (value) => checkTimeout(where, value, undefined, 'deadlineMs')),
+    hexFields: hexFields === undefined ? undefined : [...hexFields],
   }
 }
 

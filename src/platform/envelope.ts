@@ -1,9 +1,9 @@
 import { isUtf8 } from 'node:buffer'
 import { createCipheriv, createDecipheriv, createHash, timingSafeEqual } from 'node:crypto'
-import { Codes } from '../codes.js'
-import type { StatusOverrides } from '../normalize.js'
-import { checkStatusOverrides } from '../normalize.js'
-import { SignError } from '../sign-error.js'
+import { Codes } from '../core/codes.js'
+import { SignError } from '../core/sign-error.js'
+import type { StatusOverrides } from '../respond/normalize.js'
+import { checkStatusOverrides } from '../respond/normalize.js'
 import { own, type Read, readAnswer, toSignError, UpstreamError } from '../upstream.js'
 
 // The last secret's key: a service uses one secret, and SHA-256 of it would otherwise run on every call.
@@ -52,9 +52,10 @@ export function encryptData(payload: unknown, apiSecret: string): string {
 }
 
 /** What a failure to open `data` becomes; a callback answers 400, a platform answer 502. */
-type Failure = (why: string) => SignError
+export type Failure = (why: string) => SignError
 
-const badResponse =
+/** Code 3 at 502 for a platform answer whose `data` cannot be opened; `context` prefixes the cause. */
+export const badResponse =
   (context: string | undefined): Failure =>
   (why) =>
     new SignError(Codes.DataFormatError, {
@@ -138,7 +139,29 @@ export function verifyMac(dataHex: string, mac: unknown, apiSecret: string): boo
   const expected = createHash('sha256')
     .update(dataHex + apiSecret, 'utf8')
     .digest()
+  return macMatches(expected, mac)
+}
+
+/** Whether `mac` is the hex of the SHA-256 digest `expected`, in either case, compared in constant time. */
+export function macMatches(expected: Buffer, mac: unknown): boolean {
+  if (typeof mac !== 'string' || !MAC.test(mac)) return false
   return timingSafeEqual(expected, Buffer.from(mac, 'hex'))
+}
+
+/**
+ * Code 2 (MacMismatch) at 502 for an answer whose `mac` is missing or does not verify: our own finding, not a
+ * code the platform sent, so always 502 and never worth a retry.
+ */
+export function macFailure(mac: unknown, context: string | undefined, status: number | undefined): SignError {
+  const why = mac === undefined ? 'answer has data but no mac' : 'answer mac does not verify'
+  return new SignError(Codes.MacMismatch, {
+    status: 502,
+    retryable: false,
+    cause: new UpstreamError(context === undefined ? why : `${context}: ${why}`, {
+      result: 0,
+      httpStatus: status,
+    }),
+  })
 }
 
 /** Options of {@link openEnvelope}. */
@@ -193,19 +216,8 @@ export function openRead(read: Read, apiSecret: string, options?: OpenReadOption
   if (data === undefined || data === null || data === '') return undefined
   const fail = badResponse(context)
   if (typeof data !== 'string') throw fail('answer has a "data" that is not a string')
-  if (!verifyMac(data, own(read.body, 'mac'), apiSecret)) {
-    // Our own finding, not a code the platform sent: always 502, and never worth a retry.
-    const why =
-      own(read.body, 'mac') === undefined ? 'answer has data but no mac' : 'answer mac does not verify'
-    throw new SignError(Codes.MacMismatch, {
-      status: 502,
-      retryable: false,
-      cause: new UpstreamError(context === undefined ? why : `${context}: ${why}`, {
-        result: 0,
-        httpStatus: status,
-      }),
-    })
-  }
+  const mac = own(read.body, 'mac')
+  if (!verifyMac(data, mac, apiSecret)) throw macFailure(mac, context, status)
   return decryptVerified(data, apiSecret, fail)
 }
 
