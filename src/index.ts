@@ -7,12 +7,16 @@
 export { catalog } from './core/catalog.js'
 export type { Code, CodeDefinition, CodeName, CodesMap, EntryOf, ErrorCode, NameOf } from './core/codes.js'
 export { Codes, defineCodes, describe, entries } from './core/codes.js'
+export type { CauseInfo } from './core/foreign.js'
 export type { SignErrorOptions, StackTraces } from './core/sign-error.js'
 export { isSignError, SignError } from './core/sign-error.js'
+export type { FallbackCodes, StatusOverrides } from './core/status.js'
+export { fallbackCode } from './core/status.js'
 export type { CatalogEntry, Category } from './core/types.js'
 export { REPLACED_HEADERS_VIEW as REPLACED_HEADERS } from './http/headers.js'
-export type { FallbackCodes, StatusOverrides } from './respond/normalize.js'
-export { fallbackCode } from './respond/normalize.js'
+export type { DebugInfo, ErrorBody, ErrorResponse, ProblemBody, SuccessBody } from './respond/body.js'
+export { success } from './respond/body.js'
+export type { LogEntry, LoggerLike } from './respond/log.js'
 export type {
   JsonSchema,
   OpenApiComponents,
@@ -23,21 +27,10 @@ export type {
   OpenApiResponse,
 } from './respond/openapi.js'
 export { openApiComponents } from './respond/openapi.js'
-export type {
-  CauseInfo,
-  DebugInfo,
-  ErrorBody,
-  ErrorHandlerOptions,
-  ErrorResponse,
-  Format,
-  LogEntry,
-  LoggerLike,
-  ProblemBody,
-  RequestLike,
-  Responder,
-  SuccessBody,
-} from './respond/responder.js'
-export { createResponder, success, toErrorResponse } from './respond/responder.js'
+export type { ErrorHandlerOptions, Format } from './respond/options.js'
+export type { RequestLike } from './respond/request.js'
+export type { Responder } from './respond/responder.js'
+export { createResponder, toErrorResponse } from './respond/responder.js'
 export type {
   AssertUpstreamOptions,
   CallUpstreamOptions,

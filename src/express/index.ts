@@ -9,10 +9,11 @@ import { methodNotAllowedError } from '../core/routing-errors.js'
 import { notFoundError } from '../core/sign-error.js'
 import { keepExposed, REPLACED_HEADERS } from '../http/headers.js'
 import { asReceived } from '../respond/cut.js'
-import type { ErrorHandlerOptions } from '../respond/responder.js'
-import { createResponder, reasonPhrase } from '../respond/responder.js'
+import { reasonPhrase } from '../respond/negotiate.js'
+import type { ErrorHandlerOptions } from '../respond/options.js'
+import { createResponder } from '../respond/responder.js'
 
-export type { ErrorHandlerOptions } from '../respond/responder.js'
+export type { ErrorHandlerOptions } from '../respond/options.js'
 
 /**
  * The error-handling middleware: any thrown value becomes the standard status, headers and JSON body.

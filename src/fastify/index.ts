@@ -20,10 +20,11 @@ import { allowValue, methodNotAllowedError } from '../core/routing-errors.js'
 import { notFoundError } from '../core/sign-error.js'
 import { keepExposed, REPLACED_HEADERS } from '../http/headers.js'
 import { asReceived, cutResponse } from '../respond/cut.js'
-import type { ErrorHandlerOptions, Responder } from '../respond/responder.js'
+import type { ErrorHandlerOptions } from '../respond/options.js'
+import type { Responder } from '../respond/responder.js'
 import { createResponder } from '../respond/responder.js'
 
-export type { ErrorHandlerOptions } from '../respond/responder.js'
+export type { ErrorHandlerOptions } from '../respond/options.js'
 
 /** A request of any Fastify app: HTTP/1 or HTTP/2, any type provider. */
 export type AnyFastifyRequest = FastifyRequest<

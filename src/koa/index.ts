@@ -8,16 +8,18 @@ import { format, inspect } from 'node:util'
 import type Koa from 'koa'
 import type { Context, Middleware, Next } from 'koa'
 import statuses from 'statuses'
+import { isError, settled } from '../core/foreign.js'
 import { methodNotAllowedError, notImplementedError } from '../core/routing-errors.js'
 import { notFoundError } from '../core/sign-error.js'
+import { validStatus } from '../core/status.js'
 import { keepExposed, REPLACED_HEADERS } from '../http/headers.js'
+import type { ErrorResponse } from '../respond/body.js'
 import { asReceived, cutResponse } from '../respond/cut.js'
-import { logsThroughRequest, settled as swallowRejection } from '../respond/log.js'
-import { isError } from '../respond/normalize.js'
-import type { ErrorHandlerOptions, ErrorResponse } from '../respond/responder.js'
+import { logsThroughRequest } from '../respond/log.js'
+import type { ErrorHandlerOptions } from '../respond/options.js'
 import { compileResponder } from '../respond/responder.js'
 
-export type { ErrorHandlerOptions } from '../respond/responder.js'
+export type { ErrorHandlerOptions } from '../respond/options.js'
 
 /**
  * The error-handling middleware: any value thrown downstream becomes the standard status, headers and
@@ -107,8 +109,8 @@ export function handleStreamErrors(app: Koa, options?: ErrorHandlerOptions<Conte
     if (err === null || err === undefined) return
     // Koa 2 calls it from a listener of its own on the stream besides ours, and a cut answer ends its
     // pipeline with a premature close: one answer, and one report, per request.
-    if (settled.has(this)) return
-    settled.add(this)
+    if (answered.has(this)) return
+    answered.add(this)
     try {
       let response: ErrorResponse
       let logged: ErrorResponse
@@ -137,7 +139,7 @@ export function handleStreamErrors(app: Koa, options?: ErrorHandlerOptions<Conte
 
 // The ctx.onerror functions handleStreamErrors() installed, and the requests one of them has settled.
 const streamHandlers = new WeakSet<object>()
-const settled = new WeakSet<Context>()
+const answered = new WeakSet<Context>()
 
 /**
  * Puts a pass-through between a streamed body and the response. Koa 3 pipes the body with
@@ -201,8 +203,7 @@ function writeThrough(ctx: Context, response: ErrorResponse): void {
  */
 function routeStatus(ctx: Context): number | undefined {
   if ((ctx.response as { _explicitStatus?: unknown })._explicitStatus !== true) return undefined
-  const status = ctx.status
-  return status >= 400 && status <= 599 ? status : undefined
+  return validStatus(ctx.status)
 }
 
 interface Reporting {
@@ -245,9 +246,7 @@ function report(ctx: Context, err: unknown, status: number, ownLog: boolean, hea
     if (headerSent) markHeaderSent(event)
     for (const listener of app.rawListeners('error')) {
       try {
-        swallowRejection(
-          (listener as (this: Koa, error: Error, ctx: Context) => unknown).call(app, event, ctx),
-        )
+        settled((listener as (this: Koa, error: Error, ctx: Context) => unknown).call(app, event, ctx))
       } catch {
         // The next listener still hears of it, and the response stands.
       }

@@ -1,5 +1,5 @@
 import { constants } from 'node:http2'
-import type { ErrorResponse } from './responder.js'
+import type { ErrorResponse } from './body.js'
 
 /** What {@link cutResponse} needs of a Node response, HTTP/1 (`ServerResponse`) or HTTP/2 (`Http2ServerResponse`). */
 export interface CuttableResponse {

@@ -2,15 +2,8 @@
  * Logging of answered errors: the entry the `log` hook gets, the line a logger writes, and what a request
  * logger mounted before us (pino-http, Fastify's, koa-pino-logger) is told. Compiled once per handler.
  */
-import { clip, isError } from './normalize.js'
-import type { ErrorResponse } from './responder.js'
-
-/** One link of an error's `cause` chain, as logged. */
-export interface CauseInfo {
-  name: string
-  message: string
-  stack?: string
-}
+import { type CauseInfo, causeChain, describeThrown, readCause, settled } from '../core/foreign.js'
+import type { ErrorResponse } from './body.js'
 
 /** The level of a 4xx line; `false` in the `clientErrors` option logs none. */
 export type ClientErrorLevel = 'warn' | 'info' | 'debug'
@@ -59,9 +52,6 @@ export type LogOption<Req> = false | ((entry: LogEntry<Req>) => unknown) | Logge
 
 /** Reports one answered error; never throws. */
 export type LogFunction = (response: ErrorResponse, thrown: unknown, req: unknown, res: unknown) => void
-
-// In a `debug` answer and a span event: stacks a few dozen frames long.
-const MAX_DEBUG_STACK = 8192
 
 class Entry<Req> implements LogEntry<Req> {
   level: 'error' | ClientErrorLevel
@@ -280,74 +270,4 @@ function serverView(thrown: unknown, response: ErrorResponse): object {
   const cause = readCause(thrown)
   if (cause !== undefined) view.cause = cause
   return view
-}
-
-/**
- * A hook's result, unless it is a promise (an async hook): then its rejection, if any, is caught, so that it
- * cannot become an unhandled rejection that ends the process, and the hook counts as having given nothing.
- */
-export function settled(value: unknown): unknown {
-  if (typeof value !== 'object' && typeof value !== 'function') return value
-  if (value === null) return value
-  try {
-    const then = (value as PromiseLike<unknown>).then
-    if (typeof then !== 'function') return value
-    then.call(value, undefined, ignore)
-  } catch {
-    // A `then` that throws is as good as no promise.
-  }
-  return undefined
-}
-
-function ignore(): void {}
-
-/**
- * The thrown value and its causes, outermost first, with or without stacks; stops at cycles and after 10 links.
- * `clipped` cuts messages and stacks to what an answer may carry.
- */
-export function causeChain(thrown: unknown, stacks = true, clipped = false): CauseInfo[] {
-  const chain: CauseInfo[] = []
-  const seen = new Set<unknown>()
-  let current = thrown
-  while (current !== undefined && current !== null && chain.length < 10 && !seen.has(current)) {
-    seen.add(current)
-    chain.push(clipped ? describeClipped(current, stacks) : describeThrown(current, stacks))
-    current = readCause(current)
-  }
-  return chain
-}
-
-function readCause(value: unknown): unknown {
-  if (typeof value !== 'object' && typeof value !== 'function') return undefined
-  try {
-    return (value as { cause?: unknown }).cause
-  } catch {
-    return undefined
-  }
-}
-
-/**
- * {@link describeThrown}, cut to what may leave the process (a `debug` answer, a span event): the message at
- * 1,024 characters, the stack at 8,192. A 5 MB message must not become a 5 MB body or a 10 MB span.
- */
-export function describeClipped(value: unknown, stacks: boolean): CauseInfo {
-  const info = describeThrown(value, stacks)
-  info.message = clip(info.message)
-  if (info.stack !== undefined) info.stack = clip(info.stack, MAX_DEBUG_STACK)
-  return info
-}
-
-/** Name, message and (optionally) stack of a thrown value, read safely. */
-export function describeThrown(value: unknown, stacks: boolean): CauseInfo {
-  try {
-    // An Error from another realm (a `vm` context, a test runner's) is an Error all the same.
-    if (isError(value)) {
-      const info: CauseInfo = { name: String(value.name), message: String(value.message) }
-      if (stacks && typeof value.stack === 'string') info.stack = value.stack
-      return info
-    }
-    return { name: typeof value, message: String(value).slice(0, 1024) }
-  } catch {
-    return { name: typeof value, message: '(unreadable value)' }
-  }
 }

@@ -1,8 +1,16 @@
 import { Codes, describe, UNKNOWN_CODE_NAME, UNKNOWN_CODE_STATUS, unknownCodeMessage } from '../core/codes.js'
-import { defaultFallbackCode } from '../core/fallback.js'
+import { clip, guardedGet as get, isError } from '../core/foreign.js'
 import type { SignError } from '../core/sign-error.js'
 import { isSignError } from '../core/sign-error.js'
+import {
+  type FallbackCodes,
+  fallbackCode,
+  overrideFor,
+  type StatusOverrides,
+  validStatus,
+} from '../core/status.js'
 import { HEADER_NAME, HEADER_VALUE, isRetryAfter, RESERVED_HEADERS } from '../http/headers.js'
+import { validationIssuesOf, zodIssuesOf } from './issues.js'
 
 /**
  * What any thrown value amounts to, before it is put on the wire. Every field is trusted: all reads of
@@ -25,25 +33,6 @@ export interface ErrorReport {
   retryAfter: unknown
 }
 
-/** Status -> return code for errors that carry only an HTTP status; see DESIGN's fallback table. */
-export type FallbackCodes = Readonly<Partial<Record<number, number>>>
-
-/** Code -> status, applied to every error with that code (e.g. `{ 42: 404 }`). */
-export type StatusOverrides = Readonly<Partial<Record<number, number>>>
-
-/** The return code for an error that carries only an HTTP status. */
-export function fallbackCode(status: number, overrides?: FallbackCodes): number {
-  return ownEntry(overrides, status) ?? defaultFallbackCode(status)
-}
-
-/** `table[key]` when `table` has it as an own property; an inherited value is never a table entry. */
-export function ownEntry<V>(
-  table: Readonly<Partial<Record<number, V>>> | undefined,
-  key: number,
-): V | undefined {
-  return table !== undefined && Object.hasOwn(table, key) ? table[key] : undefined
-}
-
 // Errors of body-parser / raw-body (Express) and raw-body / co-body (Koa), keyed by their `type`.
 const BODY_ERRORS: Readonly<Record<string, readonly [status: number, code: number]>> = {
   'entity.parse.failed': [400, Codes.DataFormatError],
@@ -61,9 +50,6 @@ const FASTIFY_ERRORS: Readonly<Record<string, readonly [status: number, code: nu
   FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, Codes.DataFormatError],
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, Codes.DataLengthMismatch],
 }
-
-// Longest message sent to a client; a longer exposed message is cut, so a 10 MB message stays in the log.
-const MAX_MESSAGE_LENGTH = 1024
 
 /** Options that change what a thrown value becomes. */
 export interface NormalizeOptions {
@@ -196,85 +182,9 @@ function internal(): ErrorReport {
   return report(Codes.ProcessingFailed, 500)
 }
 
-/** Cuts a text to `max` characters, ending in `…`; never between the two halves of a surrogate pair. */
-export function clip(message: string, max = MAX_MESSAGE_LENGTH): string {
-  if (message.length <= max) return message
-  let end = max - 1
-  const last = message.charCodeAt(end - 1)
-  if (last >= 0xd800 && last <= 0xdbff) end -= 1
-  return `${message.slice(0, end)}…`
-}
-
 function isSyntaxError(value: object): boolean {
   if (value instanceof SyntaxError) return true
   return isError(value) && get(value as unknown as Record<string, unknown>, 'name') === 'SyntaxError'
-}
-
-// Error.isError (Node 24, recent browsers) is the brand check itself; before it, `Object.prototype.toString`
-// says `[object Error]` of a value that is not an Error only when it carries its own `Symbol.toStringTag`.
-const nativeIsError = (Error as { isError?: (value: unknown) => boolean }).isError
-
-/**
- * Whether a value is an Error, whatever realm made it (a `vm` context, a test runner's, a worker's), where
- * `instanceof Error` alone says no. Portable: the root entry imports no Node built-in (`util.types`), so it
- * bundles for the browser. Never throws, even for a Proxy.
- */
-export function isError(value: unknown): value is Error {
-  if (typeof value !== 'object' || value === null) return false
-  try {
-    if (value instanceof Error) return true
-    if (nativeIsError !== undefined) return nativeIsError(value)
-    return (
-      typeof (value as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag] !== 'string' &&
-      Object.prototype.toString.call(value) === '[object Error]'
-    )
-  } catch {
-    return false
-  }
-}
-
-/**
- * The status `overrides` gives `code`. Own entries only: an inherited one would skip
- * {@link checkStatusOverrides}.
- */
-export function overrideFor(overrides: StatusOverrides | undefined, code: number): number | undefined {
-  return ownEntry(overrides, code)
-}
-
-/** Throws a `TypeError` that names `caller` unless every entry of `overrides` is a status from 400 to 599. */
-export function checkStatusOverrides(caller: string, overrides: StatusOverrides | undefined): void {
-  if (overrides === undefined) return
-  for (const [code, status] of Object.entries(overrides)) {
-    if (validStatus(status) === undefined) {
-      throw new TypeError(`${caller}: statusOverrides[${code}] must be an integer from 400 to 599`)
-    }
-  }
-}
-
-/** The value if it is an error status (an integer from 400 to 599), else `undefined`. */
-export function validStatus(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isInteger(value) && value >= 400 && value <= 599
-    ? value
-    : undefined
-}
-
-const objectPrototype = Object.prototype as Record<string, unknown>
-
-/**
- * Reads a property of a foreign value; a getter or Proxy trap that throws reads as `undefined`. Classes
- * may keep a property on their prototype (http-errors keeps `status` and `expose` there), but a value
- * found only on `Object.prototype` was put there by someone else and is not the error's.
- */
-function get(target: Record<string, unknown>, key: string): unknown {
-  try {
-    const value = target[key]
-    if (value !== undefined && Object.hasOwn(objectPrototype, key) && value === objectPrototype[key]) {
-      return Object.hasOwn(target, key) ? value : undefined
-    }
-    return value
-  } catch {
-    return undefined
-  }
 }
 
 /**
@@ -300,106 +210,4 @@ function readHeaders(headers: unknown, retryAfterOnly: boolean): [string, string
     // A Proxy whose ownKeys trap throws: the error carries no usable headers.
   }
   return pairs
-}
-
-interface ZodIssueLike {
-  path?: unknown
-  message?: unknown
-  code?: unknown
-}
-
-/** A validation issue sent as `details`: where, what, and the validator's own name for it. */
-type Issue = { path: (string | number)[]; message: string; code: string }
-
-interface AjvErrorLike {
-  instancePath?: unknown
-  keyword?: unknown
-  message?: unknown
-  params?: { missingProperty?: unknown; additionalProperty?: unknown } | null
-}
-
-/**
- * The issues of a Fastify schema validation error (Ajv's errors), in the shape of Zod's: `path` starts with
- * where the value was (`body`, `querystring`, `params`, `headers`) and ends with the name of a missing or
- * unexpected property. An entry that cannot be read counts as one unnamed issue.
- */
-function validationIssuesOf(error: Record<string, unknown>): Issue[] | undefined {
-  const validation = get(error, 'validation')
-  if (!Array.isArray(validation)) return undefined
-  const context = get(error, 'validationContext')
-  const base: (string | number)[] = typeof context === 'string' ? [context] : []
-  return eachIssue(
-    validation,
-    (item: AjvErrorLike): Issue => {
-      const path = [...base]
-      const pointer = item?.instancePath
-      if (typeof pointer === 'string') {
-        for (const part of pointer.split('/').slice(1)) {
-          const key = part.replaceAll('~1', '/').replaceAll('~0', '~')
-          path.push(/^(?:0|[1-9]\d{0,8})$/.test(key) ? Number(key) : key)
-        }
-      }
-      const keyword = item?.keyword
-      const named =
-        keyword === 'required'
-          ? item?.params?.missingProperty
-          : keyword === 'additionalProperties'
-            ? item?.params?.additionalProperty
-            : undefined
-      if (typeof named === 'string') path.push(named)
-      const message = item?.message
-      return {
-        path,
-        message: typeof message === 'string' ? clip(message) : 'Invalid value',
-        code: typeof keyword === 'string' ? keyword : 'custom',
-      }
-    },
-    base,
-  )
-}
-
-/** Zod 3 and 4 errors, recognised by shape so zod is never imported. */
-function zodIssuesOf(error: Record<string, unknown>): Issue[] | undefined {
-  if (get(error, 'name') !== 'ZodError') return undefined
-  const issues = get(error, 'issues')
-  if (!Array.isArray(issues)) return undefined
-  return eachIssue(
-    issues,
-    (issue: ZodIssueLike): Issue => {
-      const path = issue?.path
-      const message = issue?.message
-      const code = issue?.code
-      return {
-        path: Array.isArray(path)
-          ? path.filter(
-              (part): part is string | number => typeof part === 'string' || typeof part === 'number',
-            )
-          : [],
-        message: typeof message === 'string' ? clip(message) : 'Invalid value',
-        code: typeof code === 'string' ? code : 'custom',
-      }
-    },
-    [],
-  )
-}
-
-/**
- * The first 100 issues of a validator's list, each read on its own: one that cannot be read (an element or
- * a property whose getter throws) becomes an unnamed issue at `base` instead of failing the whole answer.
- */
-function eachIssue<T>(
-  list: readonly unknown[],
-  read: (item: T) => Issue,
-  base: (string | number)[],
-): Issue[] {
-  const issues: Issue[] = []
-  const count = Math.min(list.length, 100)
-  for (let index = 0; index < count; index++) {
-    try {
-      issues.push(read(list[index] as T))
-    } catch {
-      issues.push({ path: [...base], message: 'Invalid value', code: 'custom' })
-    }
-  }
-  return issues
 }

@@ -1,9 +1,11 @@
 import { describe, entries } from '../core/codes.js'
 import { methodNotAllowedError } from '../core/routing-errors.js'
 import { notFoundError, SignError } from '../core/sign-error.js'
-import type { StatusOverrides } from './normalize.js'
-import { checkStatusOverrides, overrideFor } from './normalize.js'
-import { createResponder, type ErrorResponse, reasonPhrase } from './responder.js'
+import type { StatusOverrides } from '../core/status.js'
+import { checkStatusOverrides, overrideFor } from '../core/status.js'
+import type { ErrorResponse } from './body.js'
+import { reasonPhrase } from './negotiate.js'
+import { createResponder } from './responder.js'
 
 /** A JSON Schema object, in the 2020-12 dialect OpenAPI 3.1 uses. */
 export type JsonSchema = { readonly [keyword: string]: unknown }

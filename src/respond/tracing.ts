@@ -4,8 +4,8 @@
  * imported: its global registry is read instead, so this module imports no Node built-in (the root entry
  * bundles for the browser) and a process without OpenTelemetry pays one property read per answered error.
  */
-import { describeClipped } from './log.js'
-import type { ErrorResponse } from './responder.js'
+import { describeClipped } from '../core/foreign.js'
+import type { ErrorResponse } from './body.js'
 
 // The few members of @opentelemetry/api 1.x used here, so the package is never needed to build or type-check.
 interface SpanLike {

@@ -1,0 +1,38 @@
+import { defaultFallbackCode } from './fallback.js'
+import { ownEntry } from './foreign.js'
+
+/** Status -> return code for errors that carry only an HTTP status; see DESIGN's fallback table. */
+export type FallbackCodes = Readonly<Partial<Record<number, number>>>
+
+/** Code -> status, applied to every error with that code (e.g. `{ 42: 404 }`). */
+export type StatusOverrides = Readonly<Partial<Record<number, number>>>
+
+/** The return code for an error that carries only an HTTP status. */
+export function fallbackCode(status: number, overrides?: FallbackCodes): number {
+  return ownEntry(overrides, status) ?? defaultFallbackCode(status)
+}
+
+/**
+ * The status `overrides` gives `code`. Own entries only: an inherited one would skip
+ * {@link checkStatusOverrides}.
+ */
+export function overrideFor(overrides: StatusOverrides | undefined, code: number): number | undefined {
+  return ownEntry(overrides, code)
+}
+
+/** Throws a `TypeError` that names `caller` unless every entry of `overrides` is a status from 400 to 599. */
+export function checkStatusOverrides(caller: string, overrides: StatusOverrides | undefined): void {
+  if (overrides === undefined) return
+  for (const [code, status] of Object.entries(overrides)) {
+    if (validStatus(status) === undefined) {
+      throw new TypeError(`${caller}: statusOverrides[${code}] must be an integer from 400 to 599`)
+    }
+  }
+}
+
+/** The value if it is an error status (an integer from 400 to 599), else `undefined`. */
+export function validStatus(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 400 && value <= 599
+    ? value
+    : undefined
+}
