@@ -6,6 +6,8 @@ export default defineConfig({
     express: 'src/express/index.ts',
     koa: 'src/koa/index.ts',
     fastify: 'src/fastify/index.ts',
+    openapi: 'src/openapi/index.ts',
+    upstream: 'src/upstream/index.ts',
     platform: 'src/platform/index.ts',
     client: 'src/client/index.ts',
     testing: 'src/testing/index.ts',

@@ -11,6 +11,8 @@ export default defineConfig({
       { find: /^esign-errors\/express$/, replacement: src('express/index.ts') },
       { find: /^esign-errors\/koa$/, replacement: src('koa/index.ts') },
       { find: /^esign-errors\/fastify$/, replacement: src('fastify/index.ts') },
+      { find: /^esign-errors\/openapi$/, replacement: src('openapi/index.ts') },
+      { find: /^esign-errors\/upstream$/, replacement: src('upstream/index.ts') },
       { find: /^esign-errors\/platform$/, replacement: src('platform/index.ts') },
       { find: /^esign-errors\/client$/, replacement: src('client/index.ts') },
       { find: /^esign-errors\/testing$/, replacement: src('testing/index.ts') },

@@ -1,5 +1,5 @@
+import type { CatalogEntry } from './catalog.js'
 import { catalog } from './catalog.js'
-import type { CatalogEntry } from './types.js'
 
 type Entry = (typeof catalog)[number]
 

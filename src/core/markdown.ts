@@ -1,5 +1,5 @@
+import type { CatalogEntry } from './catalog.js'
 import { catalog } from './catalog.js'
-import type { CatalogEntry } from './types.js'
 
 /** The return codes as a Markdown table: code, name, HTTP status, message, category, retryable. */
 export function catalogTable(entries: readonly CatalogEntry[] = catalog): string {

@@ -4,13 +4,7 @@
  */
 
 import Router from '@koa/router'
-import {
-  type CatalogEntry,
-  describe as describeCode,
-  fallbackCode,
-  openApiComponents,
-  SignError,
-} from 'esign-errors'
+import { type CatalogEntry, describe as describeCode, fallbackCode, SignError } from 'esign-errors'
 import { errorHandler as expressErrorHandler, notFound as expressNotFound } from 'esign-errors/express'
 import { errorHandler as fastifyErrorHandler, notFound as fastifyNotFound } from 'esign-errors/fastify'
 import {
@@ -18,6 +12,7 @@ import {
   errorHandler as koaErrorHandler,
   notFound as koaNotFound,
 } from 'esign-errors/koa'
+import { openApiComponents } from 'esign-errors/openapi'
 import express from 'express'
 import Koa from 'koa'
 import request from 'supertest'

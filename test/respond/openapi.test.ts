@@ -1,14 +1,7 @@
 import { validate } from '@readme/openapi-parser'
 import { Ajv2020 } from 'ajv/dist/2020.js'
-import {
-  Codes,
-  catalog,
-  defineCodes,
-  entries,
-  openApiComponents,
-  SignError,
-  toErrorResponse,
-} from 'esign-errors'
+import { Codes, catalog, defineCodes, entries, SignError, toErrorResponse } from 'esign-errors'
+import { openApiComponents } from 'esign-errors/openapi'
 import { describe, expect, it } from 'vitest'
 
 // A code of this file's own range, with a status the catalog does not use: it must get a response of its own.

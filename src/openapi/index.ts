@@ -1,11 +1,17 @@
+/**
+ * esign-errors/openapi: the error answers of the wire contract as OpenAPI 3.1 components (schemas,
+ * responses, examples), built from the same catalog and responder the handlers use.
+ *
+ * @packageDocumentation
+ */
 import { describe, entries } from '../core/codes.js'
 import { methodNotAllowedError } from '../core/routing-errors.js'
 import { notFoundError, SignError } from '../core/sign-error.js'
 import type { StatusOverrides } from '../core/status.js'
 import { checkStatusOverrides, overrideFor } from '../core/status.js'
-import type { ErrorResponse } from './body.js'
-import { reasonPhrase } from './negotiate.js'
-import { createResponder } from './responder.js'
+import type { ErrorResponse } from '../respond/body.js'
+import { reasonPhrase } from '../respond/negotiate.js'
+import { createResponder } from '../respond/responder.js'
 
 /** A JSON Schema object, in the 2020-12 dialect OpenAPI 3.1 uses. */
 export type JsonSchema = { readonly [keyword: string]: unknown }
