@@ -1,5 +1,8 @@
-import { constants } from 'node:http2'
 import type { ErrorResponse } from './body.js'
+
+// RFC 9113 §7, INTERNAL_ERROR (node:http2's constants.NGHTTP2_INTERNAL_ERROR): a number, so respond/ imports
+// no Node built-in.
+const INTERNAL_ERROR = 0x2
 
 /** What {@link cutResponse} needs of a Node response, HTTP/1 (`ServerResponse`) or HTTP/2 (`Http2ServerResponse`). */
 export interface CuttableResponse {
@@ -16,7 +19,7 @@ export function cutResponse(res: CuttableResponse): void {
   if (res.writableEnded) return
   const stream = (res as { stream?: { close?: unknown } }).stream
   if (typeof stream?.close === 'function') {
-    ;(stream as { close(code: number): void }).close(constants.NGHTTP2_INTERNAL_ERROR)
+    ;(stream as { close(code: number): void }).close(INTERNAL_ERROR)
   } else {
     res.destroy()
   }
