@@ -1,5 +1,5 @@
 /**
- * The README's "Logging and tracing" section shows the lines the examples print: each block is compared,
+ * docs/logging.md shows the lines the examples print: each block is compared,
  * line by line, with what the example writes now, once what changes between runs (time, pid, ports, a
  * stack's frames) is set aside. Nothing of the shown lines is produced by the code under test.
  */
@@ -13,13 +13,12 @@ import { createApp as koaApp } from '../../examples/koa.js'
 import { comparable, LOGGED_EXAMPLES, linesOf } from '../helpers/log-examples.js'
 import { settle, sink } from '../helpers/log-lines.js'
 
-const readme = readFileSync(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8')
-const section = readme.slice(readme.indexOf('\n## Logging and tracing\n'), readme.indexOf('\n## Options\n'))
+const section = readFileSync(fileURLToPath(new URL('../../docs/logging.md', import.meta.url)), 'utf8')
 
 const HEADINGS = {
-  express: '### Express with pino-http',
-  fastify: '### Fastify',
-  koa: '### Koa with koa-pino-logger',
+  express: '## Express with pino-http',
+  fastify: '## Fastify',
+  koa: '## Koa with koa-pino-logger',
 }
 
 function shown(example: (typeof LOGGED_EXAMPLES)[number]): unknown[] {
@@ -33,7 +32,7 @@ function shown(example: (typeof LOGGED_EXAMPLES)[number]): unknown[] {
     .map((line) => JSON.parse(line) as unknown)
 }
 
-describe('README, Logging and tracing', () => {
+describe('docs/logging.md', () => {
   it.each(LOGGED_EXAMPLES)('%s: the lines shown are the lines printed', async (example) => {
     const printed = vi.spyOn(console, 'error').mockImplementation(() => {})
     try {
