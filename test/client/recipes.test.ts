@@ -1,6 +1,6 @@
 /**
- * The README's three recipes, run as written (the README holds these files verbatim, checked below) against a
- * real Express 5 service with errorHandler(), over 127.0.0.1, with the real ky and axios.
+ * The three recipes of docs/client.md, run as written (the page holds these files verbatim, checked below)
+ * against a real Express 5 service with errorHandler(), over 127.0.0.1, with the real ky and axios.
  */
 import { readFileSync } from 'node:fs'
 import type { Server } from 'node:http'
@@ -206,11 +206,11 @@ describe('axios, a response interceptor', () => {
   })
 })
 
-describe('the README', () => {
-  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
+describe('docs/client.md', () => {
+  const readme = readFileSync(new URL('../../docs/client.md', import.meta.url), 'utf8')
   it.each(['fetch', 'ky', 'axios'])('shows the %s recipe exactly as tested', (name) => {
     const source = readFileSync(new URL(`./recipes/${name}.ts`, import.meta.url), 'utf8')
-    // The README's block may leave out the type import the recipes share, and nothing else.
+    // The page's block may leave out the type import the recipes share, and nothing else.
     const shown = source.replace("import type { DocumentInfo } from './fetch.js'\n", '')
     expect(readme).toContain(`\`\`\`ts\n${shown}\`\`\``)
   })

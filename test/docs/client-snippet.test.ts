@@ -1,5 +1,5 @@
 /**
- * The README's first client snippet ("On the client"), run as written against the README's own server
+ * The first client snippet of docs/client.md, run as written against the README's own server
  * (examples/express.ts) over a real socket: the request it sends must reach the route as the JSON it means.
  * Only `fetch` is given a base, as a browser page on that origin would resolve the path.
  */
@@ -18,10 +18,9 @@ type Snippet = (fetch: Fetch, password: string, askAgain: () => void) => Promise
 
 /** The snippet as an async function of what it leaves free (`fetch`, `password`, `askAgain`), returning `error`. */
 async function clientSnippet(): Promise<{ source: string; run: Snippet }> {
-  const readme = readFileSync(`${root}README.md`, 'utf8')
-  const section = readme.slice(readme.indexOf('\n## On the client\n'))
+  const section = readFileSync(`${root}docs/client.md`, 'utf8')
   const block = /```ts\n([\s\S]*?)```/.exec(section)?.[1]
-  if (block === undefined) throw new Error('"On the client" has no ts block')
+  if (block === undefined) throw new Error('docs/client.md has no ts block')
   const [imports, ...body] = block.split('\n\n')
   expect(imports).toMatch(/^import .* from 'esign-errors\/client'$/)
   // Written beside the tests so that its import resolves as the tests' do; the block itself is unchanged.
@@ -47,7 +46,7 @@ beforeAll(async () => {
 
 afterAll(() => new Promise((resolve) => server.close(resolve)))
 
-describe("the README's client snippet against the README's server", () => {
+describe("docs/client.md's client snippet against the README's server", () => {
   const onOrigin: Fetch = (input, init) => fetch(new URL(input, origin), init)
 
   it('gets code 22 for a wrong password, and asks again', async () => {
