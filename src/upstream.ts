@@ -1,7 +1,7 @@
 import { Codes } from './core/codes.js'
 import { SignError } from './core/sign-error.js'
-import type { StatusOverrides } from './respond/normalize.js'
-import { checkStatusOverrides, overrideFor } from './respond/normalize.js'
+import type { StatusOverrides } from './core/status.js'
+import { checkStatusOverrides, overrideFor } from './core/status.js'
 import type { Scrubber } from './upstream/secrets.js'
 
 /** Names of the fields of a platform answer; change them for a sibling protocol. */

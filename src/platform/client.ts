@@ -1,9 +1,9 @@
 import { inspect } from 'node:util'
 import { Codes } from '../core/codes.js'
 import { isSignError, SignError } from '../core/sign-error.js'
+import type { StatusOverrides } from '../core/status.js'
+import { checkStatusOverrides } from '../core/status.js'
 import { retryAfterDelay } from '../http/retry-after.js'
-import type { StatusOverrides } from '../respond/normalize.js'
-import { checkStatusOverrides } from '../respond/normalize.js'
 import { type Scrubber, scrubberOf } from '../upstream/secrets.js'
 import {
   checkMaxBytes,

@@ -2,8 +2,8 @@ import { isUtf8 } from 'node:buffer'
 import { createCipheriv, createDecipheriv, createHash, timingSafeEqual } from 'node:crypto'
 import { Codes } from '../core/codes.js'
 import { SignError } from '../core/sign-error.js'
-import type { StatusOverrides } from '../respond/normalize.js'
-import { checkStatusOverrides } from '../respond/normalize.js'
+import type { StatusOverrides } from '../core/status.js'
+import { checkStatusOverrides } from '../core/status.js'
 import { own, type Read, readAnswer, toSignError, UpstreamError } from '../upstream.js'
 
 // The last secret's key: a service uses one secret, and SHA-256 of it would otherwise run on every call.

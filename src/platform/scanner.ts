@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer'
 import { createDecipheriv, createHash, type Decipher, type Hash } from 'node:crypto'
-import type { StatusOverrides } from '../respond/normalize.js'
+import type { StatusOverrides } from '../core/status.js'
 import type { Scrubber } from '../upstream/secrets.js'
 import {
   decodeBody,
@@ -66,6 +66,31 @@ const DONE = 11 // after the closing `}`: whitespace only
 const FAILED = 12 // not JSON, whatever follows
 
 const utf8 = new TextDecoder('utf-8', { ignoreBOM: true })
+const BRACE = Buffer.from('{')
+const SEPARATOR = Buffer.from(',')
+const NAMED = Buffer.from(':')
+const CLOSING = Buffer.from('}')
+
+/**
+ * The name of a key from its pieces, quotes included, as JSON.parse reads it; `undefined` when it is no JSON
+ * string. One piece of printable ASCII without escapes, the usual key, is read without JSON.parse.
+ */
+function keyName(pieces: Uint8Array[]): string | undefined {
+  const only = pieces.length === 1 ? pieces[0]! : undefined
+  if (only !== undefined) {
+    let plain = true
+    for (let i = 1; i < only.length - 1 && plain; i++) {
+      const byte = only[i]!
+      plain = byte >= 0x20 && byte < 0x7f && byte !== BACKSLASH
+    }
+    if (plain) return Buffer.from(only.buffer, only.byteOffset + 1, only.length - 2).toString('latin1')
+  }
+  try {
+    return JSON.parse(utf8.decode(Buffer.concat(pieces))) as string
+  } catch {
+    return undefined
+  }
+}
 
 // A streamed string goes to its sink in pieces of at most this many bytes.
 const PIECE = 64 * 1024
@@ -80,9 +105,10 @@ const PIECE = 64 * 1024
 export class ObjectScanner {
   readonly #pick: (key: string) => StringSink | undefined
   #state = BEFORE
-  readonly #rest: Buffer[] = []
+  // Pieces of the chunks written, not copies: a chunk must not change once written.
+  readonly #rest: Uint8Array[] = []
   #members = 0
-  #key: Buffer[] = []
+  #key: Uint8Array[] = []
   #escaped = false
   #sink: StringSink | undefined
   #depth = 0
@@ -99,7 +125,7 @@ export class ObjectScanner {
     return this.#bytes
   }
 
-  /** Scans the next chunk; it is not kept, only small copies of what goes to the rest. */
+  /** Scans the next chunk. Only the pieces that go to the rest are kept, until {@link end}: small ones. */
   write(chunk: Uint8Array): void {
     this.#bytes += chunk.length
     const end = chunk.length
@@ -110,14 +136,14 @@ export class ObjectScanner {
           const byte = chunk[i]!
           if (isSpace(byte)) i++
           else if (byte === OPEN) {
-            this.#rest.push(Buffer.from('{'))
+            this.#rest.push(BRACE)
             this.#state = FIRST
             i++
           } else this.#state = RAW
           break
         }
         case RAW:
-          this.#rest.push(Buffer.from(chunk.subarray(i)))
+          this.#rest.push(chunk.subarray(i))
           i = end
           break
         case FIRST:
@@ -145,8 +171,8 @@ export class ObjectScanner {
           }
           sink?.other()
           this.#sink = undefined
-          const key = Buffer.concat(this.#key)
-          this.#rest.push(this.#members > 0 ? Buffer.from(',') : Buffer.alloc(0), key, Buffer.from(':'))
+          if (this.#members > 0) this.#rest.push(SEPARATOR)
+          this.#rest.push(...this.#key, NAMED)
           this.#members++
           this.#depth = 0
           this.#inString = false
@@ -180,7 +206,7 @@ export class ObjectScanner {
       case RAW:
         return Buffer.concat(this.#rest)
       case DONE:
-        return Buffer.concat([...this.#rest, Buffer.from('}')])
+        return Buffer.concat([...this.#rest, CLOSING])
       default:
         return undefined
     }
@@ -199,9 +225,11 @@ export class ObjectScanner {
     if (isSpace(byte)) return from + 1
     const state = this.#state
     if (byte === QUOTE && (state === FIRST || state === NEXT)) {
-      this.#key = [Buffer.from('"')]
+      this.#key = []
       this.#escaped = false
       this.#state = KEY
+      // The opening quote goes with the key's first piece.
+      return this.#inKey(chunk, from, from + 1)
     } else if (byte === CLOSE && (state === FIRST || state === AFTER_STREAM)) {
       this.#state = DONE
     } else if (byte === COMMA && state === AFTER_STREAM) {
@@ -214,27 +242,24 @@ export class ObjectScanner {
     return from + 1
   }
 
-  #inKey(chunk: Uint8Array, from: number): number {
+  /** A key, kept with its quotes; `from` is where its piece starts, `scan` where to look on from. */
+  #inKey(chunk: Uint8Array, from: number, scan = from): number {
     let escaped = this.#escaped
-    for (let i = from; i < chunk.length; i++) {
+    for (let i = scan; i < chunk.length; i++) {
       const byte = chunk[i]!
       if (escaped) escaped = false
       else if (byte === BACKSLASH) escaped = true
       else if (byte === QUOTE) {
-        this.#key.push(Buffer.from(chunk.subarray(from, i + 1)))
-        let name: unknown
-        try {
-          name = JSON.parse(utf8.decode(Buffer.concat(this.#key)))
-        } catch {
-          return this.#fail()
-        }
-        this.#sink = this.#pick(name as string)
+        this.#key.push(chunk.subarray(from, i + 1))
+        const name = keyName(this.#key)
+        if (name === undefined) return this.#fail()
+        this.#sink = this.#pick(name)
         this.#state = COLON_NEXT
         return i + 1
       }
     }
     this.#escaped = escaped
-    this.#key.push(Buffer.from(chunk.subarray(from)))
+    this.#key.push(chunk.subarray(from))
     return chunk.length
   }
 
@@ -253,7 +278,7 @@ export class ObjectScanner {
       else if (byte === OPEN || byte === OPEN_ARRAY) depth++
       else if (depth > 0 && (byte === CLOSE || byte === CLOSE_ARRAY)) depth--
       else if (depth === 0 && (byte === COMMA || byte === CLOSE || byte === CLOSE_ARRAY)) {
-        this.#rest.push(Buffer.from(chunk.subarray(from, i)))
+        this.#rest.push(chunk.subarray(from, i))
         if (byte === CLOSE_ARRAY) return this.#fail()
         this.#state = byte === COMMA ? NEXT : DONE
         return i + 1
@@ -262,7 +287,7 @@ export class ObjectScanner {
     this.#depth = depth
     this.#inString = inString
     this.#escaped = escaped
-    this.#rest.push(Buffer.from(chunk.subarray(from)))
+    this.#rest.push(chunk.subarray(from))
     return chunk.length
   }
 
@@ -332,37 +357,64 @@ export class ObjectScanner {
   }
 }
 
-const HEX_DIGIT = /^[0-9a-fA-F]$/
+/** The value of each hex digit by its code; -1 for any other byte. */
+const HEX_VALUE = new Int8Array(256).fill(-1)
+for (let value = 0; value < 16; value++) {
+  HEX_VALUE['0123456789abcdef'.charCodeAt(value)] = value
+  HEX_VALUE['0123456789ABCDEF'.charCodeAt(value)] = value
+}
 
-/** Hex digits into bytes, an odd digit carried over to the next piece. */
+/**
+ * Hex digits into bytes, an odd digit carried over to the next piece. Decoded here, byte by byte, rather than
+ * through a string for Buffer's own decoder: a download is some 100 MB of digits, and as strings they would
+ * churn the young generation of the heap.
+ */
 class HexWriter {
-  #carry = ''
+  /** The value of a digit waiting for its pair, or -1. */
+  #high = -1
 
   /** Whether a digit waits for its pair. */
   get pending(): boolean {
-    return this.#carry !== ''
+    return this.#high >= 0
   }
 
   /**
-   * Writes the bytes of `digits` into `target` at `offset` (room for half its length plus one) and returns how
-   * many; -1, and nothing counted, when `digits` holds anything but hex digits.
+   * Writes the bytes of the digits in `run` into `target` at `offset` (room for half its length plus one) and
+   * returns how many; -1, and nothing counted, when `run` holds anything but hex digits.
    */
-  write(digits: string, target: Buffer, offset: number): number {
-    const text = this.#carry + digits
-    const even = text.length & ~1
-    // Buffer#write stops at the first pair that is not hex: the count tells a clean decode.
-    const written = even === 0 ? 0 : target.write(text, offset, even >> 1, 'hex')
-    if (written * 2 !== even) return -1
-    const last = text.length === even ? '' : text[even]!
-    if (last !== '' && !HEX_DIGIT.test(last)) return -1
-    this.#carry = last
-    return written
+  bytes(run: Uint8Array, target: Buffer, offset: number): number {
+    let at = offset
+    let i = 0
+    let high = this.#high
+    if (high >= 0 && run.length > 0) {
+      const low = HEX_VALUE[run[0]!]!
+      if (low < 0) return -1
+      target[at++] = (high << 4) | low
+      i = 1
+    }
+    const pairs = i + ((run.length - i) & ~1)
+    for (; i < pairs; i += 2) {
+      const first = HEX_VALUE[run[i]!]!
+      const second = HEX_VALUE[run[i + 1]!]!
+      if ((first | second) < 0) return -1
+      target[at++] = (first << 4) | second
+    }
+    high = i < run.length ? HEX_VALUE[run[i]!]! : -1
+    if (i < run.length && high < 0) return -1
+    this.#high = high
+    return at - offset
   }
-}
 
-/** Bytes as the one-byte string of their codes; a byte beyond ASCII becomes a character no hex digit is. */
-function latin1(run: Uint8Array): string {
-  return Buffer.from(run.buffer, run.byteOffset, run.byteLength).toString('latin1')
+  /** {@link bytes} for characters: any beyond one byte is not a digit. */
+  text(value: string, target: Buffer, offset: number): number {
+    const codes = new Uint8Array(value.length)
+    for (let i = 0; i < value.length; i++) {
+      const code = value.charCodeAt(i)
+      // 0x20 is no digit: it stands for any character that is not one.
+      codes[i] = code < 0x80 ? code : 0x20
+    }
+    return this.bytes(codes, target, offset)
+  }
 }
 
 /**
@@ -379,8 +431,7 @@ export class DataSink implements StringSink {
   #decipher: Decipher | undefined
   #hexWriter = new HexWriter()
   #scratch = Buffer.allocUnsafe(0)
-  #plain: Buffer[] = []
-  #plainBytes = 0
+  #plain = new Blocks()
   #characters = 0
   #cipherBytes = 0
   #notHex = false
@@ -395,8 +446,7 @@ export class DataSink implements StringSink {
     this.#hash = this.#open ? createHash('sha256') : undefined
     this.#decipher = this.#open ? createDecipheriv('aes-256-ecb', keyOf(this.#apiSecret), null) : undefined
     this.#hexWriter = new HexWriter()
-    this.#plain = []
-    this.#plainBytes = 0
+    this.#plain = new Blocks()
     this.#characters = 0
     this.#cipherBytes = 0
     this.#notHex = false
@@ -406,11 +456,11 @@ export class DataSink implements StringSink {
     this.kind = 'other'
     this.#hash = undefined
     this.#decipher = undefined
-    this.#plain = []
+    this.#plain = new Blocks()
   }
 
   hex(run: Uint8Array): boolean {
-    if (this.#notHex || !this.#decode(latin1(run))) return false
+    if (this.#notHex || !this.#decode(run)) return false
     this.#hash?.update(run)
     this.#characters += run.length
     return true
@@ -431,18 +481,17 @@ export class DataSink implements StringSink {
   end(): void {}
 
   /** Decodes hex digits into the decipher; false, and nothing taken, when they are not all hex. */
-  #decode(digits: string): boolean {
+  #decode(digits: Uint8Array | string): boolean {
     const room = (digits.length >> 1) + 1
     if (this.#scratch.length < room) this.#scratch = Buffer.allocUnsafe(Math.max(room, PIECE / 2 + 1))
-    const written = this.#hexWriter.write(digits, this.#scratch, 0)
+    const written =
+      typeof digits === 'string'
+        ? this.#hexWriter.text(digits, this.#scratch, 0)
+        : this.#hexWriter.bytes(digits, this.#scratch, 0)
     if (written < 0) return false
     this.#cipherBytes += written
     if (written > 0 && this.#decipher !== undefined) {
-      const out = this.#decipher.update(this.#scratch.subarray(0, written))
-      if (out.length > 0) {
-        this.#plain.push(out)
-        this.#plainBytes += out.length
-      }
+      this.#plain.add(this.#decipher.update(this.#scratch.subarray(0, written)))
     }
     return true
   }
@@ -469,10 +518,45 @@ export class DataSink implements StringSink {
       // OpenSSL's "bad decrypt": the wrong secret, or bytes that were never ciphertext.
       throw fail('data does not decrypt with this secret')
     }
-    const chunks = this.#plain
-    this.#plain = []
-    if (last.length > 0) chunks.push(last)
-    return { chunks, bytes: this.#plainBytes + last.length }
+    const plain = this.#plain
+    this.#plain = new Blocks()
+    plain.add(last)
+    return { chunks: plain.chunks(), bytes: plain.bytes }
+  }
+}
+
+// The plaintext is kept in blocks of this size: the decipher's pieces, as small as the network's, would be
+// thousands of small allocations living on between the network's short-lived ones, scattering the heap.
+const BLOCK = 1024 * 1024
+
+/** Bytes kept as they come while they are few (a small answer), then copied into blocks of {@link BLOCK}. */
+class Blocks {
+  readonly #full: Buffer[] = []
+  #block = Buffer.alloc(0)
+  #used = 0
+  bytes = 0
+
+  add(piece: Buffer): void {
+    if (this.#block.length === 0 && this.bytes + piece.length <= BLOCK / 16) {
+      if (piece.length > 0) this.#full.push(piece)
+      this.bytes += piece.length
+      return
+    }
+    for (let from = 0; from < piece.length; ) {
+      if (this.#used === this.#block.length) {
+        if (this.#used > 0) this.#full.push(this.#block)
+        this.#block = Buffer.allocUnsafeSlow(BLOCK)
+        this.#used = 0
+      }
+      const copied = piece.copy(this.#block, this.#used, from)
+      this.#used += copied
+      from += copied
+    }
+    this.bytes += piece.length
+  }
+
+  chunks(): Buffer[] {
+    return this.#used === 0 ? [...this.#full] : [...this.#full, this.#block.subarray(0, this.#used)]
   }
 }
 
@@ -510,7 +594,7 @@ class HexFieldSink implements StringSink {
   }
 
   hex(run: Uint8Array): boolean {
-    return !this.#notHex && this.#decode(latin1(run))
+    return !this.#notHex && this.#decode(run)
   }
 
   plain(): void {
@@ -535,9 +619,12 @@ class HexFieldSink implements StringSink {
     return { start: this.#start, end: this.#arena.used }
   }
 
-  #decode(digits: string): boolean {
+  #decode(digits: Uint8Array | string): boolean {
     const arena = this.#arena
-    const written = this.#writer.write(digits, arena.buffer, arena.used)
+    const written =
+      typeof digits === 'string'
+        ? this.#writer.text(digits, arena.buffer, arena.used)
+        : this.#writer.bytes(digits, arena.buffer, arena.used)
     if (written < 0) return false
     arena.used += written
     return true

@@ -334,6 +334,18 @@ describe('hex fields of the plaintext', () => {
     })
   })
 
+  it('gives the exact bytes of a field larger than the blocks the plaintext is kept in', async () => {
+    const big = Buffer.alloc(700 * 1024)
+    for (let i = 0; i < big.length; i++) big[i] = (i * 7919) % 251
+    const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex')
+    const body = answer(`{"pdfdata":"${big.toString('hex')}","name":"big.pdf"}`)
+    for (const split of [1000, 65_537, Number.POSITIVE_INFINITY]) {
+      const value = (await open(body, split, pdf)) as Record<string, unknown>
+      expect(value.name).toBe('big.pdf')
+      expect(sha256(value.pdfdata as Uint8Array)).toBe(sha256(big))
+    }
+  })
+
   it('leaves a field that is not hex of whole bytes as it is', async () => {
     for (const value of ['abc', 'zz', '0a é', 12, null, ['00']]) {
       const json = JSON.stringify({ pdfdata: value, other: 1 })
