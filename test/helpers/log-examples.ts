@@ -1,6 +1,6 @@
 /**
- * The log lines the three examples write for a wrong password (401) and a failing route (500), as the
- * README's "Logging and tracing" section shows them, with what changes from run to run made comparable.
+ * The log lines the three examples write for a wrong password (401) and a failing route (500), as
+ * docs/logging.md shows them, with what changes from run to run made comparable.
  */
 import type { Server } from 'node:http'
 import { request } from 'node:http'
@@ -10,7 +10,7 @@ import { createApp as fastifyApp } from '../../examples/fastify.js'
 import { createApp as koaApp } from '../../examples/koa.js'
 import { type Line, settle, sink } from './log-lines.js'
 
-/** The examples whose lines the README shows. */
+/** The examples whose lines docs/logging.md shows. */
 export const LOGGED_EXAMPLES = ['express', 'fastify', 'koa'] as const
 export type LoggedExample = (typeof LOGGED_EXAMPLES)[number]
 

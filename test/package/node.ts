@@ -10,7 +10,7 @@ const ENTRIES = Object.keys(MANIFEST.exports)
   .filter((key) => key !== './package.json')
   .map((key) => (key === '.' ? 'esign-errors' : `esign-errors/${key.slice(2)}`))
 
-// What the README documents of each entry; an entry it does not list must still export something.
+// What docs/api.md documents of each entry; an entry it does not list must still export something.
 const DOCUMENTED: Record<string, string[]> = {
   'esign-errors': [
     'Codes',
