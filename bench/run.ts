@@ -1,6 +1,7 @@
 /**
  * `npm run bench [-- --quick]`: micro-benchmarks, then HTTP contenders side by side, then ratios and targets.
  * `-- --sizes`: the browser bundle sizes alone (bench/sizes.ts).
+ * `-- --download`: the platform client's memory for a 24 MiB download alone (bench/download.ts).
  * `-- --http [--profile] [--ladder] [--framework koa] [--pair a/e] [--rounds N] [--seconds S] [--warmup S]`:
  * the HTTP pairs alone, for work on one ratio (bench/README.md, "Reproduce"). `--ladder` adds the steps from
  * the hand-written (e) to (a), one change at a time (see LADDER in contenders.ts).
@@ -16,6 +17,7 @@ import { parseArgs } from 'node:util'
 import type { Contender, Framework } from './contenders.js'
 import { CONTENDERS, FAIR, FRAMEWORKS, LABELS, LADDER } from './contenders.js'
 import { OWNER_LABELS, OWNERS, type Owner, summarise } from './cpu-profile.js'
+import { printDownloadBench, runDownloadBench } from './download.js'
 import { measureFootprint, printFootprint } from './footprint.js'
 import { HEADER_SETS, type HeaderSet } from './headers.js'
 import { canPin, type Load, load, type Probe, pin, probe, type Server, startServer } from './http.js'
@@ -36,6 +38,8 @@ const { values: flags } = parseArgs({
     ladder: { type: 'boolean', default: false },
     // The browser bundle sizes alone (bench/sizes.ts); a full run prints them too.
     sizes: { type: 'boolean', default: false },
+    // The platform client's peak memory for a 24 MiB download alone (bench/download.ts); a full run prints it too.
+    download: { type: 'boolean', default: false },
     framework: { type: 'string', multiple: true },
     // With --http: only these pairs, e.g. --pair a/e (the A/A control always runs).
     pair: { type: 'string', multiple: true },
@@ -72,6 +76,7 @@ const config = {
   microRounds: quick ? 5 : 11,
   microMs: quick ? 40 : 200,
   loadSamples: quick ? 7 : 21,
+  downloadRounds: quick ? 1 : 3,
 }
 const CONNECTIONS = 10
 
@@ -122,6 +127,8 @@ async function main(): Promise<void> {
 
   if (flags.sizes) {
     printSizes(await measureSizes())
+  } else if (flags.download) {
+    printDownloadBench(await measureDownload())
   } else if (flags.http) {
     const http = await measureHttp()
     printHttp(http)
@@ -132,6 +139,7 @@ async function main(): Promise<void> {
     const micro = measureMicro()
     printMicro(micro)
     printPlatformBench(runPlatformBench(config.microRounds, config.microMs), config.microRounds)
+    printDownloadBench(await measureDownload())
     printLoggingBench(runLoggingBench(config.microRounds, config.microMs), config.microRounds)
 
     progress(`load time: ${config.loadSamples} fresh processes per package ...`)
@@ -153,6 +161,12 @@ async function main(): Promise<void> {
 
 function progress(message: string): void {
   console.error(`[${((Date.now() - started) / 1000).toFixed(1)} s] ${message}`)
+}
+
+/** A 24 MiB download through the platform client, one fresh process per round (bench/download.ts). */
+function measureDownload() {
+  progress(`download: ${config.downloadRounds} fresh processes, 24 MiB each ...`)
+  return runDownloadBench(24, config.downloadRounds)
 }
 
 function measureMicro(): MicroResults {
