@@ -82,6 +82,8 @@ describe('docs/api.md', () => {
     ['esign-errors/express', 'express/index.ts'],
     ['esign-errors/koa', 'koa/index.ts'],
     ['esign-errors/fastify', 'fastify/index.ts'],
+    ['esign-errors/upstream', 'upstream/index.ts'],
+    ['esign-errors/openapi', 'openapi/index.ts'],
     ['esign-errors/platform', 'platform/index.ts'],
     ['esign-errors/client', 'client/index.ts'],
     ['esign-errors/testing', 'testing/index.ts'],
