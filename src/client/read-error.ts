@@ -1,4 +1,5 @@
 import { defaultFallbackCode } from '../core/fallback.js'
+import { MAX_TIMER } from '../http/backoff.js'
 import { retryAfterDelay } from '../http/retry-after.js'
 import { ApiError } from './api-error.js'
 
@@ -39,8 +40,6 @@ const DEFAULT_MAX_BYTES = 1 << 20
 const DEFAULT_MAX_DATA_BYTES = 10 << 20
 const DEFAULT_MAX_RETRY_AFTER_MS = 300_000
 const DEFAULT_TIMEOUT_MS = 5000
-/** The longest a timer waits: past 2^31 - 1 ms it fires at once, so `timeoutMs: Infinity` is clamped to it. */
-export const MAX_TIMER = 2 ** 31 - 1
 
 /** What failed while a success body was read: not a network failure before any answer, never retried. */
 export const readFailures = new WeakSet<object>()
@@ -191,7 +190,8 @@ async function readText(
   let out = ''
   let size = 0
   const reader = stream.getReader()
-  // A cancel settles the pending read as done, so the loop ends with what came.
+  // A cancel settles the pending read as done, so the loop ends with what came. `timeoutMs: Infinity` is
+  // clamped to the longest timer, which would otherwise fire at once.
   const timer =
     timeoutMs === undefined
       ? undefined

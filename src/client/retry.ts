@@ -1,5 +1,6 @@
+import { backoffDelay, MAX_TIMER, sleep as wait } from '../http/backoff.js'
 import { isApiError } from './api-error.js'
-import { MAX_TIMER, readFailures } from './read-error.js'
+import { readFailures } from './read-error.js'
 
 /** Options of {@link retry}. Every one is optional. */
 export interface RetryOptions {
@@ -59,10 +60,7 @@ export async function retry<T>(fn: (attempt: number) => Promise<T>, options: Ret
       const answered = isApiError(error)
       if (!(answered ? error.retryable : isNetworkError(error)) || attempt >= attempts) throw error
       const asked = answered ? error.retryAfterMs : undefined
-      const wanted = Math.min(
-        maxDelayMs,
-        asked ?? Math.floor(random() * Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1))),
-      )
+      const wanted = Math.min(maxDelayMs, asked ?? backoffDelay(attempt, baseDelayMs, maxDelayMs, random))
       // A floor, so `Retry-After: 0` or a `random` giving NaN cannot fire the tries back to back.
       const delay = Math.max(FLOOR, wanted || 0)
       onRetry?.(error, attempt, delay)
@@ -89,20 +87,4 @@ const NETWORK_MESSAGES = new Set([
 function isNetworkError(error: unknown): boolean {
   // Safari says `Load failed` for a body cut short too: unwrap marks what failed while it read one.
   return error instanceof TypeError && NETWORK_MESSAGES.has(error.message) && !readFailures.has(error)
-}
-
-function wait(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    // Checked here too: `onRetry` may have aborted the signal, and a listener added now would never fire.
-    if (signal?.aborted) return reject(signal.reason)
-    const abort = () => {
-      clearTimeout(timer)
-      reject(signal?.reason)
-    }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', abort)
-      resolve()
-    }, ms)
-    signal?.addEventListener('abort', abort, { once: true })
-  })
 }

@@ -49,6 +49,7 @@ describe('the browser bundle of esign-errors/client', () => {
       'src/client/read-error.ts',
       'src/client/retry.ts',
       'src/core/fallback.ts',
+      'src/http/backoff.ts',
       'src/http/retry-after.ts',
     ])
     expect(esm.text).not.toContain('WrongPassword')
