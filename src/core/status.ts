@@ -7,6 +7,13 @@ export type FallbackCodes = Readonly<Partial<Record<number, number>>>
 /** Code -> status, applied to every error with that code (e.g. `{ 42: 404 }`). */
 export type StatusOverrides = Readonly<Partial<Record<number, number>>>
 
+/**
+ * The platform's credential codes: 2 MacMismatch, 5 InvalidAccessToken, 6 AccessTokenExpired, 53
+ * IntegrationKeyNotFound. The catalog answers them 401, right when the credential is the client's; the platform
+ * client answers them 502, as they are the service's own there and its clients cannot sign in again for them.
+ */
+export const SERVICE_CREDENTIAL_CODES = [2, 5, 6, 53] as const
+
 /** The return code for an error that carries only an HTTP status. */
 export function fallbackCode(status: number, overrides?: FallbackCodes): number {
   return ownEntry(overrides, status) ?? defaultFallbackCode(status)

@@ -8,7 +8,7 @@ import { describe, entries } from '../core/codes.js'
 import { methodNotAllowedError } from '../core/routing-errors.js'
 import { notFoundError, SignError } from '../core/sign-error.js'
 import type { StatusOverrides } from '../core/status.js'
-import { checkStatusOverrides, overrideFor } from '../core/status.js'
+import { checkStatusOverrides, overrideFor, SERVICE_CREDENTIAL_CODES } from '../core/status.js'
 import type { ErrorResponse } from '../respond/body.js'
 import { reasonPhrase } from '../respond/negotiate.js'
 import { createResponder } from '../respond/responder.js'
@@ -70,9 +70,6 @@ const SCHEMAS = '#/components/schemas/'
 // adapters' own answer to a wrong method, below.
 const FALLBACK_STATUSES = [400, 401, 403, 404, 413, 415, 422, 429, 500, 501, 503] as const
 
-// The platform's credential codes, answered 502 by the platform client: they are the service's, not its client's.
-const SERVICE_CREDENTIALS = [2, 5, 6, 53] as const
-
 /** An answer the handlers send besides each code at its own status, and what sends it. */
 interface OtherAnswer {
   thrown: unknown
@@ -103,7 +100,8 @@ function otherAnswers(): OtherAnswer[] {
     { thrown: new SignError(4, { status: 504 }), why: 'the platform did not answer in time' },
     { thrown: new SignError(3, { status: 502 }), why: "the platform's answer could not be read" },
     { thrown: new SignError(unknown), why: 'the platform answered a code outside the catalog' },
-    ...SERVICE_CREDENTIALS.map((code) => ({
+    // The platform's credential codes, answered 502 by the platform client: they are the service's, not its client's.
+    ...SERVICE_CREDENTIAL_CODES.map((code) => ({
       thrown: new SignError(code, { status: 502 }),
       why: "the platform refused the service's own credentials (`esign-errors/platform`)",
     })),
