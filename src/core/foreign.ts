@@ -24,6 +24,11 @@ export function ownEntry<V>(
   return table !== undefined && Object.hasOwn(table, key) ? table[key] : undefined
 }
 
+/** An own data property of an object: a descriptor read never runs a getter nor walks the prototype chain. */
+export function ownData(object: object, key: string): unknown {
+  return Object.getOwnPropertyDescriptor(object, key)?.value
+}
+
 /** Cuts a text to `max` characters, ending in `…`; never between the two halves of a surrogate pair. */
 export function clip(message: string, max = MAX_MESSAGE_LENGTH): string {
   if (message.length <= max) return message

@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import { Codes } from '../core/codes.js'
 import { SignError } from '../core/sign-error.js'
-import { UpstreamError } from '../upstream.js'
+import { UpstreamError } from '../upstream/answer.js'
 
 /** Options of {@link callbackUrl}. */
 export interface CallbackUrlOptions {

@@ -4,21 +4,17 @@ import { isSignError, SignError } from '../core/sign-error.js'
 import type { StatusOverrides } from '../core/status.js'
 import { checkStatusOverrides } from '../core/status.js'
 import { retryAfterDelay } from '../http/retry-after.js'
+import { checkParse, dataFormat, type Parse, parseData, UpstreamError } from '../upstream/answer.js'
 import { type Scrubber, scrubberOf } from '../upstream/secrets.js'
 import {
   checkMaxBytes,
-  checkParse,
   checkRedirects,
   checkTimeout,
   checkUrl,
-  dataFormat,
   fetchRead,
-  type Parse,
-  parseData,
   type Redirects,
   redactUrl,
-  UpstreamError,
-} from '../upstream.js'
+} from '../upstream/transport.js'
 import { checkSecret, encryptData, fileHash, macOf } from './envelope.js'
 import { type PlatformClient, withSigningFlow } from './methods.js'
 import { openScanned, scanAnswer } from './scanner.js'

@@ -1,10 +1,11 @@
 import { isUtf8 } from 'node:buffer'
 import { createCipheriv, createDecipheriv, createHash, timingSafeEqual } from 'node:crypto'
 import { Codes } from '../core/codes.js'
+import { ownData } from '../core/foreign.js'
 import { SignError } from '../core/sign-error.js'
 import type { StatusOverrides } from '../core/status.js'
 import { checkStatusOverrides } from '../core/status.js'
-import { own, type Read, readAnswer, toSignError, UpstreamError } from '../upstream.js'
+import { type Read, readAnswer, toSignError, UpstreamError } from '../upstream/answer.js'
 
 // The last secret's key: a service uses one secret, and SHA-256 of it would otherwise run on every call.
 let lastSecret: string | undefined
@@ -212,11 +213,11 @@ export function openRead(read: Read, apiSecret: string, options?: OpenReadOption
     // The message was scrubbed of the caller's secrets, if any, when the answer was read.
     throw toSignError(read, status, options?.statusOverrides, context)
   }
-  const data = own(read.body, 'data')
+  const data = ownData(read.body, 'data')
   if (data === undefined || data === null || data === '') return undefined
   const fail = badResponse(context)
   if (typeof data !== 'string') throw fail('answer has a "data" that is not a string')
-  const mac = own(read.body, 'mac')
+  const mac = ownData(read.body, 'mac')
   if (!verifyMac(data, mac, apiSecret)) throw macFailure(mac, context, status)
   return decryptVerified(data, apiSecret, fail)
 }

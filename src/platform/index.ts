@@ -7,7 +7,7 @@
  * @packageDocumentation
  */
 
-export type { Parse, SafeParser } from '../upstream.js'
+export type { Parse, SafeParser } from '../upstream/answer.js'
 export type { CallbackRequest, CallbackUrlOptions, OpenCallbackOptions, OpenedCallback } from './callback.js'
 export { callbackUrl, openCallback } from './callback.js'
 export type {

@@ -1,17 +1,10 @@
 import { isUtf8 } from 'node:buffer'
 import { createDecipheriv, createHash, type Decipher, type Hash } from 'node:crypto'
+import { ownData } from '../core/foreign.js'
 import type { StatusOverrides } from '../core/status.js'
+import { notOkError, type Read, readAnswer, toSignError } from '../upstream/answer.js'
 import type { Scrubber } from '../upstream/secrets.js'
-import {
-  decodeBody,
-  notOkError,
-  own,
-  type Read,
-  readAnswer,
-  readChunks,
-  readsAsUtf8,
-  toSignError,
-} from '../upstream.js'
+import { decodeBody, readChunks, readsAsUtf8 } from '../upstream/transport.js'
 import { badResponse, type Failure, keyOf, macFailure, macMatches } from './envelope.js'
 
 // A platform answer is read as it arrives, never whole: a download's body is its file as hex inside encrypted
@@ -782,12 +775,12 @@ export function openScanned(
   const fail = badResponse(context)
   if (data.kind !== 'string') {
     // Absent, or a value other than a string, read from the rest.
-    const value = own(read.body, 'data')
+    const value = ownData(read.body, 'data')
     if (value === undefined || value === null) return undefined
     throw fail('answer has a "data" that is not a string')
   }
   if (data.empty) return undefined
-  const mac = own(read.body, 'mac')
+  const mac = ownData(read.body, 'mac')
   if (!macMatches(data.digest(), mac)) throw macFailure(mac, context, status)
   const { chunks, bytes } = data.plaintext(fail)
   return openPlaintext(chunks, bytes, options.hexFields, fail)

@@ -7,12 +7,13 @@
  */
 export type {
   AssertUpstreamOptions,
-  CallUpstreamOptions,
   FromUpstreamOptions,
   Parse,
   SafeParser,
   UpstreamFacts,
   UpstreamFields,
   UpstreamReadOptions,
-} from '../upstream.js'
-export { assertUpstreamOk, callUpstream, fromUpstream, UpstreamError } from '../upstream.js'
+} from './answer.js'
+export { assertUpstreamOk, fromUpstream, UpstreamError } from './answer.js'
+export type { CallUpstreamOptions } from './call.js'
+export { callUpstream } from './call.js'

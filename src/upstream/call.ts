@@ -1,0 +1,85 @@
+/** `callUpstream`: the bounded fetch, its answer read, its `data` checked. */
+import { checkStatusOverrides } from '../core/status.js'
+import {
+  checkParse,
+  notOkError,
+  type Parse,
+  parseData,
+  readAnswer,
+  toSignError,
+  type UpstreamReadOptions,
+} from './answer.js'
+import {
+  checkMaxBytes,
+  checkRedirects,
+  checkTimeout,
+  checkUrl,
+  fetchText,
+  type Redirects,
+  redactUrl,
+} from './transport.js'
+
+/** Options of {@link callUpstream}. */
+export interface CallUpstreamOptions<T = unknown> extends UpstreamReadOptions {
+  /** Checks the `data` of a success, as `AssertUpstreamOptions.parse` does. */
+  parse?: Parse<T> | undefined
+  /** Time for the whole exchange, headers and body, in milliseconds (1 to 2^31 - 1); defaults to 10 000. */
+  timeoutMs?: number | undefined
+  /** Largest body read, in bytes; defaults to 10 MiB. A longer body is cancelled, not buffered. */
+  maxBytes?: number | undefined
+  /** The `fetch` to use instead of the global one (tests, instrumentation). */
+  fetch?: typeof fetch | undefined
+  /** Which redirects are followed; see {@link Redirects}. Default `'error'`. */
+  redirects?: Redirects | undefined
+}
+
+/**
+ * Calls the platform with Node's `fetch` and returns the `data` of a result-0 answer; anything else
+ * throws a `SignError` whose `cause` says what happened.
+ *
+ * - 2xx: read as by `fromUpstream`.
+ * - non-2xx with a platform answer of non-zero result: that result; any other non-2xx: code 4, 502.
+ * - refused, reset or cut connection: code 4, 502, retryable.
+ * - body over `maxBytes`, or a redirect (see {@link Redirects}): code 4, 502, not retryable.
+ * - no complete answer within `timeoutMs`: code 4, 504, retryable.
+ * - the caller aborting through `init.signal`: its own error, rethrown untouched.
+ *
+ * The body is decoded by its byte order mark (dropped), else the `charset` of `Content-Type`, else UTF-8.
+ * Programming errors reject at once, before any request: a `url` that is not an absolute http(s) URL is a
+ * `TypeError`; a `timeoutMs` that is not an integer from 1 to 2^31 - 1, or a `maxBytes` that is not an
+ * integer of 0 or more, is a `RangeError` (a `TypeError` when not a number).
+ *
+ * The answer's `data` is typed by the type parameter, or checked and typed by `parse` (a zod schema or a
+ * function); an answer `parse` refuses is code 3, 502, its issues on the cause, never sent.
+ *
+ * @example
+ * const { at } = await callUpstream(`${base}/api/login`, { method: 'POST', body }, {
+ *   timeoutMs: 5000,
+ *   parse: z.object({ at: z.string() }),
+ * })
+ */
+export async function callUpstream<T = unknown>(
+  url: string | URL,
+  init?: RequestInit,
+  options?: CallUpstreamOptions<T>,
+): Promise<T> {
+  const target = checkUrl('callUpstream', url)
+  const timeoutMs = checkTimeout('callUpstream', options?.timeoutMs)
+  const maxBytes = checkMaxBytes('callUpstream', options?.maxBytes)
+  const redirects = checkRedirects('callUpstream', options?.redirects)
+  const overrides = options?.statusOverrides
+  checkStatusOverrides('callUpstream', overrides)
+  checkParse('callUpstream', options?.parse)
+  const { response, text } = await fetchText(target, init, {
+    timeoutMs,
+    maxBytes,
+    fetch: options?.fetch ?? fetch,
+    redirects,
+  })
+  const read = readAnswer(text, options?.fields)
+  if (response.ok) {
+    if (read.ok && read.result === 0) return parseData(options?.parse, read.data, redactUrl(target))
+    throw toSignError(read, response.status, overrides)
+  }
+  throw notOkError(read, text.length === 0, response.status, overrides)
+}
