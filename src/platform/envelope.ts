@@ -88,7 +88,7 @@ export function decryptText(
 }
 
 /** Parses decrypted text; the SyntaxError is dropped because V8 quotes the text in its message. */
-function parseJson(text: string, fail: Failure): unknown {
+export function parseJson(text: string, fail: Failure): unknown {
   try {
     return JSON.parse(text)
   } catch {

@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs'
 import { SignError, type UpstreamError } from 'esign-errors'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { ObjectScanner, openScanned, type StringSink, scanAnswer } from '../../src/platform/scanner.js'
+import { ObjectScanner, type StringSink } from '../../src/platform/object-scanner.js'
+import { openScanned, scanAnswer } from '../../src/platform/scanner.js'
 import { scrubberOf } from '../../src/upstream/secrets.js'
 
 // A pinned copy of ../shared/protocol/vectors.json, produced by the vendor's own PHP, Java and Postman code.
