@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import { Codes } from '../core/codes.js'
+import { ownData } from '../core/foreign.js'
 import { SignError } from '../core/sign-error.js'
 import { UpstreamError } from '../upstream/answer.js'
 
@@ -174,7 +175,7 @@ const unreadable = (why: string, status = 400) =>
 function copyFields(source: object): Record<string, unknown> {
   const fields: Record<string, unknown> = {}
   for (const key of Object.keys(source)) {
-    const value = Object.getOwnPropertyDescriptor(source, key)?.value
+    const value = ownData(source, key)
     Object.defineProperty(fields, key, { value, enumerable: true, writable: true, configurable: true })
   }
   return fields
@@ -184,7 +185,7 @@ function copyFields(source: object): Record<string, unknown> {
 function fromEntries(entries: Iterable<[string, unknown]>): Record<string, unknown> {
   const fields: Record<string, unknown> = {}
   for (const [key, value] of entries) {
-    const had = Object.getOwnPropertyDescriptor(fields, key)?.value as unknown
+    const had = ownData(fields, key)
     const next = had === undefined ? value : Array.isArray(had) ? [...had, value] : [had, value]
     Object.defineProperty(fields, key, { value: next, enumerable: true, writable: true, configurable: true })
   }
@@ -298,7 +299,7 @@ function checkNamedContract(fields: Record<string, unknown>, contractnum: string
       for (const item of value) walk(item, depth + 1)
     } else if (isPlainObject(value)) {
       for (const key of Object.keys(value)) {
-        const item = Object.getOwnPropertyDescriptor(value, key)?.value as unknown
+        const item = ownData(value, key)
         if (CONTRACT_KEYS.has(key.toLowerCase())) named(item, depth + 1)
         else walk(item, depth + 1)
       }

@@ -10,37 +10,26 @@
 export type { Parse, SafeParser } from '../upstream/answer.js'
 export type { CallbackRequest, CallbackUrlOptions, OpenCallbackOptions, OpenedCallback } from './callback.js'
 export { callbackUrl, openCallback } from './callback.js'
-export type {
-  PlatformClientOptions,
-  PlatformFile,
-  PlatformRequest,
-  PlatformRequester,
-  PlatformRetryOptions,
-} from './client.js'
+export type { PlatformClient } from './client.js'
 export { createPlatformClient } from './client.js'
 export type { OpenEnvelopeOptions } from './envelope.js'
 export { decryptData, encryptData, fileHash, macOf, openEnvelope } from './envelope.js'
+export type { Answer, ContractDetails, ContractList, ContractSummary, UploadResult } from './flow-answers.js'
 export type {
-  Answer,
   AuthCodeInput,
   AutomaticSigningInput,
   CallOptions,
-  ContractDetails,
   ContractInfo,
-  ContractList,
   ContractListQuery,
-  ContractSummary,
   CoordinatesInput,
-  DocumentState,
   ManualSigningInput,
-  PlatformClient,
   PlatformUser,
   SignerInfo,
-  SignerStatus,
   SignField,
-  SigningStatus,
-  SigningStatusOptions,
   SignSet,
   UploadInput,
-  UploadResult,
-} from './methods.js'
+} from './flow-inputs.js'
+export type { PlatformFile, PlatformRequest } from './platform-request.js'
+export type { PlatformClientOptions, PlatformRequester } from './requester.js'
+export type { PlatformRetryOptions } from './retry-policy.js'
+export type { DocumentState, SignerStatus, SigningStatus, SigningStatusOptions } from './signing-status.js'
