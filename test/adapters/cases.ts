@@ -1,5 +1,5 @@
 /**
- * What every adapter must answer for a thrown value: one table, run against Express 4/5 and Koa 2/3.
+ * What every adapter must answer for a thrown value: one table, run against Express 4/5, Koa 2/3 and Fastify 5.
  * Expected bodies are written out by hand from DESIGN.md and the catalog, never computed by the package.
  */
 import type { ErrorHandlerOptions } from 'esign-errors'
@@ -509,6 +509,25 @@ export const cases: Case[] = [
     }),
     expect: { status: 500, body: processingFailed },
   },
+  {
+    name: 'a retryAfter whose prototype cannot be read is left out, the answer stands',
+    thrown: () => ({
+      status: 429,
+      retryAfter: new Proxy(
+        {},
+        {
+          getPrototypeOf() {
+            throw new Error('trap at /srv/app/secret.js')
+          },
+        },
+      ),
+    }),
+    expect: {
+      status: 429,
+      body: { code: 89, name: 'SystemBusy', message: 'The system is busy', status: 429, retryable: true },
+    },
+    secret: 'secret.js',
+  },
 
   // Message, details and headers carried by the error
   {
@@ -732,6 +751,69 @@ export const cases: Case[] = [
     thrown: () => new SignError(Codes.WrongPassword),
     request: { headers: { Accept: 'application/json, application/problem+json;q=0.5' } },
     expect: { status: 401, body: wrongPassword, headers: { 'www-authenticate': 'Bearer' } },
+  },
+  {
+    name: 'Accept ranking problem+json above JSON by q-value chooses RFC 9457, on a POST',
+    thrown: () => new SignError(Codes.WrongPassword),
+    request: {
+      method: 'POST',
+      path: '/sessions?next=%2Fhome',
+      headers: { Accept: 'application/json;q=0.5, application/problem+json' },
+    },
+    expect: {
+      status: 401,
+      body: {
+        type: 'about:blank',
+        title: 'Unauthorized',
+        status: 401,
+        detail: 'Wrong password',
+        instance: '/sessions',
+        code: 22,
+        name: 'WrongPassword',
+        retryable: false,
+      },
+      headers: { 'content-type': PROBLEM_TYPE, 'www-authenticate': 'Bearer' },
+    },
+  },
+  {
+    name: 'Accept */* keeps the envelope',
+    thrown: () => new SignError(Codes.WrongPassword),
+    request: { method: 'POST', path: '/sessions', headers: { Accept: '*/*' } },
+    expect: { status: 401, body: wrongPassword, headers: { 'www-authenticate': 'Bearer' } },
+  },
+  {
+    name: 'Accept: application/problem+json on a 404: its status text as title, the query left out',
+    thrown: () => new SignError(Codes.DocumentNotFound),
+    request: { path: '/documents/D-404?view=full', headers: { Accept: 'application/problem+json' } },
+    expect: {
+      status: 404,
+      body: {
+        type: 'about:blank',
+        title: 'Not Found',
+        status: 404,
+        detail: 'Document does not exist',
+        instance: '/documents/D-404',
+        code: 41,
+        name: 'DocumentNotFound',
+        retryable: false,
+      },
+      headers: { 'content-type': PROBLEM_TYPE },
+    },
+  },
+  {
+    name: 'Accept: application/json keeps the envelope',
+    thrown: () => new SignError(Codes.DocumentNotFound),
+    request: { path: '/documents/D-404', headers: { Accept: 'application/json' } },
+    expect: {
+      status: 404,
+      body: {
+        code: 41,
+        name: 'DocumentNotFound',
+        message: 'Document does not exist',
+        status: 404,
+        retryable: false,
+      },
+    },
   },
   {
     name: "format 'problem' always answers RFC 9457, details included",
