@@ -1,4 +1,4 @@
-import { defaultFallbackCode } from '../core/fallback.js'
+import { defaultFallbackCode, validStatus } from '../core/fallback.js'
 import { MAX_TIMER } from '../http/backoff.js'
 import { retryAfterDelay } from '../http/retry-after.js'
 import { ApiError } from './api-error.js'
@@ -86,12 +86,7 @@ export async function readError(
     options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
   ).catch(ignore)
   // An error status: the table's code. Status 0 (an opaque or network-error Response) or a 3xx: 4 ProcessingFailed.
-  return build(
-    response,
-    parse(text),
-    options,
-    status >= 400 && status <= 599 ? defaultFallbackCode(status) : 4,
-  )
+  return build(response, parse(text), options, validStatus(status) ? defaultFallbackCode(status) : 4)
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { CatalogEntry } from './catalog.js'
 import { catalog } from './catalog.js'
+import { validStatus } from './fallback.js'
 
 type Entry = (typeof catalog)[number]
 
@@ -143,7 +144,7 @@ function check(entry: CatalogEntry): void {
   if (!NAME.test(name)) throw new TypeError(`${where}: a name must be PascalCase ASCII`)
   if (!Number.isSafeInteger(code) || code <= 0)
     throw new TypeError(`${where}: code must be a positive integer`)
-  if (!Number.isInteger(status) || status < 400 || status > 599) {
+  if (validStatus(status) === undefined) {
     throw new TypeError(`${where}: status must be an integer from 400 to 599`)
   }
   if (typeof message !== 'string' || message === '')

@@ -25,3 +25,10 @@ const TABLE = {
 export function defaultFallbackCode(status: number): number {
   return TABLE[status] ?? (status < 500 ? 1 : 4)
 }
+
+/** The value if it is an error status (an integer from 400 to 599), else `undefined`. */
+export function validStatus(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 400 && value <= 599
+    ? value
+    : undefined
+}

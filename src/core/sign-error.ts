@@ -1,6 +1,7 @@
 import { formatRetryAfter } from '../http/headers.js'
 import type { NameOf } from './codes.js'
 import { describe, UNKNOWN_CODE_NAME, UNKNOWN_CODE_STATUS, unknownCodeMessage } from './codes.js'
+import { validStatus } from './fallback.js'
 
 /** Brand shared by every copy of this package, so `isSignError` holds across duplicate installs. */
 const BRAND: unique symbol = Symbol.for('esign-errors.SignError') as never
@@ -126,7 +127,7 @@ export class SignError<C extends number = number> extends Error {
     }
     if (code === 0) throw new TypeError('SignError: code 0 is Success, not an error')
     const status = options?.status ?? (entry ? entry.status : UNKNOWN_CODE_STATUS)
-    if (!Number.isInteger(status) || status < 400 || status > 599) {
+    if (validStatus(status) === undefined) {
       throw new TypeError(
         `SignError: status must be an integer from 400 to 599, got ${describeValue(status)}`,
       )

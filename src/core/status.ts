@@ -1,4 +1,4 @@
-import { defaultFallbackCode } from './fallback.js'
+import { defaultFallbackCode, validStatus } from './fallback.js'
 import { ownEntry } from './foreign.js'
 
 /** Status -> return code for errors that carry only an HTTP status; see DESIGN's fallback table. */
@@ -35,11 +35,4 @@ export function checkStatusOverrides(caller: string, overrides: StatusOverrides 
       throw new TypeError(`${caller}: statusOverrides[${code}] must be an integer from 400 to 599`)
     }
   }
-}
-
-/** The value if it is an error status (an integer from 400 to 599), else `undefined`. */
-export function validStatus(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isInteger(value) && value >= 400 && value <= 599
-    ? value
-    : undefined
 }

@@ -1,14 +1,9 @@
 import { Codes, describe, UNKNOWN_CODE_NAME, UNKNOWN_CODE_STATUS, unknownCodeMessage } from '../core/codes.js'
+import { validStatus } from '../core/fallback.js'
 import { clip, guardedGet as get, isError } from '../core/foreign.js'
 import type { SignError } from '../core/sign-error.js'
 import { isSignError } from '../core/sign-error.js'
-import {
-  type FallbackCodes,
-  fallbackCode,
-  overrideFor,
-  type StatusOverrides,
-  validStatus,
-} from '../core/status.js'
+import { type FallbackCodes, fallbackCode, overrideFor, type StatusOverrides } from '../core/status.js'
 import { HEADER_NAME, HEADER_VALUE, isRetryAfter, RESERVED_HEADERS } from '../http/headers.js'
 import { validationIssuesOf, zodIssuesOf } from './issues.js'
 

@@ -1,5 +1,6 @@
+import { validStatus } from '../core/fallback.js'
 import type { FallbackCodes, StatusOverrides } from '../core/status.js'
-import { checkStatusOverrides, validStatus } from '../core/status.js'
+import { checkStatusOverrides } from '../core/status.js'
 import { HEADER_VALUE } from '../http/headers.js'
 import type { ClientErrorLevel, LogEntry, LoggerLike } from './log.js'
 import type { RequestLike } from './request.js'
