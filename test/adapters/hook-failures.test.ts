@@ -31,6 +31,21 @@ const HOOKS: [string, ErrorHandlerOptions][] = [
   ['an authenticate that throws', { authenticate: throwing }],
 ]
 
+const INVALID_ACCESS_TOKEN = {
+  code: 5,
+  name: 'InvalidAccessToken',
+  message: 'Invalid access token',
+  status: 401,
+  retryable: false,
+}
+const PROCESSING_FAILED = {
+  code: 4,
+  name: 'ProcessingFailed',
+  message: 'Processing failed',
+  status: 500,
+  retryable: true,
+}
+
 let unhandled: unknown[] = []
 const onUnhandled = (reason: unknown) => unhandled.push(reason)
 
@@ -46,14 +61,17 @@ afterEach(async () => {
 
 describe.each(APP_KINDS)('%s', (kind) => {
   it.each(HOOKS)('%s: the answer stands, nothing is left unhandled', async (_name, options) => {
-    for (const [thrown, status, code] of [
-      [() => new SignError(5), 401, 5],
-      [() => new SignError(4, { cause: new Error('db down') }), 500, 4],
+    for (const [thrown, status, code, body] of [
+      [() => new SignError(5), 401, 5, INVALID_ACCESS_TOKEN],
+      [() => new SignError(4, { cause: new Error('db down') }), 500, 4, PROCESSING_FAILED],
     ] as const) {
       const server = await serve(buildApp(kind, thrown, options))
       const res = await request(server).get('/test').set('X-Request-Id', 'abc')
       expect(res.status).toBe(status)
       expect(res.body.code).toBe(code)
+      expect(res.text).toBe(JSON.stringify('requestId' in options ? body : { ...body, requestId: 'abc' }))
+      // The server is still answering.
+      expect((await request(server).get('/test')).status).toBe(status)
       // A failed requestId hook gives no id; it does not fall back to the header it replaces.
       if ('requestId' in options) expect(res.body.requestId).toBeUndefined()
       else expect(res.body.requestId).toBe('abc')

@@ -126,8 +126,15 @@ describe.each(APP_KINDS)('%s', (kind) => {
     ]) {
       expect(res.status).toBe(404)
       expect(res.headers.allow).toBeUndefined()
+      expect(res.headers['content-type']).toBe('application/json; charset=utf-8')
       expect(res.text).toBe(NOT_FOUND)
     }
+  })
+
+  it('a known path and method still reach their route', async () => {
+    const res = await request(await serve(await app(kind))).get('/documents/D-1')
+    expect(res.status).toBe(200)
+    expect(res.text).toBe('{"ok":true}')
   })
 
   it('OPTIONS on a known path is answered with its Allow list, not an error', async () => {
@@ -214,16 +221,25 @@ describe('Koa: a method @koa/router does not implement', () => {
 })
 
 describe('Fastify: the standalone not-found handler does the same', () => {
-  it('405 with Allow without the plugin', async () => {
+  it('405 with Allow and 404, without the plugin', async () => {
     const fastify = Fastify({ genReqId: () => '' })
     fastify.setNotFoundHandler(fastifyNotFound())
     fastify.setErrorHandler((await import('esign-errors/fastify')).errorHandler({ log: false }))
     fastify.post('/login', async () => ({ ok: true }))
+    fastify.get('/only-get', async () => 'ok')
     await fastify.ready()
-    const res = await request(await serve((req, res) => fastify.routing(req, res))).get('/login?next=/')
+    const server = await serve((req, res) => fastify.routing(req, res))
+    const res = await request(server).get('/login?next=/')
     expect(res.status).toBe(405)
     expect(res.headers.allow).toBe('POST')
     expect(res.text).toBe(METHOD_NOT_ALLOWED)
+    const deleted = await request(server).delete('/only-get')
+    expect(deleted.status).toBe(405)
+    expect(deleted.headers.allow).toBe('GET, HEAD')
+    expect(deleted.text).toBe(METHOD_NOT_ALLOWED)
+    const missing = await request(server).get('/nowhere')
+    expect(missing.status).toBe(404)
+    expect(missing.text).toBe(NOT_FOUND)
   })
 })
 
