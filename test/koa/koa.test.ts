@@ -1,3 +1,8 @@
+/**
+ * Koa's own ways: the app's 'error' event and Koa's printer, `ctx.respond = false`, `ctx.state` and `ctx.req`,
+ * Koa's initial 404, @koa/router's allowedMethods() and where notFound() is mounted. What every framework
+ * answers alike is in test/adapters.
+ */
 import { once } from 'node:events'
 import { request as httpRequest, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -56,73 +61,6 @@ describe.each([
       })
     }
 
-  it('ctx.throw(404) becomes 404, code 7, message "Not Found"', async () => {
-    const { server, emitted } = await serve(route((ctx) => ctx.throw(404)))
-    const res = await request(server).get('/missing')
-    expect(res.status).toBe(404)
-    expect(res.headers['content-type']).toBe(JSON_TYPE)
-    expect(res.headers['cache-control']).toBe('no-store')
-    expect(res.headers['x-content-type-options']).toBe('nosniff')
-    expect(res.text).toBe(
-      '{"code":7,"name":"InvalidRequestType","message":"Not Found","status":404,"retryable":false}',
-    )
-    expect(emitted).toHaveLength(0)
-  })
-
-  it('ctx.throw(400, message) keeps the exposed message, code 1', async () => {
-    const { server } = await serve(route((ctx) => ctx.throw(400, 'email is required')))
-    const res = await request(server).get('/')
-    expect(res.status).toBe(400)
-    expect(res.body).toEqual({
-      code: 1,
-      name: 'ParameterError',
-      message: 'email is required',
-      status: 400,
-      retryable: false,
-    })
-  })
-
-  it('malformed JSON seen by @koa/bodyparser becomes 400, code 3', async () => {
-    const { server, emitted } = await serve((app) => {
-      app.use(bodyParser())
-      app.use((ctx) => {
-        ctx.body = { got: ctx.request.body }
-      })
-    })
-    const res = await request(server).post('/').set('content-type', 'application/json').send('{"title":')
-    expect(res.status).toBe(400)
-    expect(res.headers['content-type']).toBe(JSON_TYPE)
-    expect(res.body).toEqual({
-      code: 3,
-      name: 'DataFormatError',
-      message: 'Data format error',
-      status: 400,
-      retryable: false,
-    })
-    expect(emitted).toHaveLength(0)
-  })
-
-  it('a JSON body past jsonLimit becomes 413, code 93', async () => {
-    const { server } = await serve((app) => {
-      app.use(bodyParser({ jsonLimit: '1kb' }))
-      app.use((ctx) => {
-        ctx.body = 'stored'
-      })
-    })
-    const res = await request(server)
-      .post('/')
-      .set('content-type', 'application/json')
-      .send(JSON.stringify({ text: 'x'.repeat(2000) }))
-    expect(res.status).toBe(413)
-    expect(res.body).toEqual({
-      code: 93,
-      name: 'FileTooLarge',
-      message: 'Upload file size too big',
-      status: 413,
-      retryable: false,
-    })
-  })
-
   it("@koa/router's 405 from allowedMethods({ throw: true }) becomes code 7 and keeps Allow", async () => {
     const { server, emitted } = await serve((app) => {
       const router = new Router()
@@ -171,19 +109,6 @@ describe.each([
     })
   })
 
-  it('an Allow header the route set survives its own 405', async () => {
-    const { server } = await serve(
-      route((ctx) => {
-        ctx.set('Allow', 'GET')
-        ctx.throw(405)
-      }),
-    )
-    const res = await request(server).put('/')
-    expect(res.status).toBe(405)
-    expect(res.headers.allow).toBe('GET')
-    expect(res.body.code).toBe(7)
-  })
-
   it('a method the router does not implement becomes 501, code 7, the catalog message, one emit', async () => {
     const { server, emitted } = await serve((app) => {
       const router = new Router()
@@ -226,39 +151,7 @@ describe.each([
     expect(listed.body).toEqual([])
   })
 
-  it('a SignError is answered with its exact envelope', async () => {
-    const { server, emitted } = await serve(
-      route(() => {
-        throw new SignError(Codes.ParameterError, {
-          message: 'title is required',
-          details: { field: 'title' },
-        })
-      }),
-    )
-    const res = await request(server).post('/documents')
-    expect(res.status).toBe(400)
-    expect(res.headers['content-type']).toBe(JSON_TYPE)
-    expect(res.text).toBe(
-      '{"code":1,"name":"ParameterError","message":"title is required","status":400,"retryable":false,"details":{"field":"title"}}',
-    )
-    expect(emitted).toHaveLength(0)
-  })
-
-  it('a SignError of status 401 carries WWW-Authenticate', async () => {
-    const { server } = await serve(
-      route(() => {
-        throw new SignError(Codes.WrongPassword)
-      }),
-    )
-    const res = await request(server).post('/login')
-    expect(res.status).toBe(401)
-    expect(res.headers['www-authenticate']).toBe('Bearer')
-    expect(res.text).toBe(
-      '{"code":22,"name":"WrongPassword","message":"Wrong password","status":401,"retryable":false}',
-    )
-  })
-
-  it('a plain Error becomes 500, code 4, and its message reaches neither body nor headers', async () => {
+  it('a 5xx is emitted as the thrown error itself, with its ctx', async () => {
     const thrown = new Error('db password=hunter2')
     const { server, emitted } = await serve(
       route(() => {
@@ -267,24 +160,36 @@ describe.each([
     )
     const res = await request(server).get('/boom')
     expect(res.status).toBe(500)
-    expect(res.text).toBe(
-      '{"code":4,"name":"ProcessingFailed","message":"Processing failed","status":500,"retryable":true}',
-    )
-    expect(JSON.stringify(res.headers)).not.toContain('hunter2')
     expect(emitted).toHaveLength(1)
     expect(emitted[0]!.err).toBe(thrown)
     expect((emitted[0]!.ctx as Context).path).toBe('/boom')
   })
 
-  it("emits 'error' once per 5xx, never for 4xx", async () => {
-    const { server, emitted } = await serve(
-      route((ctx) => {
+  it("emits 'error' once per 5xx, never for 4xx, whoever raised the 4xx", async () => {
+    const { server, emitted } = await serve((app) => {
+      app.use(bodyParser())
+      app.use((ctx) => {
         if (ctx.path === '/bad') throw new SignError(Codes.DocumentNotFound)
+        if (ctx.path === '/missing') ctx.throw(404)
+        if (ctx.path === '/invalid') {
+          throw new SignError(Codes.ParameterError, {
+            message: 'title is required',
+            details: { field: 'title' },
+          })
+        }
         if (ctx.path === '/busy') ctx.throw(503)
         throw new SignError(Codes.SigningFailed, { cause: new Error('hsm offline') })
-      }),
-    )
+      })
+    })
     expect((await request(server).get('/bad')).status).toBe(404)
+    expect((await request(server).get('/missing')).status).toBe(404)
+    expect((await request(server).post('/invalid')).status).toBe(400)
+    // @koa/bodyparser's own 400, before any route.
+    const malformed = await request(server)
+      .post('/json')
+      .set('content-type', 'application/json')
+      .send('{"a":')
+    expect(malformed.status).toBe(400)
     expect(emitted).toHaveLength(0)
     expect((await request(server).get('/busy')).status).toBe(503)
     expect(emitted).toHaveLength(1)
@@ -374,28 +279,6 @@ describe.each([
     }
   })
 
-  it('a route that set Content-Length and Transfer-Encoding still gets the exact length of the error', async () => {
-    const { server } = await serve(
-      route((ctx) => {
-        ctx.set('Content-Length', '12345')
-        ctx.set('Transfer-Encoding', 'chunked')
-        throw new SignError(Codes.DocumentNotFound)
-      }),
-      { log: false },
-    )
-    for (const method of ['get', 'head'] as const) {
-      const res = await request(server)[method]('/')
-      expect(res.status).toBe(404)
-      expect(res.headers['content-length']).toBe('104')
-      expect(res.headers['transfer-encoding']).toBeUndefined()
-      if (method === 'get') {
-        expect(res.text).toBe(
-          '{"code":41,"name":"DocumentNotFound","message":"Document does not exist","status":404,"retryable":false}',
-        )
-      }
-    }
-  })
-
   it('a thrown string or null becomes 500, code 4, and an Error is emitted', async () => {
     const { server, emitted } = await serve(
       route((ctx) => {
@@ -457,115 +340,6 @@ describe.each([
     // Koa's own onerror reports it; the handler does not report it a second time.
     expect(emitted).toHaveLength(1)
     expect((emitted[0]!.err as Error).message).toBe('failed mid-stream')
-  })
-
-  it('once headers are sent, the log hook still hears of the error, once, and the connection ends', async () => {
-    const log = vi.fn()
-    const { server } = await serve(
-      route((ctx) => {
-        ctx.res.writeHead(200, { 'content-type': 'text/plain' })
-        ctx.res.write('partial')
-        throw new Error('failed mid-stream')
-      }),
-      { log },
-    )
-    const { port } = server.address() as AddressInfo
-    const ended = await new Promise<{ text: string; complete: boolean }>((resolve, reject) => {
-      const req = httpRequest({ host: '127.0.0.1', port, path: '/stream' }, (res) => {
-        let text = ''
-        res.setEncoding('utf8')
-        res.on('data', (chunk: string) => {
-          text += chunk
-        })
-        res.on('error', () => {})
-        res.on('close', () => resolve({ text, complete: res.complete }))
-      })
-      req.on('error', reject)
-      req.end()
-    })
-    expect(ended).toEqual({ text: 'partial', complete: false })
-    expect(log).toHaveBeenCalledTimes(1)
-    expect(log.mock.calls[0]?.[0]).toMatchObject({ level: 'error', status: 500, code: 4 })
-  })
-
-  it('HEAD gets the status and headers but no body', async () => {
-    const { server } = await serve(
-      route(() => {
-        throw new SignError(Codes.DocumentNotFound)
-      }),
-    )
-    const res = await request(server).head('/documents/D-404')
-    expect(res.status).toBe(404)
-    expect(res.headers['content-type']).toBe(JSON_TYPE)
-    expect(res.text).toBeUndefined()
-    expect(res.headers['content-length']).toBe(
-      String(
-        '{"code":41,"name":"DocumentNotFound","message":"Document does not exist","status":404,"retryable":false}'
-          .length,
-      ),
-    )
-  })
-
-  it('drops representation headers the route set, keeps CORS, Vary and Set-Cookie', async () => {
-    const { server } = await serve(
-      route((ctx) => {
-        ctx.set('Access-Control-Allow-Origin', 'https://app.example')
-        ctx.vary('Origin')
-        ctx.append('Set-Cookie', 'sid=abc; Path=/; HttpOnly')
-        ctx.attachment('contract.pdf')
-        ctx.set('ETag', '"v1"')
-        ctx.set('Last-Modified', 'Tue, 01 Apr 2025 00:00:00 GMT')
-        throw new SignError(Codes.DocumentNotFound)
-      }),
-    )
-    const res = await request(server).get('/documents/D-404/file').set('origin', 'https://app.example')
-    expect(res.status).toBe(404)
-    expect(res.headers['content-type']).toBe(JSON_TYPE)
-    expect(res.headers['content-disposition']).toBeUndefined()
-    expect(res.headers.etag).toBeUndefined()
-    expect(res.headers['last-modified']).toBeUndefined()
-    expect(res.headers['access-control-allow-origin']).toBe('https://app.example')
-    expect(res.headers.vary).toBe('Origin')
-    expect(res.headers['set-cookie']).toEqual(['sid=abc; Path=/; HttpOnly'])
-    expect(res.body.code).toBe(41)
-  })
-
-  it('answers application/problem+json when the client prefers it', async () => {
-    const { server } = await serve(
-      route(() => {
-        throw new SignError(Codes.DocumentNotFound)
-      }),
-    )
-    const problem = await request(server)
-      .get('/documents/D-404?view=full')
-      .set('accept', 'application/problem+json')
-    expect(problem.status).toBe(404)
-    expect(problem.headers['content-type']).toBe('application/problem+json; charset=utf-8')
-    expect(JSON.parse(problem.text)).toEqual({
-      type: 'about:blank',
-      title: 'Not Found',
-      status: 404,
-      detail: 'Document does not exist',
-      instance: '/documents/D-404',
-      code: 41,
-      name: 'DocumentNotFound',
-      retryable: false,
-    })
-
-    const plain = await request(server).get('/documents/D-404').set('accept', 'application/json')
-    expect(plain.headers['content-type']).toBe(JSON_TYPE)
-    expect(plain.body.message).toBe('Document does not exist')
-  })
-
-  it('echoes a well-formed X-Request-Id header, in the header and the body', async () => {
-    const { server } = await serve(route((ctx) => ctx.throw(404)))
-    const res = await request(server).get('/').set('x-request-id', 'req-7f3c')
-    expect(res.headers['x-request-id']).toBe('req-7f3c')
-    expect(res.body.requestId).toBe('req-7f3c')
-
-    const bad = await request(server).get('/').set('x-request-id', 'two words')
-    expect(bad.headers['x-request-id']).toBeUndefined()
-    expect(bad.body).not.toHaveProperty('requestId')
   })
 
   it('reads the request id with the requestId option from ctx.state', async () => {
@@ -700,29 +474,6 @@ describe.each([
     expect(emitted).toHaveLength(1)
   })
 
-  // Issue 12, item 8: finalhandler's rule, `res.statusCode = 503; next(err)` answers 503.
-  it.each([
-    [503, 503, 89, 'SystemBusy'],
-    [501, 501, 7, 'InvalidRequestType'],
-    [418, 418, 1, 'ParameterError'],
-    [404, 404, 7, 'InvalidRequestType'],
-    // Not an error status: the thrown value is still a 500.
-    [200, 500, 4, 'ProcessingFailed'],
-    [302, 500, 4, 'ProcessingFailed'],
-  ])('a statusless throw after ctx.status = %i answers %i, code %i', async (set, status, code, name) => {
-    const { server } = await serve(
-      route((ctx) => {
-        ctx.status = set
-        throw new Error('no status of its own')
-      }),
-      { log: false },
-    )
-    const res = await request(server).get('/')
-    expect(res.status).toBe(status)
-    expect(res.body).toMatchObject({ code, name, status })
-    expect(res.text).not.toContain('no status of its own')
-  })
-
   it("Koa's implicit 404 is no status the route set: a plain Error is still 500", async () => {
     const { server } = await serve(
       route(() => {
@@ -733,18 +484,6 @@ describe.each([
     const res = await request(server).get('/')
     expect(res.status).toBe(500)
     expect(res.body.code).toBe(4)
-  })
-
-  it('an error with a status of its own keeps it over the status the route set', async () => {
-    const { server } = await serve(
-      route((ctx) => {
-        ctx.status = 503
-        ctx.throw(409)
-      }),
-    )
-    const res = await request(server).get('/')
-    expect(res.status).toBe(409)
-    expect(res.body.message).toBe('Conflict')
   })
 
   // Issue 12, item 9: Koa's default printer skips errors whose `expose` is true (and any of status 404).
