@@ -9,7 +9,9 @@ import { gzipSync } from 'node:zlib'
 import { build } from 'esbuild'
 import { beforeAll, describe, expect, it } from 'vitest'
 
-const BUDGET = 2048
+// 2 KB until the client bounded its reads, gave them a deadline, checked retry()'s options and stopped retrying cut answers:
+// those cost about 260 B gzipped, worth more than the bytes. The headroom is for fixes, not features.
+const BUDGET = 2560
 const root = fileURLToPath(new URL('../../', import.meta.url))
 
 async function bundle(format: 'esm' | 'iife') {
