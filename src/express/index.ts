@@ -30,10 +30,12 @@ export function errorHandler(options?: ErrorHandlerOptions<Request>): ErrorReque
     // The status the route set before failing (`res.statusCode = 503; next(err)`), as finalhandler reads it.
     const response = responder.respond(err, req, res.statusCode)
     if (res.headersSent) {
-      // Too late for a clean answer: Express's final handler closes the connection. The hook still hears of it,
-      // with the status the client got when the route had ended its answer.
+      // Too late for a clean answer. The hook still hears of it, with the status the client got when the route
+      // had ended its answer. An answer under way goes to Express's final handler, which closes the
+      // connection so the client sees it cut; a finished one is left alone, since closing the socket now
+      // would cut what is still being flushed.
       responder.log(asReceived(response, res), err, req, res)
-      next(err)
+      if (!res.writableEnded) next(err)
       return
     }
     for (const name of res.getHeaderNames()) if (REPLACED_HEADERS.has(name)) res.removeHeader(name)

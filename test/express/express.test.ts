@@ -314,3 +314,33 @@ describe.each([
     })
   })
 })
+
+describe('an answer the route had finished', () => {
+  afterEach(closeServers)
+
+  it.each([
+    ['Express 5', () => express()],
+    ['Express 4', () => express4() as unknown as Express],
+  ])(
+    '%s: res.end(body) then a throw: the client gets all of it, logged as the 200 it got',
+    async (_, make) => {
+      // Larger than a socket buffer, so a destroy right after end() would cut it.
+      const body = 'x'.repeat(4 * 1024 * 1024)
+      const log = vi.fn()
+      const app = make()
+      app.get('/', (_req: Request, res: Response) => {
+        res.writeHead(200, { 'content-type': 'text/plain', 'content-length': String(body.length) })
+        res.end(body)
+        throw new Error('after the answer')
+      })
+      app.use(errorHandler({ log }))
+      const res = await fetchRaw(await serve(app), '/', 'GET', 5000)
+      expect(res.timedOut).toBe(false)
+      expect(res.status).toBe(200)
+      expect(res.complete).toBe(true)
+      expect(res.text.length).toBe(body.length)
+      expect(log).toHaveBeenCalledTimes(1)
+      expect(log.mock.calls[0]?.[0]).toMatchObject({ level: 'warn', status: 200, code: 4 })
+    },
+  )
+})
