@@ -3,6 +3,7 @@
  *
  * @module esign-errors/fastify
  */
+import { STATUS_CODES } from 'node:http'
 import type {
   FastifyBaseLogger,
   FastifyInstance,
@@ -20,6 +21,7 @@ import { allowValue, methodNotAllowedError } from '../core/routing-errors.js'
 import { notFoundError } from '../core/sign-error.js'
 import { keepExposed, REPLACED_HEADERS } from '../http/headers.js'
 import { asReceived, cutResponse } from '../respond/cut.js'
+import { reasonPhrase } from '../respond/negotiate.js'
 import type { ErrorHandlerOptions } from '../respond/options.js'
 import type { Responder } from '../respond/responder.js'
 import { createResponder } from '../respond/responder.js'
@@ -103,6 +105,14 @@ function handlerFor(responder: Responder<AnyFastifyRequest>): FastifyErrorHandle
       if (REPLACED_HEADERS.has(name.toLowerCase())) reply.removeHeader(name)
     }
     reply.code(response.status)
+    // As on Express: a phrase the route set would stay on the error's status line, and Node writes `unknown`
+    // for a status it has no phrase for. HTTP/2 has no reason phrase.
+    if (
+      request.raw.httpVersionMajor < 2 &&
+      (raw.statusMessage !== undefined || STATUS_CODES[response.status] === undefined)
+    ) {
+      raw.statusMessage = reasonPhrase(response.status)
+    }
     // Content-Length is left to Fastify, which sets it from the string body.
     const headers = response.headers
     const exposed = headers['access-control-expose-headers']

@@ -16,6 +16,7 @@ import { keepExposed, REPLACED_HEADERS } from '../http/headers.js'
 import type { ErrorResponse } from '../respond/body.js'
 import { asReceived, cutResponse } from '../respond/cut.js'
 import { logsThroughRequest } from '../respond/log.js'
+import { reasonPhrase } from '../respond/negotiate.js'
 import type { ErrorHandlerOptions } from '../respond/options.js'
 import { compileResponder } from '../respond/responder.js'
 
@@ -65,6 +66,9 @@ export function errorHandler(options?: ErrorHandlerOptions<Context>): Middleware
       } else {
         for (const name of ctx.res.getHeaderNames()) if (REPLACED_HEADERS.has(name)) ctx.remove(name)
         ctx.status = response.status
+        // Koa's setter writes `statuses`' phrase, none for a status it does not list (Node then writes `unknown`).
+        if (!ctx.res.statusMessage && ctx.req.httpVersionMajor < 2)
+          ctx.res.statusMessage = reasonPhrase(response.status)
         // Straight onto the Node response (Koa reads its headers from there). Content-Length is left to
         // Koa, which sets it from the string body anyway: writing it twice cost about 4 % of req/s in the
         // benchmark.
@@ -184,6 +188,7 @@ function writeThrough(ctx: Context, response: ErrorResponse): void {
     for (const name of res.getHeaderNames()) if (REPLACED_HEADERS.has(name)) res.removeHeader(name)
     // Koa's setter also sets the reason phrase over HTTP/1.
     ctx.status = response.status
+    if (!res.statusMessage && ctx.req.httpVersionMajor < 2) res.statusMessage = reasonPhrase(response.status)
     const headers = response.headers
     const exposed = headers['access-control-expose-headers']
     const current = exposed === undefined ? undefined : res.getHeader('access-control-expose-headers')
