@@ -1,4 +1,6 @@
 /** `callUpstream`: the bounded fetch, its answer read, its `data` checked. */
+import { causeChain } from '../core/foreign.js'
+import { SignError } from '../core/sign-error.js'
 import { checkStatusOverrides } from '../core/status.js'
 import {
   checkParse,
@@ -7,8 +9,10 @@ import {
   parseData,
   readAnswer,
   toSignError,
+  UpstreamError,
   type UpstreamReadOptions,
 } from './answer.js'
+import { scrubberOf } from './secrets.js'
 import {
   checkMaxBytes,
   checkRedirects,
@@ -75,6 +79,8 @@ export async function callUpstream<T = unknown>(
     maxBytes,
     fetch: options?.fetch ?? fetch,
     redirects,
+  }).catch((error: unknown) => {
+    throw withRequestValuesOff(error, target, init)
   })
   const read = readAnswer(text, options?.fields)
   if (response.ok) {
@@ -82,4 +88,43 @@ export async function callUpstream<T = unknown>(
     throw toSignError(read, response.status, overrides)
   }
   throw notOkError(read, text.length === 0, response.status, overrides)
+}
+
+/**
+ * A failed exchange's cause may quote the request: `fetch` refusing a header value names it, an injected
+ * `fetch` may print the URL. A cause that holds a header value, a word of one (`Bearer <token>`) or a query
+ * value of the request, in any encoding, is withheld; the code and status stay.
+ */
+function withRequestValuesOff(error: unknown, url: URL, init: RequestInit | undefined): unknown {
+  if (!(error instanceof SignError) || error.cause === undefined) return error
+  const values = [...url.searchParams.values(), decodeURIComponent(url.password)]
+  for (const value of headerValues(init?.headers)) values.push(value, ...value.split(/\s+/))
+  const scrubber = scrubberOf(values)
+  const printed = causeChain(error.cause)
+    .map((link) => `${link.message}\n${link.stack ?? ''}`)
+    .join('\n')
+  if (!scrubber.holds(printed)) return error
+  return new SignError(error.code, {
+    status: error.status,
+    retryable: error.retryable,
+    cause: new UpstreamError('callUpstream: the cause held a value of the request and was withheld'),
+  })
+}
+
+/** The values of `init.headers` in any of its shapes, read without `Headers`, which refuses bad values. */
+function headerValues(headers: RequestInit['headers']): string[] {
+  try {
+    if (headers === undefined || headers === null) return []
+    if (typeof (headers as Headers).forEach === 'function' && !Array.isArray(headers)) {
+      const values: string[] = []
+      ;(headers as Headers).forEach((value) => {
+        values.push(value)
+      })
+      return values
+    }
+    const pairs = Array.isArray(headers) ? headers.map((pair) => pair[1]) : Object.values(headers)
+    return pairs.filter((value): value is string => typeof value === 'string')
+  } catch {
+    return []
+  }
 }
