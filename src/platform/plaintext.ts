@@ -104,7 +104,8 @@ class Arena {
   used = 0
 
   constructor(bytes: number) {
-    this.buffer = Buffer.allocUnsafe(bytes)
+    // Zeroed and never from the shared pool: a field handed out as a view of it must show nothing else.
+    this.buffer = Buffer.alloc(bytes)
   }
 }
 

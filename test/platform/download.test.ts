@@ -58,6 +58,24 @@ describe('a large download over a real socket', () => {
     expect(longest.decode).toBeLessThan(1024 * 1024)
   }, 60_000)
 
+  it.each([
+    ['small (from the shared pool if unzeroed)', 100],
+    ['large', 256 * 1024],
+  ])("a downloaded file's memory holds nothing but the file: %s", async (_, size) => {
+    // Made just before, where an unzeroed pool slice would show it.
+    const secret = Buffer.from(`not-for-the-client-${'s'.repeat(40)}`)
+    const file = Buffer.alloc(size, 0x25)
+    const pdf = await client().downloadContract(fake.addDocument({ bytes: file, type: 'pdf' }).contractnum)
+    expect(sha256(pdf)).toBe(sha256(file))
+    const whole = Buffer.from(pdf.buffer, 0, pdf.buffer.byteLength)
+    expect(whole.includes(secret)).toBe(false)
+    const outside = Buffer.concat([
+      whole.subarray(0, pdf.byteOffset),
+      whole.subarray(pdf.byteOffset + pdf.byteLength),
+    ])
+    expect(outside.every((byte) => byte === 0)).toBe(true)
+  })
+
   it('gives the bytes of a zip download too', async () => {
     const file = randomBytes(256 * 1024)
     const { contractnum } = fake.addDocument({ bytes: file, type: 'pdf' })
