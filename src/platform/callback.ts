@@ -279,6 +279,9 @@ function checkNamedContract(fields: Record<string, unknown>, contractnum: string
       if (text !== '' && text !== contractnum) throw other()
     } else if (Array.isArray(value)) {
       for (const item of value) named(item, depth + 1)
+    } else if (typeof Blob === 'function' && value instanceof Blob) {
+      // A file part under the contract's key (`filename=` in multipart): a name that cannot be checked.
+      throw other()
     } else walk(value, depth)
   }
   const walk = (value: unknown, depth: number): void => {

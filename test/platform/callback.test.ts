@@ -384,6 +384,14 @@ describe('openCallback', () => {
         'application/x-www-form-urlencoded',
       ],
       ['a multipart field', multipart({ contractnum: C2 }), `multipart/form-data; boundary=${boundary}`],
+      [
+        'a multipart file part',
+        Buffer.from(
+          `--${boundary}\r\nContent-Disposition: form-data; name="contractnum"; filename="c.txt"\r\n` +
+            `Content-Type: text/plain\r\n\r\n${C2}\r\n--${boundary}--\r\n`,
+        ),
+        `multipart/form-data; boundary=${boundary}`,
+      ],
       ['the same contract in another case', { contractnum: C1.toLowerCase() }, undefined],
     ])('refuses a body naming another contract, %s: code 44, 403', async (_label, body, contentType) => {
       const err = await refusal({ url: signed(), body, contentType })
