@@ -82,8 +82,8 @@ export async function readError(
   // A body that broke off reads as one that is not ours: the status says what it can.
   const text = await readText(
     response,
-    options.maxBytes ?? DEFAULT_MAX_BYTES,
-    options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    limit(options.maxBytes, DEFAULT_MAX_BYTES),
+    limit(options.timeoutMs, DEFAULT_TIMEOUT_MS),
   ).catch(ignore)
   // An error status: the table's code. Status 0 (an opaque or network-error Response) or a 3xx: 4 ProcessingFailed.
   return build(response, parse(text), options, validStatus(status) ? defaultFallbackCode(status) : 4)
@@ -99,7 +99,7 @@ export async function readError(
  */
 export async function unwrap<T = unknown>(response: Response, options: ReadErrorOptions = {}): Promise<T> {
   if (!response.ok) throw await readError(response, options)
-  const max = options.maxBytes ?? DEFAULT_MAX_DATA_BYTES
+  const max = limit(options.maxBytes, DEFAULT_MAX_DATA_BYTES)
   const text = await readText(response, max).catch((error: unknown) => {
     // The answer began, so the server may have acted: marked, retry() never sends the call again for it.
     if (Object(error) === error) readFailures.add(error as object)
@@ -153,7 +153,7 @@ function build(
         : (known?.retryable ?? (!ours && (code === 4 || code === 89))),
     retryAfterMs: capped(
       retryAfterDelay(headers.get('retry-after')),
-      options.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS,
+      limit(options.maxRetryAfterMs, DEFAULT_MAX_RETRY_AFTER_MS),
     ),
     requestId: (ours ? text(body, 'requestId') : undefined) ?? headers.get('x-request-id') ?? undefined,
     details: ours ? own(body, 'details') : undefined,
@@ -234,3 +234,8 @@ function text(body: Body | undefined, key: string): string | undefined {
 }
 
 function ignore(): undefined {}
+
+/** A limit the caller gave, or the default for one that is not a number from 0 up (NaN would bound nothing). */
+function limit(value: number | undefined, fallback: number): number {
+  return typeof value === 'number' && value >= 0 ? value : fallback
+}

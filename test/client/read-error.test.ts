@@ -380,6 +380,13 @@ describe('the byte cap', () => {
     expect(seen.pulled).toBeLessThan(100_000 + 3 * 16_100)
   })
 
+  it.each([Number.NaN, -1])('a maxBytes of %s bounds the read as the default does', async (maxBytes) => {
+    const { seen, response } = endless()
+    expect((await read(response, { maxBytes })).code).toBe(4)
+    expect(seen.cancelled).toBe(true)
+    expect(seen.pulled).toBeLessThan(1024 * 1024 + 3 * 16_100)
+  })
+
   it('stops at 1 MiB by default', async () => {
     const { seen, response } = endless(401)
     expect((await read(response)).code).toBe(5)
