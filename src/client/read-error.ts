@@ -36,7 +36,7 @@ export interface ReadErrorOptions {
   describe?: Describe | undefined
 }
 
-const DEFAULT_MAX_BYTES = 1 << 20
+const MAX_ERROR_BODY_BYTES = 1 << 20
 const DEFAULT_MAX_DATA_BYTES = 10 << 20
 const DEFAULT_MAX_RETRY_AFTER_MS = 300_000
 const DEFAULT_TIMEOUT_MS = 5000
@@ -82,7 +82,7 @@ export async function readError(
   // A body that broke off reads as one that is not ours: the status says what it can.
   const text = await readText(
     response,
-    limit(options.maxBytes, DEFAULT_MAX_BYTES),
+    limit(options.maxBytes, MAX_ERROR_BODY_BYTES),
     limit(options.timeoutMs, DEFAULT_TIMEOUT_MS),
   ).catch(ignore)
   // An error status: the table's code. Status 0 (an opaque or network-error Response) or a 3xx: 4 ProcessingFailed.

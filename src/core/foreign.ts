@@ -4,7 +4,7 @@
  */
 
 // Longest message sent to a client; a longer exposed message is cut, so a 10 MB message stays in the log.
-export const MAX_MESSAGE_LENGTH = 1024
+const MAX_MESSAGE_LENGTH = 1024
 
 // In a `debug` answer and a span event: stacks a few dozen frames long.
 const MAX_DEBUG_STACK = 8192

@@ -32,7 +32,7 @@ ${routingAnswers()}
  * What the adapters answer when no route takes a request: code 7 at 404, 405 and 501. Each item starts with
  * its status and message, which test/method-not-allowed.test.ts compares with real answers.
  */
-export function routingAnswers(): string {
+function routingAnswers(): string {
   return `## Code 7 when no route takes the request
 
 The adapters answer a request that no route takes with code 7 (InvalidRequestType), in the same body as any

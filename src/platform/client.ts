@@ -75,7 +75,7 @@ export interface PlatformClient extends PlatformRequester {
 }
 
 /** Adds the signing-flow methods to a requester. */
-export function withSigningFlow(requester: PlatformRequester): PlatformClient {
+function withSigningFlow(requester: PlatformRequester): PlatformClient {
   const { request } = requester
 
   /** One `contract/list` call; a result 0 without `data` reads as an empty page. */

@@ -111,7 +111,7 @@ export function decryptData(dataHex: string, apiSecret: string): unknown {
 }
 
 /** Opens `data` that has already passed its MAC check. */
-export function decryptVerified(dataHex: string, apiSecret: string, fail: Failure): unknown {
+function decryptVerified(dataHex: string, apiSecret: string, fail: Failure): unknown {
   return parseJson(decryptText(dataHex, apiSecret, fail), fail)
 }
 

@@ -79,7 +79,7 @@ export interface PlatformRequester {
   request<T = unknown>(request: PlatformRequest<T>): Promise<T>
 }
 
-const DEFAULT_MAX_BYTES = 128 * 1024 * 1024
+const PLATFORM_MAX_BYTES = 128 * 1024 * 1024
 const DEFAULT_DEADLINE_MS = 60_000
 const DEFAULT_TOKEN_TTL_MS = 25 * 60 * 1000
 // The credential codes are the service's own here: its clients are not told to sign in again.
@@ -109,7 +109,7 @@ export function createRequester(options: PlatformClientOptions): PlatformRequest
   const apiSecret = options.apiSecret
   const limits: Limits = {
     timeoutMs: checkTimeout(where, options.timeoutMs),
-    maxBytes: checkMaxBytes(where, options.maxBytes, DEFAULT_MAX_BYTES),
+    maxBytes: checkMaxBytes(where, options.maxBytes, PLATFORM_MAX_BYTES),
   }
   const deadlineMs = checkTimeout(where, options.deadlineMs, DEFAULT_DEADLINE_MS, 'deadlineMs')
   const tokenTtlMs = checkTimeout(where, options.tokenTtlMs, DEFAULT_TOKEN_TTL_MS, 'tokenTtlMs')

@@ -18,7 +18,7 @@ import { Blocks, HexWriter, openPlaintext } from './plaintext.js'
  * The `data` of a platform answer, streamed: every character into the MAC's SHA-256 (the secret follows at the
  * end), hex-decoded into the decipher while it is hex. Nothing it decrypts is looked at before the MAC verifies.
  */
-export class DataSink implements StringSink {
+class DataSink implements StringSink {
   /** What the last `data` member held: none, a string (streamed here) or another value (in the rest). */
   kind: 'none' | 'string' | 'other' = 'none'
   readonly #apiSecret: string

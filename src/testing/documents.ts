@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto'
 export type ContractState = 1 | 4 | 6 | 7 | 20 | 21
 
 /** The states a list may be filtered by; -1 is no filter (NODE `server.js`). */
-export const CONTRACT_STATES: readonly number[] = [1, 4, 6, 7, 20, 21]
+const CONTRACT_STATES: readonly number[] = [1, 4, 6, 7, 20, 21]
 
 /** A signer's state in `addressee[].signstate`: 0 pending, 1 signed, 2 refused. */
 export type SignState = 0 | 1 | 2
@@ -99,7 +99,7 @@ export class DocumentStore {
 }
 
 /** A number sent as a number or as digits in a string, as the vendor's PHP and Java send every field. */
-export function integerOf(value: unknown): number | undefined {
+function integerOf(value: unknown): number | undefined {
   if (typeof value === 'number' && Number.isSafeInteger(value)) return value
   if (typeof value === 'string' && /^-?\d{1,9}$/.test(value.trim())) return Number(value.trim())
   return undefined
