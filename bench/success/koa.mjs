@@ -1,0 +1,13 @@
+// A Koa 3 JSON route, with errorHandler() mounted when MOUNTED=1 (the built package: run `npm run build`).
+// One server per process, its port sent to the parent: the shape ../shared/tools/paired-bench.mjs loads.
+import Koa from 'koa'
+
+const app = new Koa()
+if (process.env.MOUNTED === '1') {
+  const { errorHandler } = await import('esign-errors/koa')
+  app.use(errorHandler())
+}
+app.use((ctx) => {
+  ctx.body = { code: 0, message: 'Success', data: { id: 'D-1', pages: 3 } }
+})
+const server = app.listen(0, '127.0.0.1', () => process.send(server.address().port))
