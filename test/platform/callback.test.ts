@@ -134,6 +134,7 @@ describe('callbackUrl', () => {
     } catch (error) {
       thrown = error
     }
+    expect(thrown).toBeInstanceOf(TypeError)
     expect(inspect(thrown)).not.toContain(secret)
   })
 })

@@ -121,7 +121,9 @@ describe('Express with pino-http', () => {
       ['warn', 22, 'GET', '/login'],
       ['error', 29, 'GET', '/boom'],
     ])
-    expect(entries[0]?.request?.log).toBeDefined()
+    expect(typeof (entries[0]?.request as { log?: { warn?: unknown } } | undefined)?.log?.warn).toBe(
+      'function',
+    )
     // pino-http still describes the 5xx; our own lines went to the function only.
     expect(lines.map((line) => line.msg)).toEqual(['request completed', 'request errored'])
     expect(lines[1]?.err).toMatchObject({ code: 29, codeName: 'SigningFailed' })
