@@ -152,6 +152,19 @@ describe.each([
     })
   })
 
+  it('does not remember a path over 1 KB: each 404 for it asks the routes again', async () => {
+    const instance = app(10)
+    const [stack] = stackOf(instance)
+    const counter = countMatches(stack!)
+    const dispatch = stack!.length
+    const server = await serve(instance)
+    const long = `/${'x'.repeat(1025)}`
+    expect((await ask(server, 'GET', long)).status).toBe(404)
+    const before = counter.calls
+    expect((await ask(server, 'GET', long)).status).toBe(404)
+    expect(counter.calls - before).toBe(2 * dispatch)
+  })
+
   it('remembers at most 1,000 paths: the oldest is asked again, the newest is not', async () => {
     const instance = app(10)
     const [stack] = stackOf(instance)

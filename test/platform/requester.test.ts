@@ -1100,6 +1100,23 @@ describe("the platform's Retry-After", () => {
   })
 })
 
+describe("the platform's Retry-After, rounded", () => {
+  it('a date a fraction of a second past whole seconds becomes the next whole second, never the one before', async () => {
+    const platformClient = client()
+    // Start early in a second, so the date (whole seconds) lies 2.6 to 2.9 s ahead: up is 3, down would be 2.
+    while (Date.now() % 1000 < 100 || Date.now() % 1000 > 400)
+      await new Promise((done) => setTimeout(done, 20))
+    const when = new Date((Math.floor(Date.now() / 1000) + 3) * 1000)
+    // A POST, which is not retried: the error comes back with the delay the platform asked.
+    platform.inject({
+      path: 'account/addusers',
+      fault: { kind: 'busy', retryAfter: when.toUTCString(), httpStatus: 503 },
+    })
+    const busy = await signErrorOf(platformClient.addUsers([{ email: 'new@example.com' }]))
+    expect(busy.retryAfter).toBe(3)
+  })
+})
+
 describe('many calls sharing one signal', () => {
   it('50 concurrent calls with one AbortSignal print no MaxListenersExceededWarning', async () => {
     const warnings: Error[] = []
