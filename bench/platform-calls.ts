@@ -1,0 +1,451 @@
+/**
+ * The platform client's calls per second against the fake platform over loopback, beside a client written by
+ * hand with node:crypto and the global fetch that makes byte for byte the same requests and checks the answers
+ * as ours does (issue 26, target 4: >= 0.95).
+ *
+ * The call: the first page of `contract/list` (10 documents with their signers, `rDetail` 2), the call
+ * `listContracts()` and every `signingStatus()` make: a cached token, encrypted `data` and `mac` in the query,
+ * and an answer of about 6 KB whose `mac` is verified and whose `data` is decrypted and parsed.
+ *
+ * Paired, as METHOD.md measures servers: each round, two fresh client processes (ours and the hand-written one)
+ * pinned to the same CPU, each calling its own fake platform (a process of its own, both pinned to the other
+ * CPU), warmed up together and then loaded at the same time, `concurrency` calls in flight each; the ratio of
+ * their calls per second is taken per round, the start order alternating, and the median reported beside an
+ * A/A control (ours against ours) measured in the same rounds. Before the first round both clients call one fake
+ * through a recording proxy, and their requests must be the same bytes (the token aside) and their answers the
+ * same value.
+ *
+ *   npm run build && npx tsx bench/platform-calls.ts [--rounds 9] [--seconds 3] [--warmup 2] [--profile]
+ *
+ * `--profile` writes a CPU profile of every client process (`--cpu-prof`) to
+ * node_modules/.cache/esign-errors-bench/platform-calls.
+ */
+import { type ChildProcess, fork } from 'node:child_process'
+import { mkdirSync } from 'node:fs'
+import { createConnection, createServer, type Socket } from 'node:net'
+import { loadavg } from 'node:os'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { parseArgs } from 'node:util'
+import { canPin, pin } from './http.js'
+import { median } from './stats.js'
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
+const DIR = fileURLToPath(new URL('platform-calls/', import.meta.url))
+const PROFILE_DIR = `${ROOT}node_modules/.cache/esign-errors-bench/platform-calls`
+const START_TIMEOUT_MS = 30_000
+// The clients share one CPU; their fakes, and this process, the other.
+const CLIENT_CPU = 1
+const FAKE_CPU = 0
+// Asked when this module loads: `availableParallelism()` counts the CPUs this process may run on, one once it
+// pinned itself (bench/run.ts pins itself before it measures).
+const PINNABLE = canPin()
+
+/** Whose client a process runs. */
+type Side = 'ours' | 'hand'
+
+/** How {@link measurePlatformCalls} loads. */
+export interface PlatformCallsOptions {
+  rounds: number
+  /** Seconds of the measured load of each pair. */
+  seconds: number
+  /** Seconds of load before it, on the same processes: connections and JIT. */
+  warmup: number
+  /**
+   * Calls each client makes in the warm-up at least, however long they take: on a busy machine the seconds
+   * alone may leave the code cold. Default 1000.
+   */
+  warmupCalls?: number
+  /** Calls in flight per client. Default 8. */
+  concurrency?: number
+  /** Write a CPU profile of each client process. */
+  profile?: boolean
+  /** Pin the processes (default: where the machine can, see `canPin`). */
+  pin?: boolean
+  /** Hears of each round's ratios as they are taken. */
+  onRound?: (round: number, ratio: number, aa: number) => void
+}
+
+/** One client's measured load. */
+interface Ran {
+  calls: number
+  ms: number
+  /** CPU time the client used over the load, µs. */
+  cpuUs: number
+}
+
+/** One pair's load: each client's, and the CPU share both fakes took of their CPU. */
+interface PairRun {
+  a: Ran
+  b: Ran
+  fakeShare: number
+}
+
+/** What {@link measurePlatformCalls} found. */
+export interface PlatformCalls {
+  /** Median over rounds of calls/s ours / hand-written. */
+  ratio: number
+  rounds: number[]
+  /** The A/A control: ours / ours, in the same rounds. */
+  aa: { ratio: number; rounds: number[] }
+  /** Median calls/s of each side in the ours / hand-written pair. */
+  callsPerSecond: [ours: number, hand: number]
+  /** Median CPU time per call of each side in that pair, µs. */
+  cpuPerCall: [ours: number, hand: number]
+  /** Highest share of their CPU the two fakes used in any load: near 1, the fakes and not the clients set the pace. */
+  fakeShare: number
+  /** Whether the processes were pinned (Linux, taskset, 2 CPUs or more). */
+  pinned: boolean
+  /** What the check before the first round compared. */
+  check: RequestCheck
+  concurrency: number
+}
+
+/** The check that both clients send the same requests and read the same answer. */
+export interface RequestCheck {
+  /** Requests each client sent (the token's and the call's). */
+  requests: number
+  /** Bytes each sent, request lines, headers and bodies. */
+  bytes: number
+  /** The call's request as sent, the token, `data` and `mac` shortened, for the record. */
+  sample: string
+  /** Bytes of the decrypted answer, as JSON, which both read alike. */
+  answerBytes: number
+}
+
+interface Child {
+  process: ChildProcess
+  /** The first message it sent: a client's `'loaded'`, a fake's address. */
+  hello: unknown
+}
+
+function start(file: string, env: Record<string, string>, cpu: number | undefined, execArgv: string[] = []) {
+  // execArgv set, never inherited: under tsx it would carry tsx's loader into children that need none.
+  const child = fork(`${DIR}${file}`, [], {
+    cwd: ROOT,
+    execArgv,
+    env: { ...process.env, NODE_ENV: 'production', ...env },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  })
+  return new Promise<Child>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill()
+      reject(new Error(`${file}: not ready within ${START_TIMEOUT_MS} ms`))
+    }, START_TIMEOUT_MS)
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`${file} exited (${code}) before it was ready`))
+    })
+    child.once('message', (hello) => {
+      clearTimeout(timer)
+      child.removeAllListeners('exit')
+      // Pinned once ready, every thread: those started later inherit the mask.
+      if (cpu !== undefined && child.pid !== undefined) pin(child.pid, cpu)
+      resolve({ process: child, hello })
+    })
+  })
+}
+
+/** Sends `message` and resolves with the `key` member of the first reply that has one; a child's error rejects. */
+function ask<T>(child: Child, message: unknown, key: string): Promise<T> {
+  const { process: target } = child
+  return new Promise((resolve, reject) => {
+    const listener = (reply: unknown) => {
+      if (typeof reply !== 'object' || reply === null) return
+      if ('error' in reply) {
+        done()
+        reject(new Error(`client: ${(reply as { error: string }).error}`))
+      } else if (key in reply) {
+        done()
+        resolve((reply as Record<string, T>)[key]!)
+      }
+    }
+    const exited = (code: number | null) => {
+      done()
+      reject(new Error(`child exited (${code}) before answering ${JSON.stringify(message)}`))
+    }
+    const done = () => {
+      target.off('message', listener)
+      target.off('exit', exited)
+    }
+    target.on('message', listener)
+    target.once('exit', exited)
+    target.send(message as string)
+  })
+}
+
+function stop(child: Child): Promise<void> {
+  const { process: target } = child
+  if (target.exitCode !== null || target.signalCode !== null) return Promise.resolve()
+  return new Promise((resolve) => {
+    // A clean exit, so that --cpu-prof writes its profile; killed if it hangs.
+    const timer = setTimeout(() => target.kill('SIGKILL'), 5000)
+    target.once('exit', () => {
+      clearTimeout(timer)
+      resolve()
+    })
+    if (target.connected) target.send('stop')
+    else target.kill()
+  })
+}
+
+interface Address {
+  baseUrl: string
+  apiKey: string
+  apiSecret: string
+}
+
+/** Starts each side's client and its own fake, in `order`; the clients have made their first call. */
+async function startPair(sides: [Side, Side], options: PlatformCallsOptions, cpus: boolean) {
+  const started: Child[] = []
+  try {
+    const clients: Child[] = []
+    for (const side of sides) {
+      const fake = await start('fake.mjs', {}, cpus ? FAKE_CPU : undefined)
+      started.push(fake)
+      const execArgv = options.profile
+        ? [
+            '--cpu-prof',
+            `--cpu-prof-dir=${PROFILE_DIR}`,
+            `--cpu-prof-name=${side}-${Date.now()}-${started.length}.cpuprofile`,
+          ]
+        : []
+      const client = await start('client.mjs', { SIDE: side }, cpus ? CLIENT_CPU : undefined, execArgv)
+      started.push(client)
+      await ask(client, { setup: fake.hello as Address }, 'answer')
+      clients.push(client)
+    }
+    const fakes = started.filter((child) => !clients.includes(child))
+    return { clients: clients as [Child, Child], fakes, all: started }
+  } catch (error) {
+    await Promise.all(started.map(stop))
+    throw error
+  }
+}
+
+/** Both clients loaded at the same time; `aFirst` decides whose load is asked for first. */
+async function loadBoth(
+  clients: [Child, Child],
+  ms: number,
+  concurrency: number,
+  aFirst: boolean,
+  minCalls = 0,
+) {
+  const message = { run: ms, concurrency, minCalls }
+  const [a, b] = clients
+  if (aFirst) return Promise.all([ask<Ran>(a, message, 'ran'), ask<Ran>(b, message, 'ran')])
+  const [rb, ra] = await Promise.all([ask<Ran>(b, message, 'ran'), ask<Ran>(a, message, 'ran')])
+  return [ra, rb] as const
+}
+
+/** One pair of fresh processes: warmed up together, then loaded together. */
+async function runPair(sides: [Side, Side], aFirst: boolean, options: PlatformCallsOptions, cpus: boolean) {
+  const ordered: [Side, Side] = aFirst ? sides : [sides[1], sides[0]]
+  const { clients, fakes, all } = await startPair(ordered, options, cpus)
+  const inOrder: [Child, Child] = aFirst ? clients : [clients[1], clients[0]]
+  const concurrency = options.concurrency ?? 8
+  try {
+    await loadBoth(inOrder, options.warmup * 1000, concurrency, aFirst, options.warmupCalls ?? 1000)
+    const usage = () => Promise.all(fakes.map((fake) => ask<number>(fake, 'usage', 'usage')))
+    const before = await usage()
+    const [a, b] = await loadBoth(inOrder, options.seconds * 1000, concurrency, aFirst)
+    const after = await usage()
+    const fakeUs = after.reduce((sum, value, i) => sum + value - before[i]!, 0)
+    return { a, b, fakeShare: fakeUs / (Math.max(a.ms, b.ms) * 1000) } satisfies PairRun
+  } finally {
+    await Promise.all(all.map(stop))
+  }
+}
+
+const perSecond = (ran: Ran) => (ran.calls / ran.ms) * 1000
+
+/**
+ * Both clients call one fake through a proxy that records the bytes each sends: they must be the same (the token
+ * each was given aside), and the answers they read the same value. Throws when they are not.
+ */
+export async function checkRequests(): Promise<RequestCheck> {
+  const fake = await start('fake.mjs', {}, undefined)
+  const address = fake.hello as Address
+  const fakePort = Number(new URL(address.baseUrl).port)
+  let recording: Buffer[] = []
+  const sockets = new Set<Socket>()
+  const proxy = createServer((socket) => {
+    const sink = recording
+    const upstream = createConnection(fakePort, '127.0.0.1')
+    sockets.add(socket).add(upstream)
+    socket.on('data', (chunk) => {
+      sink.push(chunk)
+      upstream.write(chunk)
+    })
+    upstream.on('data', (chunk) => socket.write(chunk))
+    socket.on('close', () => upstream.destroy())
+    upstream.on('close', () => socket.destroy())
+    socket.on('error', () => upstream.destroy())
+    upstream.on('error', () => socket.destroy())
+  })
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
+  const proxyPort = (proxy.address() as { port: number }).port
+  const through = { ...address, baseUrl: address.baseUrl.replace(`:${fakePort}/`, `:${proxyPort}/`) }
+  try {
+    const seen: { bytes: string; answer: string }[] = []
+    for (const side of ['ours', 'hand'] as const) {
+      recording = []
+      const client = await start('client.mjs', { SIDE: side }, undefined)
+      try {
+        const answer = await ask<string>(client, { setup: through }, 'answer')
+        seen.push({ bytes: Buffer.concat(recording).toString('latin1'), answer })
+      } finally {
+        await stop(client)
+      }
+    }
+    const [ours, hand] = seen as [{ bytes: string; answer: string }, { bytes: string; answer: string }]
+    // Each client got a token of its own from the fake: the only bytes that may differ.
+    const tokenless = (bytes: string) => bytes.replace(/accesstoken=[0-9a-f-]{36}/g, 'accesstoken=<token>')
+    if (tokenless(ours.bytes) !== tokenless(hand.bytes)) {
+      throw new Error(
+        `the two clients do not send the same requests:\n--- ours\n${ours.bytes}\n--- hand-written\n${hand.bytes}`,
+      )
+    }
+    if (ours.answer !== hand.answer) {
+      throw new Error(`the two clients do not read the same answer:\n${ours.answer}\n${hand.answer}`)
+    }
+    const requests = ours.bytes.split('\r\n\r\n').filter((part) => part !== '')
+    const call = requests.find((request) => request.includes('contract/list')) ?? ''
+    return {
+      requests: requests.length,
+      bytes: ours.bytes.length,
+      sample: tokenless(call).replace(/(data|mac)=([0-9a-f]{8})[0-9a-f]+/g, '$1=$2…'),
+      answerBytes: Buffer.byteLength(ours.answer),
+    }
+  } finally {
+    for (const socket of sockets) socket.destroy()
+    await new Promise((resolve) => proxy.close(resolve))
+    await stop(fake)
+  }
+}
+
+/**
+ * Runs the check, then `rounds` rounds of two pairs, ours / hand-written and ours / ours (the A/A control), the
+ * order of the pairs and the start order within each alternating by round.
+ */
+export async function measurePlatformCalls(options: PlatformCallsOptions): Promise<PlatformCalls> {
+  const pinned = options.pin ?? PINNABLE
+  if (options.profile) mkdirSync(PROFILE_DIR, { recursive: true })
+  const check = await checkRequests()
+  const ratios: number[] = []
+  const aaRatios: number[] = []
+  const ours: number[] = []
+  const hand: number[] = []
+  const oursCpu: number[] = []
+  const handCpu: number[] = []
+  let fakeShare = 0
+  for (let round = 0; round < options.rounds; round++) {
+    const aFirst = round % 2 === 0
+    const pairs = [
+      async () => {
+        const run = await runPair(['ours', 'hand'], aFirst, options, pinned)
+        ratios.push(perSecond(run.a) / perSecond(run.b))
+        ours.push(perSecond(run.a))
+        hand.push(perSecond(run.b))
+        oursCpu.push(run.a.cpuUs / run.a.calls)
+        handCpu.push(run.b.cpuUs / run.b.calls)
+        fakeShare = Math.max(fakeShare, run.fakeShare)
+      },
+      async () => {
+        const run = await runPair(['ours', 'ours'], aFirst, options, pinned)
+        aaRatios.push(perSecond(run.a) / perSecond(run.b))
+        fakeShare = Math.max(fakeShare, run.fakeShare)
+      },
+    ]
+    for (const pair of aFirst ? pairs : pairs.reverse()) await pair()
+    options.onRound?.(round, ratios.at(-1)!, aaRatios.at(-1)!)
+  }
+  return {
+    ratio: median(ratios),
+    rounds: ratios,
+    aa: { ratio: median(aaRatios), rounds: aaRatios },
+    callsPerSecond: [median(ours), median(hand)],
+    cpuPerCall: [median(oursCpu), median(handCpu)],
+    fakeShare,
+    pinned,
+    check,
+    concurrency: options.concurrency ?? 8,
+  }
+}
+
+const TARGET = 0.95
+
+/** A ratio with its rounds' spread: `0.993 (0.948–1.018)`. */
+const spread = (ratio: number, rounds: number[]) =>
+  `${ratio.toFixed(3)} (${Math.min(...rounds).toFixed(3)}–${Math.max(...rounds).toFixed(3)})`
+
+/** Prints the section of `npm run bench`. */
+export function printPlatformCalls(result: PlatformCalls, options: PlatformCallsOptions): void {
+  const { check } = result
+  console.log(
+    `## Platform client calls per second (contract/list, one page of 10 with signers; ${result.concurrency} calls ` +
+      `in flight per client; median of ${result.rounds.length} rounds of ${options.seconds} s after ${options.warmup} s of warm-up)`,
+  )
+  console.log('')
+  console.log(
+    result.pinned
+      ? `Both clients on CPU ${CLIENT_CPU}, each calling its own fake platform; the fakes on CPU ${FAKE_CPU}.`
+      : 'Not pinned (no taskset, or a single CPU): the ratios are noisier.',
+  )
+  console.log(
+    `Checked before the first round: ${check.requests} requests each (the token's and the call's), ` +
+      `${check.bytes} bytes, the same bytes but for the token; the same ${check.answerBytes}-byte answer read.`,
+  )
+  console.log('')
+  console.log('| round | ours / hand-written | ours / ours (A/A) |')
+  console.log('| ---: | ---: | ---: |')
+  for (const [i, ratio] of result.rounds.entries()) {
+    console.log(`| ${i + 1} | ${ratio.toFixed(3)} | ${result.aa.rounds[i]!.toFixed(3)} |`)
+  }
+  console.log('')
+  const [ours, hand] = result.callsPerSecond
+  const [oursCpu, handCpu] = result.cpuPerCall
+  console.log(
+    `Calls/s (medians): ours ${ours.toFixed(0)}, hand-written ${hand.toFixed(0)}; client CPU per call ` +
+      `${oursCpu.toFixed(0)} µs and ${handCpu.toFixed(0)} µs. The fakes used at most ` +
+      `${(result.fakeShare * 100).toFixed(0)} % of their CPU.`,
+  )
+  console.log('')
+  console.log(
+    `ours / hand-written: ${spread(result.ratio, result.rounds)}, A/A ${spread(result.aa.ratio, result.aa.rounds)}; ` +
+      `target >= ${TARGET}: ${result.ratio >= TARGET ? 'PASS' : '**MISS**'}.`,
+  )
+  console.log('')
+}
+
+const main = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href
+if (main) {
+  const { values } = parseArgs({
+    options: {
+      rounds: { type: 'string', default: '9' },
+      seconds: { type: 'string', default: '3' },
+      warmup: { type: 'string', default: '2' },
+      concurrency: { type: 'string', default: '8' },
+      profile: { type: 'boolean', default: false },
+    },
+  })
+  const options: PlatformCallsOptions = {
+    rounds: Number(values.rounds),
+    seconds: Number(values.seconds),
+    warmup: Number(values.warmup),
+    concurrency: Number(values.concurrency),
+    profile: values.profile,
+    onRound: (round, ratio, aa) =>
+      console.error(`round ${round + 1}: ours/hand ${ratio.toFixed(3)}, A/A ${aa.toFixed(3)}`),
+  }
+  const [one, five, fifteen] = loadavg().map((value) => value.toFixed(2))
+  console.error(`load average before: ${one} ${five} ${fifteen}`)
+  // This process does little during a load; on the fakes' CPU it takes nothing from the clients'.
+  if (PINNABLE) pin(process.pid, FAKE_CPU)
+  const result = await measurePlatformCalls(options)
+  printPlatformCalls(result, options)
+  console.log(
+    `Load average after: ${loadavg()
+      .map((value) => value.toFixed(2))
+      .join(' ')}.`,
+  )
+}

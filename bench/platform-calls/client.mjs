@@ -1,0 +1,44 @@
+// One client process of bench/platform-calls.ts: SIDE=ours or SIDE=hand picks whose call it makes. The parent
+// sends `{ setup }` (the fake's address; one call is made, which fetches the token, and its answer sent back),
+// then `{ run: ms, concurrency, minCalls }` for each load: `concurrency` calls in flight, each started as the
+// previous one ends, until `ms` passed and `minCalls` were made; it answers with the calls completed, the time
+// they took and the CPU time used.
+const { clientOf } = await import(process.env.SIDE === 'hand' ? './hand.mjs' : './ours.mjs')
+
+let call
+const cpu = () => {
+  const { user, system } = process.cpuUsage()
+  return user + system
+}
+
+async function run(ms, concurrency, minCalls = 0) {
+  let calls = 0
+  const cpuBefore = cpu()
+  const started = performance.now()
+  const until = started + ms
+  const loop = async () => {
+    while (performance.now() < until || calls < minCalls) {
+      await call()
+      calls += 1
+    }
+  }
+  await Promise.all(Array.from({ length: concurrency }, loop))
+  return { calls, ms: performance.now() - started, cpuUs: cpu() - cpuBefore }
+}
+
+process.on('message', (message) => {
+  if (message === 'stop') {
+    process.exit(0)
+  }
+  const work = message.setup
+    ? (async () => {
+        call = clientOf(message.setup)
+        return { answer: JSON.stringify(await call()) }
+      })()
+    : run(message.run, message.concurrency, message.minCalls).then((ran) => ({ ran }))
+  work.then(
+    (reply) => process.send(reply),
+    (error) => process.send({ error: String(error?.stack ?? error) }),
+  )
+})
+process.send('loaded')
