@@ -11,7 +11,7 @@ import { keepExposed, REPLACED_HEADERS } from '../http/headers.js'
 import { asReceived } from '../respond/cut.js'
 import { reasonPhrase } from '../respond/negotiate.js'
 import type { ErrorHandlerOptions } from '../respond/options.js'
-import { createResponder } from '../respond/responder.js'
+import { compileResponder } from '../respond/responder.js'
 
 export type { ErrorHandlerOptions } from '../respond/options.js'
 
@@ -24,11 +24,11 @@ export type { ErrorHandlerOptions } from '../respond/options.js'
  * app.use(errorHandler({ problemBaseUrl: 'https://docs.example.com/errors/' }))
  */
 export function errorHandler(options?: ErrorHandlerOptions<Request>): ErrorRequestHandler {
-  const responder = createResponder(options)
+  const responder = compileResponder(options ?? {}, 'console')
   // Four parameters: that is how Express tells an error handler from a route.
   return function esignErrorHandler(err: unknown, req: Request, res: Response, next: NextFunction): void {
     // The status the route set before failing (`res.statusCode = 503; next(err)`), as finalhandler reads it.
-    const response = responder.respond(err, req, res.statusCode)
+    const response = responder.answer(err, req, res.statusCode)
     if (res.headersSent) {
       // Too late for a clean answer. The hook still hears of it, with the status the client got when the route
       // had ended its answer. An answer under way goes to Express's final handler, which closes the

@@ -23,8 +23,8 @@ import { keepExposed, REPLACED_HEADERS } from '../http/headers.js'
 import { asReceived, cutResponse } from '../respond/cut.js'
 import { reasonPhrase } from '../respond/negotiate.js'
 import type { ErrorHandlerOptions } from '../respond/options.js'
-import type { Responder } from '../respond/responder.js'
-import { createResponder } from '../respond/responder.js'
+import type { AdapterResponder } from '../respond/responder.js'
+import { compileResponder } from '../respond/responder.js'
 
 export type { ErrorHandlerOptions } from '../respond/options.js'
 
@@ -80,10 +80,10 @@ const asWritten = (payload: unknown): string => payload as string
  * app.setNotFoundHandler(notFound())
  */
 export function errorHandler(options?: ErrorHandlerOptions<AnyFastifyRequest>): FastifyErrorHandler {
-  return handlerFor(createResponder(options))
+  return handlerFor(compileResponder(options ?? {}, 'console'))
 }
 
-function handlerFor(responder: Responder<AnyFastifyRequest>): FastifyErrorHandler {
+function handlerFor(responder: AdapterResponder<AnyFastifyRequest>): FastifyErrorHandler {
   return function esignErrorHandler(
     error: unknown,
     request: AnyFastifyRequest,
@@ -91,7 +91,7 @@ function handlerFor(responder: Responder<AnyFastifyRequest>): FastifyErrorHandle
   ): void {
     // Fastify keeps the status a route or hook set before the error (`reply.code(501).send(err)`,
     // `reply.code(400); done(err)`): a value with no status of its own takes it, as Fastify's own handler does.
-    const response = responder.respond(error, request, reply.statusCode)
+    const response = responder.answer(error, request, reply.statusCode)
     const raw = reply.raw
     if (raw.headersSent) {
       // Too late for a clean answer: end the connection so the client sees a cut answer, not a hang
@@ -181,7 +181,7 @@ export interface EsignErrorsPlugin {
  * await app.register(errors)
  */
 export function esignErrors(options?: ErrorHandlerOptions<AnyFastifyRequest>): EsignErrorsPlugin {
-  const responder = createResponder(options)
+  const responder = compileResponder(options ?? {}, 'console')
   const onError = handlerFor(responder)
   const onNotFound = notFound()
 
@@ -189,7 +189,7 @@ export function esignErrors(options?: ErrorHandlerOptions<AnyFastifyRequest>): E
   // It runs inside a stream's 'error' listener and a promise reaction, where a throw would crash the process.
   function logLate(error: unknown, request: AnyFastifyRequest, reply: AnyFastifyReply): void {
     try {
-      const response = responder.respond(error, request, reply.statusCode)
+      const response = responder.answer(error, request, reply.statusCode)
       // An answer the route (or its stream) had ended is whole: logged as the client got it.
       responder.log(asReceived(response, reply.raw), error, request, reply.raw)
     } catch {

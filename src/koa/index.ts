@@ -48,7 +48,7 @@ export function errorHandler(options?: ErrorHandlerOptions<Context>): Middleware
       if (streamHandlers.has(ctx.onerror)) throw err
       // Otherwise cut, log and report here, as for any other answer, and end: rethrown, the error would
       // reach Koa's ctx.onerror, whose 'error' event Koa's printer prints whatever `log` says.
-      const response = responder.respond(err, ctx)
+      const response = responder.answer(err, ctx)
       const received = asReceived(response, ctx.res)
       cutResponse(ctx.res)
       responder.log(received, err, ctx, ctx.res)
@@ -56,7 +56,7 @@ export function errorHandler(options?: ErrorHandlerOptions<Context>): Middleware
         report(ctx, err, response.status, ownLog(reporting, ctx), true)
       return
     }
-    const response = responder.respond(err, ctx, routeStatus(ctx))
+    const response = responder.answer(err, ctx, routeStatus(ctx))
     if (ctx.respond === false) {
       // The route took the response over, so Koa will write nothing: the answer goes out here.
       writeThrough(ctx, response)
@@ -130,12 +130,12 @@ export function handleStreamErrors(app: Koa, options?: ErrorHandlerOptions<Conte
       // As Koa's own ctx.onerror decides it, and marks the error it emits with it.
       const headerSent = this.headerSent || !this.writable
       if (headerSent) {
-        response = responder.respond(err, this)
+        response = responder.answer(err, this)
         // A body stream that fails after it ended: the client has the whole answer.
         logged = asReceived(response, this.res)
         cutResponse(this.res)
       } else {
-        response = responder.respond(err, this, routeStatus(this))
+        response = responder.answer(err, this, routeStatus(this))
         logged = response
         writeThrough(this, response)
       }

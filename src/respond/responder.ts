@@ -39,6 +39,14 @@ export interface Responder<Req = RequestLike> {
 }
 
 /**
+ * What the adapters compile: {@link Responder}, and `answer`, which is `respond` save that the response it
+ * returns may be shared between requests and frozen. An adapter only reads it; `respond` hands out copies.
+ */
+export interface AdapterResponder<Req = RequestLike> extends Responder<Req> {
+  answer(thrown: unknown, req?: Req, routeStatus?: number): Readonly<ErrorResponse>
+}
+
+/**
  * Compiles options once: what an adapter for another framework builds at start-up, then calls per error.
  * Throws a `TypeError` for a bad option, as `errorHandler()` does.
  *
@@ -59,13 +67,28 @@ export function createResponder<Req = RequestLike>(options: ErrorHandlerOptions<
 export function compileResponder<Req = RequestLike>(
   options: ErrorHandlerOptions<Req>,
   defaultLog: 'console' | 'none',
-): Responder<Req> {
+): AdapterResponder<Req> {
   const responder = compile(options, defaultLog)
   lastResortResponse ??= Object.freeze(compile({ format: 'json', log: false }, 'none').respond(null))
   return responder
 }
 
-function compile<Req>(options: ErrorHandlerOptions<Req>, defaultLog: 'console' | 'none'): Responder<Req> {
+/** A prepared answer and what, besides its code, it was prepared for. */
+interface Prepared {
+  status: number
+  retryable: boolean
+  message: string
+  response: ErrorResponse
+}
+
+// A bound on the answers kept per responder: codes times the few statuses and messages each one is thrown with.
+const MAX_PREPARED_CODES = 256
+const MAX_PREPARED_PER_CODE = 4
+
+function compile<Req>(
+  options: ErrorHandlerOptions<Req>,
+  defaultLog: 'console' | 'none',
+): AdapterResponder<Req> {
   options = ownOptions(options)
   checkOptions(options)
   const format = options.format ?? 'negotiate'
@@ -82,14 +105,57 @@ function compile<Req>(options: ErrorHandlerOptions<Req>, defaultLog: 'console' |
   // Bodies of catalog answers, by code: they depend only on the code and the options (see `common`).
   const problemParts = new Map<number, ProblemParts>()
   const pickLocale = locales.length > 0 ? localePicker(locales) : undefined
+  // Whole answers that carry nothing of the request (no request id, language, origin or instance) and nothing
+  // of the error but its code, status, message and retryable: by code, a few variants each. The answer of
+  // a catalog error is known before the request comes; the request is read only to see that it adds nothing.
+  const prepared = new Map<number, Prepared[]>()
+  const preparing = !debug && typeof authenticate !== 'function'
 
   function respond(thrown: unknown, req?: Req, routeStatus?: number): ErrorResponse {
     try {
-      return build(thrown, req, routeStatus)
+      const response = build(thrown, req, routeStatus)
+      // A prepared answer is shared and frozen: the caller gets its own.
+      return Object.isFrozen(response) ? { ...response, headers: { ...response.headers } } : response
     } catch {
       // Every read of foreign values is guarded already; this is the promise that holds if one was missed.
       return lastResort()
     }
+  }
+
+  function answer(thrown: unknown, req?: Req, routeStatus?: number): Readonly<ErrorResponse> {
+    try {
+      return build(thrown, req, routeStatus)
+    } catch {
+      return lastResort()
+    }
+  }
+
+  /** The prepared answer to `report`, if there is one. */
+  function preparedFor(report: ErrorReport): ErrorResponse | undefined {
+    const known = prepared.get(report.code)
+    if (known === undefined) return undefined
+    for (const entry of known) {
+      if (
+        entry.status === report.status &&
+        entry.retryable === report.retryable &&
+        entry.message === report.message
+      )
+        return entry.response
+    }
+    return undefined
+  }
+
+  function prepare(report: ErrorReport, response: ErrorResponse): void {
+    let known = prepared.get(report.code)
+    if (known === undefined) {
+      if (prepared.size >= MAX_PREPARED_CODES) return
+      known = []
+      prepared.set(report.code, known)
+    }
+    if (known.length >= MAX_PREPARED_PER_CODE) return
+    Object.freeze(response.headers)
+    const { status, retryable, message } = report
+    known.push({ status, retryable, message, response: Object.freeze(response) })
   }
 
   function build(thrown: unknown, req: Req | undefined, routeStatus: number | undefined): ErrorResponse {
@@ -104,6 +170,20 @@ function compile<Req>(options: ErrorHandlerOptions<Req>, defaultLog: 'console' |
     if (translated !== undefined) report.message = translated
 
     const problem = format === 'problem' || (format === 'negotiate' && prefersProblem(headers))
+    const origin = ownHeader(headers, 'origin')
+    const plain =
+      preparing &&
+      !problem &&
+      requestId === undefined &&
+      translated === undefined &&
+      origin === undefined &&
+      report.headers === undefined &&
+      report.retryAfter === undefined &&
+      report.details === undefined
+    if (plain) {
+      const known = preparedFor(report)
+      if (known !== undefined) return known
+    }
     const out: Record<string, string> = {
       'content-type': problem ? PROBLEM_TYPE : JSON_TYPE,
       'cache-control': 'no-store',
@@ -128,7 +208,7 @@ function compile<Req>(options: ErrorHandlerOptions<Req>, defaultLog: 'console' |
     if (requestId !== undefined) out['x-request-id'] = requestId
     // A page on another origin sees neither Retry-After nor X-Request-Id unless they are exposed, and the
     // usual cors() set-up exposes none: its client would retry sooner than the server asked.
-    const exposed = exposeHeaders(ownHeader(headers, 'origin'), out['access-control-expose-headers'])
+    const exposed = exposeHeaders(origin, out['access-control-expose-headers'])
     if (exposed !== undefined) out['access-control-expose-headers'] = exposed
     if (translated !== undefined && locale !== undefined) out['content-language'] = locale
 
@@ -141,7 +221,16 @@ function compile<Req>(options: ErrorHandlerOptions<Req>, defaultLog: 'console' |
         ? head.bytes + 1 + (requestId === undefined ? 0 : 15 + requestId.length)
         : Buffer.byteLength(body)
     out['content-length'] = String(bytes)
-    return { status: report.status, headers: out, body, code: report.code, name: report.name, requestId }
+    const response = {
+      status: report.status,
+      headers: out,
+      body,
+      code: report.code,
+      name: report.name,
+      requestId,
+    }
+    if (plain) prepare(report, response)
+    return response
   }
 
   /** `{"type":…,"title":…,"status":…,"detail":…[,"instance":…],"code":…,"name":…,"retryable":…`, unclosed. */
@@ -174,7 +263,7 @@ function compile<Req>(options: ErrorHandlerOptions<Req>, defaultLog: 'console' |
     trace(response, thrown)
   }
 
-  return { respond, log }
+  return { respond, answer, log }
 }
 
 // Built once from the catalog when the first responder is compiled (before any answer it gives), by the same

@@ -508,6 +508,70 @@ describe('bodies built once per code are the same as those built each time', () 
     ])
   })
 
+  it('gives each JSON answer of one code its own message, status and retryable, past the variants kept', () => {
+    const responder = createResponder({})
+    const errors = [
+      ...['One', 'Two', 'Three', 'Four', 'Five', 'Six'].map((message) => new SignError(22, { message })),
+      new SignError(22, { status: 403 }),
+      new SignError(22, { retryable: true }),
+      new SignError(22),
+    ]
+    // Twice over: the second pass meets whatever the first one kept.
+    for (let pass = 0; pass < 2; pass++) {
+      const answers = errors.map((error) => {
+        const { status, body } = responder.respond(error)
+        const parsed = JSON.parse(body)
+        return [status, parsed.message, parsed.status, parsed.retryable]
+      })
+      expect(answers).toEqual([
+        [401, 'One', 401, false],
+        [401, 'Two', 401, false],
+        [401, 'Three', 401, false],
+        [401, 'Four', 401, false],
+        [401, 'Five', 401, false],
+        [401, 'Six', 401, false],
+        [403, 'Wrong password', 403, false],
+        [401, 'Wrong password', 401, true],
+        [401, 'Wrong password', 401, false],
+      ])
+    }
+  })
+
+  it('hands each caller an answer of its own: changing one changes neither the next nor a later one', () => {
+    const responder = createResponder({})
+    const first = responder.respond(new SignError(22))
+    first.headers['x-extra'] = 'mine'
+    first.status = 599
+    first.body = 'changed'
+    const second = responder.respond(new SignError(22))
+    expect(second).not.toBe(first)
+    expect(second.status).toBe(401)
+    expect(second.headers['x-extra']).toBeUndefined()
+    expect(second.body).toBe(
+      '{"code":22,"name":"WrongPassword","message":"Wrong password","status":401,"retryable":false}',
+    )
+    expect(Object.isFrozen(second.headers)).toBe(false)
+  })
+
+  it('adds nothing of one request to the answer of the next: id, language and origin', () => {
+    const responder = createResponder({ messages: { fr: { 22: 'Mot de passe incorrect' } } })
+    const answer = (headers: Record<string, string>) => responder.respond(new SignError(22), { headers })
+    const bare = answer({})
+    expect([
+      answer({ 'x-request-id': 'r-1' }).body,
+      answer({ 'accept-language': 'fr' }).headers['content-language'],
+      answer({ origin: 'https://app.example' }).headers['access-control-expose-headers'],
+    ]).toEqual([
+      '{"code":22,"name":"WrongPassword","message":"Wrong password","status":401,"retryable":false,"requestId":"r-1"}',
+      'fr',
+      'Retry-After, X-Request-Id',
+    ])
+    expect(answer({})).toEqual(bare)
+    expect(Object.keys(answer({}).headers)).toEqual(Object.keys(bare.headers))
+    expect(bare.headers['content-language']).toBeUndefined()
+    expect(bare.requestId).toBeUndefined()
+  })
+
   it('sets Content-Length to the UTF-8 length of every body, translated, with details or an id', () => {
     const responder = createResponder({ messages: { ja: { 22: 'パスワードが違います' } }, debug: true })
     const cases: [unknown, Record<string, string>][] = [
