@@ -61,7 +61,10 @@ async function start(spec: string, cpu: number | undefined): Promise<Running> {
   const env = { ...process.env, NODE_ENV: 'production', ...Object.fromEntries(new URLSearchParams(query)) }
   const child = fork(`${ROOT}${file}`, [], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] })
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${spec}: no port within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS)
+    const timer = setTimeout(
+      () => reject(new Error(`${spec}: no port within ${START_TIMEOUT_MS} ms`)),
+      START_TIMEOUT_MS,
+    )
     child.once('exit', (code) => {
       clearTimeout(timer)
       reject(new Error(`${spec} exited (${code}) before sending its port`))
@@ -85,7 +88,11 @@ function stop(server: Running): Promise<void> {
   })
 }
 
-async function load(port: number, seconds: number, options: PairOptions): Promise<{ rps: number; unexpected: number }> {
+async function load(
+  port: number,
+  seconds: number,
+  options: PairOptions,
+): Promise<{ rps: number; unexpected: number }> {
   const result = await autocannon({
     url: `http://127.0.0.1:${port}${options.path ?? '/'}`,
     connections: options.connections ?? 10,
@@ -113,16 +120,26 @@ async function answer(port: number, options: PairOptions): Promise<string> {
     headers: options.headers ?? {},
     signal: AbortSignal.timeout(5000),
   })
-  const headers = [...response.headers].filter(([name]) => name !== 'date' && name !== 'keep-alive' && name !== 'connection')
+  const headers = [...response.headers].filter(
+    ([name]) => name !== 'date' && name !== 'keep-alive' && name !== 'connection',
+  )
   return `${response.status}\n${headers.map(([name, value]) => `${name}: ${value}`).join('\n')}\n\n${await response.text()}`
 }
 
 /** Stops the run when the two sides do not answer alike, or not with the expected status. */
-async function checkAnswers(a: Running, b: Running, labels: [string, string], options: PairOptions): Promise<void> {
+async function checkAnswers(
+  a: Running,
+  b: Running,
+  labels: [string, string],
+  options: PairOptions,
+): Promise<void> {
   const [x, y] = await Promise.all([answer(a.port, options), answer(b.port, options)])
-  if (!x.startsWith(`${options.status}\n`)) throw new Error(`${labels[0]} answered\n${x}\nnot ${options.status}`)
+  if (!x.startsWith(`${options.status}\n`))
+    throw new Error(`${labels[0]} answered\n${x}\nnot ${options.status}`)
   if (options.same !== false && x !== y) {
-    throw new Error(`${labels[0]} and ${labels[1]} do not answer alike:\n--- ${labels[0]}\n${x}\n--- ${labels[1]}\n${y}`)
+    throw new Error(
+      `${labels[0]} and ${labels[1]} do not answer alike:\n--- ${labels[0]}\n${x}\n--- ${labels[1]}\n${y}`,
+    )
   }
 }
 
