@@ -2,6 +2,7 @@
  * `npm run bench [-- --quick]`: micro-benchmarks, then HTTP contenders side by side, then ratios and targets.
  * `-- --sizes`: the browser bundle sizes alone (bench/sizes.ts).
  * `-- --download`: the platform client's memory for a 24 MiB download alone (bench/download.ts).
+ * `-- --success`: the success path alone, mounted / bare on each framework (bench/success.ts).
  * `-- --http [--profile] [--ladder] [--framework koa] [--pair a/e] [--rounds N] [--seconds S] [--warmup S]`:
  * the HTTP pairs alone, for work on one ratio (bench/README.md, "Reproduce"). `--ladder` adds the steps from
  * the hand-written (e) to (a), one change at a time (see LADDER in contenders.ts).
@@ -25,6 +26,7 @@ import { printLoggingBench, runLoggingBench } from './logging.js'
 import { BATCH, MICRO, type MicroResults, runMicro } from './micro.js'
 import { printPlatformBench, runPlatformBench } from './platform.js'
 import { measureSizes, printSizes } from './sizes.js'
+import { measureSuccess, printSuccess } from './success.js'
 import { median } from './stats.js'
 
 const { values: flags } = parseArgs({
@@ -40,6 +42,8 @@ const { values: flags } = parseArgs({
     sizes: { type: 'boolean', default: false },
     // The platform client's peak memory for a 24 MiB download alone (bench/download.ts); a full run prints it too.
     download: { type: 'boolean', default: false },
+    // The success path alone (bench/success.ts); a full run measures it too.
+    success: { type: 'boolean', default: false },
     framework: { type: 'string', multiple: true },
     // With --http: only these pairs, e.g. --pair a/e (the A/A control always runs).
     pair: { type: 'string', multiple: true },
@@ -77,6 +81,10 @@ const config = {
   microMs: quick ? 40 : 200,
   loadSamples: quick ? 7 : 21,
   downloadRounds: quick ? 1 : 3,
+  // The paired server files (bench/paired.ts): rounds of 2 s after 1 s of warm-up, as the reference tool.
+  pairRounds: number(flags.rounds, quick ? 3 : 9, true),
+  pairSeconds: number(flags.seconds, 2),
+  pairWarmup: number(flags.warmup, 1),
 }
 const CONNECTIONS = 10
 
@@ -129,6 +137,8 @@ async function main(): Promise<void> {
     printSizes(await measureSizes())
   } else if (flags.download) {
     printDownloadBench(await measureDownload())
+  } else if (flags.success) {
+    printSuccess(await measureSuccessPath(), config.pairRounds)
   } else if (flags.http) {
     const http = await measureHttp()
     printHttp(http)
@@ -151,6 +161,7 @@ async function main(): Promise<void> {
 
     printTargets(micro, http, footprint)
     if (flags.ladder) printLadder(http)
+    printSuccess(await measureSuccessPath(), config.pairRounds)
     printOwners(await measureOwners())
     printHeaders(await measureHeaders())
   }
@@ -161,6 +172,16 @@ async function main(): Promise<void> {
 
 function progress(message: string): void {
   console.error(`[${((Date.now() - started) / 1000).toFixed(1)} s] ${message}`)
+}
+
+/** The success path: each framework's app with and without the library, beside its A/A control. */
+function measureSuccessPath() {
+  return measureSuccess({
+    rounds: config.pairRounds,
+    seconds: config.pairSeconds,
+    warmup: config.pairWarmup,
+    progress,
+  })
 }
 
 /** A 24 MiB download through the platform client, one fresh process per round (bench/download.ts). */
