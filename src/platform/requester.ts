@@ -82,6 +82,8 @@ export interface PlatformRequester {
 const PLATFORM_MAX_BYTES = 128 * 1024 * 1024
 const DEFAULT_DEADLINE_MS = 60_000
 const DEFAULT_TOKEN_TTL_MS = 25 * 60 * 1000
+const MAX_CONTEXTS = 64
+const METHOD_SLOTS = { GET: 0, POST: 1, DELETE: 2 }
 // The credential codes are the service's own here: its clients are not told to sign in again.
 const SERVICE_CREDENTIALS: StatusOverrides = Object.fromEntries(
   SERVICE_CREDENTIAL_CODES.map((code) => [code, 502]),
@@ -141,7 +143,8 @@ export function createRequester(options: PlatformClientOptions): PlatformRequest
     const { response, body: scanned } = await fetchRead(
       url,
       { ...init, headers: { accept: 'application/json' } },
-      { timeoutMs, maxBytes, fetch: doFetch, context, redirects },
+      // The signal is the call's own (see request): listened to directly, the cheaper way.
+      { timeoutMs, maxBytes, fetch: doFetch, context, redirects, ownSignal: true },
       (answer) => scanAnswer(answer, { apiSecret, maxBytes, context, scrubber }),
     )
     try {
@@ -155,6 +158,21 @@ export function createRequester(options: PlatformClientOptions): PlatformRequest
       }
       throw error
     }
+  }
+
+  // The redacted URL of a call names its endpoint only: the same for every call of it, and worth keeping
+  // rather than rebuilding (two URLs and a query) per call. A client calls a handful of endpoints; the cap
+  // only bounds a caller that makes up paths.
+  const contexts = new Map<string, (string | undefined)[]>()
+  function contextOf(method: 'GET' | 'POST' | 'DELETE', path: string, url: URL, withData: boolean): string {
+    let known = contexts.get(path)
+    if (known === undefined) {
+      known = []
+      if (contexts.size < MAX_CONTEXTS) contexts.set(path, known)
+    }
+    const slot = METHOD_SLOTS[method] * 2 + (withData ? 1 : 0)
+    known[slot] ??= `${method} ${redactUrl(withParams(url, withData))}`
+    return known[slot]
   }
 
   async function request<T = unknown>(req: PlatformRequest<T>): Promise<T> {
@@ -181,7 +199,7 @@ export function createRequester(options: PlatformClientOptions): PlatformRequest
     }
     const data = payload === undefined ? undefined : encryptData(payload, apiSecret)
     const mac = data === undefined ? undefined : macOf(data, apiSecret)
-    const context = `${method} ${redactUrl(withParams(url, data !== undefined))}`
+    const context = contextOf(method, call.path, url, data !== undefined)
     const secrets = data === undefined || mac === undefined ? [] : [data, mac]
     const idempotent = req.idempotent ?? method === 'GET'
 

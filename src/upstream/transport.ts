@@ -30,6 +30,12 @@ export interface ExchangeOptions {
   context?: string | undefined
   /** Which redirects are followed. Default `'error'`. */
   redirects?: Redirects | undefined
+  /**
+   * Whether `init.signal` belongs to this one call (the requester's own per call), so that a listener on it
+   * costs nobody else anything. A signal that may be shared, a caller's, is only followed through
+   * `AbortSignal.any`: a listener per exchange on it would pile up, past Node's warning, under many calls.
+   */
+  ownSignal?: boolean | undefined
 }
 
 /**
@@ -60,9 +66,22 @@ export async function fetchRead<T>(
   options: ExchangeOptions,
   read: (response: Response) => Promise<T>,
 ): Promise<{ response: Response; body: T }> {
-  const timeout = AbortSignal.timeout(options.timeoutMs)
+  // The exchange's timeout is a controller of our own and a timer, rather than AbortSignal.timeout: that one
+  // leaves a weak reference and a finalizer to the collector per exchange, a cost a small answer shows.
+  const controller = new AbortController()
+  let timedOut = false
+  const timer = setTimeout(() => {
+    timedOut = true
+    controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'))
+  }, options.timeoutMs)
+  // As AbortSignal.timeout's: the timer alone does not keep the process alive.
+  timer.unref()
   const callerSignal = init?.signal ?? undefined
-  const signal = callerSignal ? AbortSignal.any([callerSignal, timeout]) : timeout
+  let signal = controller.signal
+  const onAbort = () => controller.abort(callerSignal?.reason)
+  if (callerSignal?.aborted) onAbort()
+  else if (options.ownSignal === true) callerSignal?.addEventListener('abort', onAbort, { once: true })
+  else if (callerSignal) signal = AbortSignal.any([callerSignal, controller.signal])
   let response: Response | undefined
   try {
     // Redirects are seen here, never followed by fetch: it would take the query and the body to any origin.
@@ -78,7 +97,6 @@ export async function fetchRead<T>(
     if (error instanceof SignError) throw error
     // The caller's abort is the caller's business; ours are the timeout and the network.
     if (callerSignal?.aborted && signal.reason === callerSignal.reason) throw error
-    const timedOut = timeout.aborted
     const cause =
       options.context === undefined
         ? error
@@ -87,6 +105,9 @@ export async function fetchRead<T>(
             { httpStatus: response?.status, cause: error },
           )
     throw new SignError(Codes.ProcessingFailed, { status: timedOut ? 504 : 502, retryable: true, cause })
+  } finally {
+    clearTimeout(timer)
+    if (options.ownSignal === true) callerSignal?.removeEventListener('abort', onAbort)
   }
 }
 
@@ -277,8 +298,18 @@ function declaredCharset(contentType: string | null): string {
 export function readsAsUtf8(head: Uint8Array, contentType: string | null): boolean {
   if ((head[0] === 0xfe && head[1] === 0xff) || (head[0] === 0xff && head[1] === 0xfe)) return false
   if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) return true
-  return decoderFor(declaredCharset(contentType)).encoding === 'utf-8'
+  // A service sends the same Content-Type with every answer: its decoder is looked up once, not per answer.
+  let utf8 = declaredUtf8.get(contentType)
+  if (utf8 === undefined) {
+    utf8 = decoderFor(declaredCharset(contentType)).encoding === 'utf-8'
+    if (declaredUtf8.size < MAX_CONTENT_TYPES) declaredUtf8.set(contentType, utf8)
+  }
+  return utf8
 }
+
+// Whether each Content-Type seen declares UTF-8 (or nothing, or a label that is not known).
+const declaredUtf8 = new Map<string | null, boolean>()
+const MAX_CONTENT_TYPES = 32
 
 function decoderFor(label: string) {
   try {
