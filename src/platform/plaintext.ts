@@ -1,4 +1,4 @@
-/** Hex decoded without strings, and a verified plaintext kept in blocks and read with its hex fields as bytes. */
+/** Hex decoded (a large value without strings), and a verified plaintext kept in blocks and read with its hex fields as bytes. */
 import { isUtf8 } from 'node:buffer'
 import { type Failure, parseJson } from './envelope.js'
 import { ObjectScanner, type StringSink } from './object-scanner.js'
@@ -10,14 +10,20 @@ for (let value = 0; value < 16; value++) {
   HEX_VALUE['0123456789ABCDEF'.charCodeAt(value)] = value
 }
 
+// Digits of one value decoded by Buffer's own decoder, through a string, before the loop below takes over.
+const NATIVE_DIGITS = 1024 * 1024
+
 /**
- * Hex digits into bytes, an odd digit carried over to the next piece. Decoded here, byte by byte, rather than
- * through a string for Buffer's own decoder: a download is some 100 MB of digits, and as strings they would
- * churn the young generation of the heap.
+ * Hex digits into bytes, an odd digit carried over to the next piece. The first MiB of a value goes through a
+ * string to Buffer's own decoder, several times faster than a loop here, which is what an ordinary answer
+ * holds; past it, byte by byte here: a download is some 100 MB of digits, and as strings they would churn the
+ * young generation of the heap.
  */
 export class HexWriter {
   /** The value of a digit waiting for its pair, or -1. */
   #high = -1
+  /** Digits still to be decoded through strings. */
+  #native = NATIVE_DIGITS
 
   /** Whether a digit waits for its pair. */
   get pending(): boolean {
@@ -29,6 +35,12 @@ export class HexWriter {
    * returns how many; -1, and nothing counted, when `run` holds anything but hex digits.
    */
   bytes(run: Uint8Array, target: Buffer, offset: number): number {
+    // Nothing to write, and a digit waiting for its pair keeps waiting.
+    if (run.length === 0) return 0
+    if (run.length <= this.#native) {
+      this.#native -= run.length
+      return this.#nativeBytes(run, target, offset)
+    }
     let at = offset
     let i = 0
     let high = this.#high
@@ -51,6 +63,28 @@ export class HexWriter {
     return at - offset
   }
 
+  /** {@link bytes} by Buffer's decoder, which stops at the first pair that is not hex: the count tells. */
+  #nativeBytes(run: Uint8Array, target: Buffer, offset: number): number {
+    let at = offset
+    let i = 0
+    if (this.#high >= 0) {
+      const low = HEX_VALUE[run[0]!]!
+      if (low < 0) return -1
+      target[at++] = (this.#high << 4) | low
+      i = 1
+    }
+    const pairs = (run.length - i) >> 1
+    if (pairs > 0) {
+      const digits = latin1Slice.call(run, i, i + 2 * pairs)
+      if (target.write(digits, at, 'hex') !== pairs) return -1
+      at += pairs
+    }
+    const last = i + 2 * pairs < run.length ? HEX_VALUE[run[run.length - 1]!]! : -1
+    if (i + 2 * pairs < run.length && last < 0) return -1
+    this.#high = last
+    return at - offset
+  }
+
   /** {@link bytes} for characters: any beyond one byte is not a digit. */
   text(value: string, target: Buffer, offset: number): number {
     const codes = new Uint8Array(value.length)
@@ -62,6 +96,9 @@ export class HexWriter {
     return this.bytes(codes, target, offset)
   }
 }
+
+// Bytes as a one-byte string, without a Buffer view of them made first.
+const latin1Slice = Buffer.prototype.latin1Slice as (this: Uint8Array, start: number, end: number) => string
 
 // The plaintext is kept in blocks of this size: the decipher's pieces, as small as the network's, would be
 // thousands of small allocations living on between the network's short-lived ones, scattering the heap.
