@@ -44,6 +44,10 @@ export interface PlatformRequest<T = unknown> {
 }
 
 const METHODS = new Set(['GET', 'POST', 'DELETE'])
+// A `..` segment, as `path.split('/').includes('..')` finds it, without the array.
+const DOTDOT = /(?:^|\/)\.\.(?:\/|$)/
+// What application/x-www-form-urlencoded writes as it is: a value of these alone is its own encoding.
+const FORM_SAFE = /^[A-Za-z0-9*._-]*$/
 
 /** The request checked, with a `TypeError` or `RangeError` naming what is wrong; its limits as given. */
 export function checkRequest<T>(req: PlatformRequest<T>): {
@@ -59,11 +63,7 @@ export function checkRequest<T>(req: PlatformRequest<T>): {
   if (typeof req !== 'object' || req === null) throw new TypeError(`${where}: the request must be an object`)
   if (!METHODS.has(req.method)) throw new TypeError(`${where}: method must be GET, POST or DELETE`)
   const path = req.path
-  if (
-    typeof path !== 'string' ||
-    !/^[A-Za-z0-9][A-Za-z0-9._~/-]*$/.test(path) ||
-    path.split('/').includes('..')
-  ) {
+  if (typeof path !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._~/-]*$/.test(path) || DOTDOT.test(path)) {
     throw new TypeError(`${where}: path must be relative to baseUrl, like 'contract/list', without query`)
   }
   const payload = req.payload
@@ -114,9 +114,9 @@ export function attemptOf(
   const params: [string, string][] = [['accesstoken', token]]
   if (data !== undefined && mac !== undefined) params.push(['data', data], ['mac', mac])
   if (method !== 'POST') {
-    const target = new URL(url)
-    for (const [key, value] of params) target.searchParams.set(key, value)
-    return { target, init: { method } }
+    // The query written once, as searchParams.set writes it, and parsed once: setting each parameter on a
+    // copy of the URL parsed the whole URL again for each.
+    return { target: new URL(`${url.href}?${queryOf(params)}`), init: { method } }
   }
   if (file === undefined) return { target: url, init: { method, body: new URLSearchParams(params) } }
   const form = new FormData()
@@ -124,6 +124,12 @@ export function attemptOf(
   const blob = new Blob([file.content], { type: file.contentType ?? 'application/octet-stream' })
   form.set(file.field, blob, file.filename ?? 'file')
   return { target: url, init: { method, body: form } }
+}
+
+/** The parameters as a query, byte for byte what `URLSearchParams` writes. */
+function queryOf(params: [string, string][]): string {
+  if (!params.every(([, value]) => FORM_SAFE.test(value))) return new URLSearchParams(params).toString()
+  return params.map(([key, value]) => `${key}=${value}`).join('&')
 }
 
 /** The URL as it is called with its parameters, for a redacted context. */

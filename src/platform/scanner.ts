@@ -145,9 +145,9 @@ export async function scanAnswer(
   const contentType = response.headers.get('content-type')
   // The first bytes, until the encoding is known; then either the scanner takes every chunk, or `whole` keeps
   // them for decodeBody.
-  let head: Buffer | undefined = Buffer.alloc(0)
+  let head: Uint8Array | undefined = Buffer.alloc(0)
   let whole: Uint8Array[] | undefined
-  const start = (first: Buffer) => {
+  const start = (first: Uint8Array) => {
     head = undefined
     if (!readsAsUtf8(first, contentType)) whole = [first]
     else {
@@ -159,7 +159,8 @@ export async function scanAnswer(
     if (whole !== undefined) whole.push(chunk)
     else if (head === undefined) scanner.write(chunk)
     else {
-      const first: Buffer = Buffer.concat([head, chunk])
+      // Most answers' first chunk holds the first three bytes: taken as it is, not copied.
+      const first = head.length === 0 ? chunk : Buffer.concat([head, chunk])
       if (first.length >= 3) start(first)
       else head = first
     }
