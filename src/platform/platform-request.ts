@@ -128,8 +128,12 @@ export function attemptOf(
 
 /** The parameters as a query, byte for byte what `URLSearchParams` writes. */
 function queryOf(params: [string, string][]): string {
-  if (!params.every(([, value]) => FORM_SAFE.test(value))) return new URLSearchParams(params).toString()
-  return params.map(([key, value]) => `${key}=${value}`).join('&')
+  let query = ''
+  for (const [key, value] of params) {
+    if (!FORM_SAFE.test(value)) return new URLSearchParams(params).toString()
+    query += query === '' ? `${key}=${value}` : `&${key}=${value}`
+  }
+  return query
 }
 
 /** The URL as it is called with its parameters, for a redacted context. */

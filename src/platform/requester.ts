@@ -8,6 +8,7 @@ import { retryAfterDelay } from '../http/retry-after.js'
 import { parseData, UpstreamError } from '../upstream/answer.js'
 import { type Scrubber, scrubberOf } from '../upstream/secrets.js'
 import {
+  type AbortSource,
   checkMaxBytes,
   checkRedirects,
   checkTimeout,
@@ -138,13 +139,13 @@ export function createRequester(options: PlatformClientOptions): PlatformRequest
     context: string,
     scrubber: Scrubber,
     { timeoutMs, maxBytes, hexFields }: Limits,
+    follows?: CallAbort,
   ): Promise<unknown> {
     // The body is read as it arrives, never whole (see scanner.ts): a download is about 4x its file.
     const { response, body: scanned } = await fetchRead(
       url,
       { ...init, headers: { accept: 'application/json' } },
-      // The signal is the call's own (see request): listened to directly, the cheaper way.
-      { timeoutMs, maxBytes, fetch: doFetch, context, redirects, ownSignal: true },
+      { timeoutMs, maxBytes, fetch: doFetch, context, redirects, follows },
       (answer) => scanAnswer(answer, { apiSecret, maxBytes, context, scrubber }),
     )
     try {
@@ -203,15 +204,10 @@ export function createRequester(options: PlatformClientOptions): PlatformRequest
     const secrets = data === undefined || mac === undefined ? [] : [data, mac]
     const idempotent = req.idempotent ?? method === 'GET'
 
-    // One signal per call for the caller's abort and the deadline: every wait of the call listens to it, so
+    // One abort per call for the caller's signal and the deadline: every wait of the call listens to it, so
     // a signal many calls share gets no listener of ours.
-    const deadline = new AbortController()
-    const timer = setTimeout(
-      () => deadline.abort(new DOMException('deadline', 'TimeoutError')),
-      callDeadlineMs,
-    )
-    const signal =
-      call.signal === undefined ? deadline.signal : AbortSignal.any([call.signal, deadline.signal])
+    const abort = new CallAbort(callDeadlineMs, call.signal)
+    const signal = () => abort.signal
     let used: string | undefined
     try {
       for (let renewed = false; ; renewed = true) {
@@ -222,7 +218,7 @@ export function createRequester(options: PlatformClientOptions): PlatformRequest
         try {
           const answer = await withRetries(policy, signal, endsAt, idempotent, () => {
             const { target, init } = attemptOf(method, url, sentWith, data, mac, file)
-            return exchange(target, { ...init, signal }, context, scrubber, callLimits)
+            return exchange(target, init, context, scrubber, callLimits, abort)
           })
           return parseData(req.parse, answer, context)
         } catch (error) {
@@ -236,7 +232,7 @@ export function createRequester(options: PlatformClientOptions): PlatformRequest
         }
       }
     } catch (error) {
-      const late = !isSignError(error) && deadline.signal.aborted && call.signal?.aborted !== true
+      const late = !isSignError(error) && abort.deadlinePassed && call.signal?.aborted !== true
       throw withSecretsOff(
         late ? deadlineError(context, callDeadlineMs) : error,
         scrubberOf(
@@ -244,11 +240,77 @@ export function createRequester(options: PlatformClientOptions): PlatformRequest
         ),
       )
     } finally {
-      clearTimeout(timer)
+      abort.clear()
     }
   }
 
   return { request }
+}
+
+/**
+ * What ends a call early: its deadline, and the caller's signal when given. The exchange follows it directly
+ * (see `ExchangeOptions.follows`), so without a caller's signal no AbortSignal is made unless a wait needs one
+ * (for a token being fetched, or before a retry): each one made costs a small call a few per cent. A caller's
+ * signal is followed through AbortSignal.any, never listened to: many calls may share it.
+ */
+class CallAbort implements AbortSource {
+  aborted = false
+  reason: unknown
+  /** Whether the deadline passed, whatever aborted the call first. */
+  deadlinePassed = false
+  readonly #timer: ReturnType<typeof setTimeout>
+  /** Ours: made for a wait, or at once to join a caller's signal. */
+  #own: AbortController | undefined
+  /** The caller's signal and ours, joined. */
+  readonly #joined: AbortSignal | undefined
+  /** The exchange in flight: one at a time. */
+  #exchange: ((reason: unknown) => void) | undefined
+
+  constructor(deadlineMs: number, callerSignal: AbortSignal | undefined) {
+    this.#timer = setTimeout(() => {
+      this.deadlinePassed = true
+      const reason = new DOMException('deadline', 'TimeoutError')
+      // Joined, the deadline goes through the joined signal, whose listener aborts the call.
+      if (this.#joined !== undefined) this.#own!.abort(reason)
+      else this.#abort(reason)
+    }, deadlineMs)
+    if (callerSignal !== undefined) {
+      this.#own = new AbortController()
+      const joined = AbortSignal.any([callerSignal, this.#own.signal])
+      this.#joined = joined
+      joined.addEventListener('abort', () => this.#abort(joined.reason), { once: true })
+    }
+  }
+
+  /** A signal for the call's waits: aborted with the call. */
+  get signal(): AbortSignal {
+    if (this.#joined !== undefined) return this.#joined
+    if (this.#own === undefined) {
+      this.#own = new AbortController()
+      if (this.aborted) this.#own.abort(this.reason)
+    }
+    return this.#own.signal
+  }
+
+  follow(abort: (reason: unknown) => void): () => void {
+    this.#exchange = abort
+    return () => {
+      if (this.#exchange === abort) this.#exchange = undefined
+    }
+  }
+
+  /** Stops the deadline's timer once the call is over. */
+  clear(): void {
+    clearTimeout(this.#timer)
+  }
+
+  #abort(reason: unknown): void {
+    if (this.aborted) return
+    this.aborted = true
+    this.reason = reason
+    if (this.#joined === undefined) this.#own?.abort(reason)
+    this.#exchange?.(reason)
+  }
 }
 
 /**

@@ -59,7 +59,8 @@ export function checkRetry(where: string, retry: PlatformRetryOptions | false | 
  */
 export async function withRetries<T>(
   policy: RetryPolicy,
-  signal: AbortSignal | undefined,
+  // A function when the signal is made only if a wait needs it.
+  signal: AbortSignal | (() => AbortSignal) | undefined,
   endsAt: number,
   idempotent: boolean,
   attempt: () => Promise<T>,
@@ -75,7 +76,7 @@ export async function withRetries<T>(
       if (delay === undefined || slept + delay > policy.maxTotalDelayMs || Date.now() + delay >= endsAt) {
         throw error
       }
-      await sleep(delay, signal)
+      await sleep(delay, typeof signal === 'function' ? signal() : signal)
       slept += delay
     }
   }

@@ -80,7 +80,12 @@ class DataSink implements StringSink {
   /** Decodes hex digits into the decipher; false, and nothing taken, when they are not all hex. */
   #decode(digits: Uint8Array | string): boolean {
     const room = (digits.length >> 1) + 1
-    if (this.#scratch.length < room) this.#scratch = Buffer.allocUnsafe(Math.max(room, PIECE / 2 + 1))
+    if (this.#scratch.length < room) {
+      // Grown as the runs come, up to what a piece takes: a small answer's run takes a few KB, and 32 KB of
+      // memory of its own per answer, outside the heap, was a cost its collector showed.
+      const grown = Math.min(2 * this.#scratch.length, PIECE / 2 + 1)
+      this.#scratch = Buffer.allocUnsafe(Math.max(room, grown))
+    }
     const written =
       typeof digits === 'string'
         ? this.#hexWriter.text(digits, this.#scratch, 0)

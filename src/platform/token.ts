@@ -5,8 +5,11 @@ import { redactUrl } from '../upstream/transport.js'
 
 /** Where the requester gets its token; see {@link tokenCache}. */
 export interface TokenCache {
-  /** The cached token, or one fetched for every caller waiting at the same time (single flight). */
-  get(signal: AbortSignal | undefined): Promise<string>
+  /**
+   * The cached token, or one fetched for every caller waiting at the same time (single flight). `signal` ends
+   * this caller's wait; a function when it is made only if there is a wait.
+   */
+  get(signal: AbortSignal | (() => AbortSignal) | undefined): Promise<string>
   /** Forgets `used` if it is still the cached token: the platform refused it. */
   drop(used: string): void
 }
@@ -44,7 +47,7 @@ export function tokenCache(
       pending ??= fetchToken().finally(() => {
         pending = undefined
       })
-      return untilAborted(pending, signal)
+      return untilAborted(pending, typeof signal === 'function' ? signal() : signal)
     },
     drop(used) {
       if (token?.value === used) token = undefined

@@ -31,11 +31,20 @@ export interface ExchangeOptions {
   /** Which redirects are followed. Default `'error'`. */
   redirects?: Redirects | undefined
   /**
-   * Whether `init.signal` belongs to this one call (the requester's own per call), so that a listener on it
-   * costs nobody else anything. A signal that may be shared, a caller's, is only followed through
-   * `AbortSignal.any`: a listener per exchange on it would pile up, past Node's warning, under many calls.
+   * What else ends the exchange as the caller's own abort (rethrown untouched), followed directly: the
+   * requester's call, which makes no AbortSignal unless a wait needs one. Instead of `init.signal`, which
+   * may be shared by many calls and is only followed through `AbortSignal.any`: a listener per exchange on
+   * it would pile up, past Node's warning.
    */
-  ownSignal?: boolean | undefined
+  follows?: AbortSource | undefined
+}
+
+/** An abort an exchange can follow without an AbortSignal; see {@link ExchangeOptions.follows}. */
+export interface AbortSource {
+  readonly aborted: boolean
+  readonly reason: unknown
+  /** Hands the reason to `abort` when it aborts; returns what stops that. */
+  follow(abort: (reason: unknown) => void): () => void
 }
 
 /**
@@ -77,10 +86,12 @@ export async function fetchRead<T>(
   // As AbortSignal.timeout's: the timer alone does not keep the process alive.
   timer.unref()
   const callerSignal = init?.signal ?? undefined
+  const source = options.follows
   let signal = controller.signal
-  const onAbort = () => controller.abort(callerSignal?.reason)
-  if (callerSignal?.aborted) onAbort()
-  else if (options.ownSignal === true) callerSignal?.addEventListener('abort', onAbort, { once: true })
+  let unfollow: (() => void) | undefined
+  if (source?.aborted) controller.abort(source.reason)
+  else if (source !== undefined) unfollow = source.follow((reason) => controller.abort(reason))
+  if (callerSignal?.aborted) controller.abort(callerSignal.reason)
   else if (callerSignal) signal = AbortSignal.any([callerSignal, controller.signal])
   let response: Response | undefined
   try {
@@ -97,6 +108,7 @@ export async function fetchRead<T>(
     if (error instanceof SignError) throw error
     // The caller's abort is the caller's business; ours are the timeout and the network.
     if (callerSignal?.aborted && signal.reason === callerSignal.reason) throw error
+    if (source?.aborted && signal.reason === source.reason) throw error
     const cause =
       options.context === undefined
         ? error
@@ -107,7 +119,7 @@ export async function fetchRead<T>(
     throw new SignError(Codes.ProcessingFailed, { status: timedOut ? 504 : 502, retryable: true, cause })
   } finally {
     clearTimeout(timer)
-    if (options.ownSignal === true) callerSignal?.removeEventListener('abort', onAbort)
+    unfollow?.()
   }
 }
 
