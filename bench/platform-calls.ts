@@ -5,7 +5,8 @@
  *
  * The call: the first page of `contract/list` (10 documents with their signers, `rDetail` 2), the call
  * `listContracts()` and every `signingStatus()` make: a cached token, encrypted `data` and `mac` in the query,
- * and an answer of about 6 KB whose `mac` is verified and whose `data` is decrypted and parsed.
+ * and an answer of about 7 KB (3.4 KB of JSON inside) whose `mac` is verified and whose `data` is decrypted
+ * and parsed.
  *
  * Paired, as METHOD.md measures servers: each round, two fresh client processes (ours and the hand-written one)
  * pinned to the same CPU, each calling its own fake platform (a process of its own, both pinned to the other
@@ -15,7 +16,10 @@
  * through a recording proxy, and their requests must be the same bytes (the token aside) and their answers the
  * same value.
  *
- *   npm run build && npx tsx bench/platform-calls.ts [--rounds 9] [--seconds 3] [--warmup 2] [--profile]
+ *   npm run build && npx tsx bench/platform-calls.ts [--rounds 9] [--seconds 3] [--warmup 2] [--guarded] [--profile]
+ *
+ * `--guarded` adds a pair per round: ours against the hand-written client with what any client that may not
+ * hang adds (a timeout per exchange, the cheapest way, and redirects not followed), to tell that cost apart.
  *
  * `--profile` writes a CPU profile of every client process (`--cpu-prof`) to
  * node_modules/.cache/esign-errors-bench/platform-calls.
@@ -40,8 +44,8 @@ const FAKE_CPU = 0
 // pinned itself (bench/run.ts pins itself before it measures).
 const PINNABLE = canPin()
 
-/** Whose client a process runs. */
-type Side = 'ours' | 'hand'
+/** Whose client a process runs: `guarded` is the hand-written one with a timeout, redirects not followed. */
+type Side = 'ours' | 'hand' | 'guarded'
 
 /** How {@link measurePlatformCalls} loads. */
 export interface PlatformCallsOptions {
@@ -59,6 +63,11 @@ export interface PlatformCallsOptions {
   concurrency?: number
   /** Write a CPU profile of each client process. */
   profile?: boolean
+  /**
+   * A third pair each round: ours / the hand-written client with the least any client that may not hang
+   * must add (a timeout per exchange, redirects not followed), to tell that cost from the rest.
+   */
+  guarded?: boolean
   /** Pin the processes (default: where the machine can, see `canPin`). */
   pin?: boolean
   /** Hears of each round's ratios as they are taken. */
@@ -87,6 +96,8 @@ export interface PlatformCalls {
   rounds: number[]
   /** The A/A control: ours / ours, in the same rounds. */
   aa: { ratio: number; rounds: number[] }
+  /** With `guarded`: ours / the hand-written client with a timeout, in the same rounds. */
+  guarded?: { ratio: number; rounds: number[] }
   /** Median calls/s of each side in the ours / hand-written pair. */
   callsPerSecond: [ours: number, hand: number]
   /** Median CPU time per call of each side in that pair, µs. */
@@ -199,15 +210,14 @@ async function startPair(sides: [Side, Side], options: PlatformCallsOptions, cpu
   const started: Child[] = []
   try {
     const clients: Child[] = []
+    const profiles: string[] = []
     for (const side of sides) {
       const fake = await start('fake.mjs', {}, cpus ? FAKE_CPU : undefined)
       started.push(fake)
+      const profile = `${side}-${Date.now()}-${started.length}.cpuprofile`
+      profiles.push(profile)
       const execArgv = options.profile
-        ? [
-            '--cpu-prof',
-            `--cpu-prof-dir=${PROFILE_DIR}`,
-            `--cpu-prof-name=${side}-${Date.now()}-${started.length}.cpuprofile`,
-          ]
+        ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${profile}`]
         : []
       const client = await start('client.mjs', { SIDE: side }, cpus ? CLIENT_CPU : undefined, execArgv)
       started.push(client)
@@ -215,7 +225,7 @@ async function startPair(sides: [Side, Side], options: PlatformCallsOptions, cpu
       clients.push(client)
     }
     const fakes = started.filter((child) => !clients.includes(child))
-    return { clients: clients as [Child, Child], fakes, all: started }
+    return { clients: clients as [Child, Child], fakes, all: started, profiles }
   } catch (error) {
     await Promise.all(started.map(stop))
     throw error
@@ -240,16 +250,28 @@ async function loadBoth(
 /** One pair of fresh processes: warmed up together, then loaded together. */
 async function runPair(sides: [Side, Side], aFirst: boolean, options: PlatformCallsOptions, cpus: boolean) {
   const ordered: [Side, Side] = aFirst ? sides : [sides[1], sides[0]]
-  const { clients, fakes, all } = await startPair(ordered, options, cpus)
+  const { clients, fakes, all, profiles } = await startPair(ordered, options, cpus)
   const inOrder: [Child, Child] = aFirst ? clients : [clients[1], clients[0]]
   const concurrency = options.concurrency ?? 8
   try {
-    await loadBoth(inOrder, options.warmup * 1000, concurrency, aFirst, options.warmupCalls ?? 1000)
+    const warm = await loadBoth(
+      inOrder,
+      options.warmup * 1000,
+      concurrency,
+      aFirst,
+      options.warmupCalls ?? 1000,
+    )
     const usage = () => Promise.all(fakes.map((fake) => ask<number>(fake, 'usage', 'usage')))
     const before = await usage()
     const [a, b] = await loadBoth(inOrder, options.seconds * 1000, concurrency, aFirst)
     const after = await usage()
     const fakeUs = after.reduce((sum, value, i) => sum + value - before[i]!, 0)
+    if (options.profile) {
+      // What each profile covers, to read its time per call: the first call, the warm-up and the load.
+      const [pa, pb] = aFirst ? profiles : [profiles[1], profiles[0]]
+      console.error(`profiled ${pa}: ${1 + warm[0].calls + a.calls} calls`)
+      console.error(`profiled ${pb}: ${1 + warm[1].calls + b.calls} calls`)
+    }
     return { a, b, fakeShare: fakeUs / (Math.max(a.ms, b.ms) * 1000) } satisfies PairRun
   } finally {
     await Promise.all(all.map(stop))
@@ -287,7 +309,7 @@ export async function checkRequests(): Promise<RequestCheck> {
   const through = { ...address, baseUrl: address.baseUrl.replace(`:${fakePort}/`, `:${proxyPort}/`) }
   try {
     const seen: { bytes: string; answer: string }[] = []
-    for (const side of ['ours', 'hand'] as const) {
+    for (const side of ['ours', 'hand', 'guarded'] as const) {
       recording = []
       const client = await start('client.mjs', { SIDE: side }, undefined)
       try {
@@ -297,16 +319,21 @@ export async function checkRequests(): Promise<RequestCheck> {
         await stop(client)
       }
     }
-    const [ours, hand] = seen as [{ bytes: string; answer: string }, { bytes: string; answer: string }]
+    const [ours, ...hands] = seen as [
+      { bytes: string; answer: string },
+      ...{ bytes: string; answer: string }[],
+    ]
     // Each client got a token of its own from the fake: the only bytes that may differ.
     const tokenless = (bytes: string) => bytes.replace(/accesstoken=[0-9a-f-]{36}/g, 'accesstoken=<token>')
-    if (tokenless(ours.bytes) !== tokenless(hand.bytes)) {
-      throw new Error(
-        `the two clients do not send the same requests:\n--- ours\n${ours.bytes}\n--- hand-written\n${hand.bytes}`,
-      )
-    }
-    if (ours.answer !== hand.answer) {
-      throw new Error(`the two clients do not read the same answer:\n${ours.answer}\n${hand.answer}`)
+    for (const hand of hands) {
+      if (tokenless(ours.bytes) !== tokenless(hand.bytes)) {
+        throw new Error(
+          `the clients do not send the same requests:\n--- ours\n${ours.bytes}\n--- hand-written\n${hand.bytes}`,
+        )
+      }
+      if (ours.answer !== hand.answer) {
+        throw new Error(`the clients do not read the same answer:\n${ours.answer}\n${hand.answer}`)
+      }
     }
     const requests = ours.bytes.split('\r\n\r\n').filter((part) => part !== '')
     const call = requests.find((request) => request.includes('contract/list')) ?? ''
@@ -333,6 +360,7 @@ export async function measurePlatformCalls(options: PlatformCallsOptions): Promi
   const check = await checkRequests()
   const ratios: number[] = []
   const aaRatios: number[] = []
+  const guardedRatios: number[] = []
   const ours: number[] = []
   const hand: number[] = []
   const oursCpu: number[] = []
@@ -356,6 +384,13 @@ export async function measurePlatformCalls(options: PlatformCallsOptions): Promi
         fakeShare = Math.max(fakeShare, run.fakeShare)
       },
     ]
+    if (options.guarded) {
+      pairs.push(async () => {
+        const run = await runPair(['ours', 'guarded'], aFirst, options, pinned)
+        guardedRatios.push(perSecond(run.a) / perSecond(run.b))
+        fakeShare = Math.max(fakeShare, run.fakeShare)
+      })
+    }
     for (const pair of aFirst ? pairs : pairs.reverse()) await pair()
     options.onRound?.(round, ratios.at(-1)!, aaRatios.at(-1)!)
   }
@@ -363,6 +398,7 @@ export async function measurePlatformCalls(options: PlatformCallsOptions): Promi
     ratio: median(ratios),
     rounds: ratios,
     aa: { ratio: median(aaRatios), rounds: aaRatios },
+    ...(options.guarded ? { guarded: { ratio: median(guardedRatios), rounds: guardedRatios } } : {}),
     callsPerSecond: [median(ours), median(hand)],
     cpuPerCall: [median(oursCpu), median(handCpu)],
     fakeShare,
@@ -392,14 +428,18 @@ export function printPlatformCalls(result: PlatformCalls, options: PlatformCalls
       : 'Not pinned (no taskset, or a single CPU): the ratios are noisier.',
   )
   console.log(
-    `Checked before the first round: ${check.requests} requests each (the token's and the call's), ` +
+    `Checked before the first round: ${check.requests} requests from each client (the token's and the call's), ` +
       `${check.bytes} bytes, the same bytes but for the token; the same ${check.answerBytes}-byte answer read.`,
   )
   console.log('')
-  console.log('| round | ours / hand-written | ours / ours (A/A) |')
-  console.log('| ---: | ---: | ---: |')
+  const guarded = result.guarded
+  console.log(
+    `| round | ours / hand-written | ours / ours (A/A) |${guarded ? ' ours / hand-written with a timeout |' : ''}`,
+  )
+  console.log(`| ---: | ---: | ---: |${guarded ? ' ---: |' : ''}`)
   for (const [i, ratio] of result.rounds.entries()) {
-    console.log(`| ${i + 1} | ${ratio.toFixed(3)} | ${result.aa.rounds[i]!.toFixed(3)} |`)
+    const third = guarded ? ` ${guarded.rounds[i]!.toFixed(3)} |` : ''
+    console.log(`| ${i + 1} | ${ratio.toFixed(3)} | ${result.aa.rounds[i]!.toFixed(3)} |${third}`)
   }
   console.log('')
   const [ours, hand] = result.callsPerSecond
@@ -414,6 +454,11 @@ export function printPlatformCalls(result: PlatformCalls, options: PlatformCalls
     `ours / hand-written: ${spread(result.ratio, result.rounds)}, A/A ${spread(result.aa.ratio, result.aa.rounds)}; ` +
       `target >= ${TARGET}: ${result.ratio >= TARGET ? 'PASS' : '**MISS**'}.`,
   )
+  if (guarded) {
+    console.log(
+      `ours / hand-written with a timeout per exchange and redirects not followed: ${spread(guarded.ratio, guarded.rounds)}.`,
+    )
+  }
   console.log('')
 }
 
@@ -426,6 +471,7 @@ if (main) {
       warmup: { type: 'string', default: '2' },
       concurrency: { type: 'string', default: '8' },
       profile: { type: 'boolean', default: false },
+      guarded: { type: 'boolean', default: false },
     },
   })
   const options: PlatformCallsOptions = {
@@ -434,6 +480,7 @@ if (main) {
     warmup: Number(values.warmup),
     concurrency: Number(values.concurrency),
     profile: values.profile,
+    guarded: values.guarded,
     onRound: (round, ratio, aa) =>
       console.error(`round ${round + 1}: ours/hand ${ratio.toFixed(3)}, A/A ${aa.toFixed(3)}`),
   }

@@ -1,9 +1,11 @@
-// One client process of bench/platform-calls.ts: SIDE=ours or SIDE=hand picks whose call it makes. The parent
+// One client process of bench/platform-calls.ts: SIDE=ours, hand or guarded (the hand-written one with a
+// timeout and redirects not followed) picks whose call it makes. The parent
 // sends `{ setup }` (the fake's address; one call is made, which fetches the token, and its answer sent back),
 // then `{ run: ms, concurrency, minCalls }` for each load: `concurrency` calls in flight, each started as the
 // previous one ends, until `ms` passed and `minCalls` were made; it answers with the calls completed, the time
 // they took and the CPU time used.
-const { clientOf } = await import(process.env.SIDE === 'hand' ? './hand.mjs' : './ours.mjs')
+const side = process.env.SIDE
+const { clientOf } = await import(side === 'ours' ? './ours.mjs' : './hand.mjs')
 
 let call
 const cpu = () => {
@@ -32,7 +34,7 @@ process.on('message', (message) => {
   }
   const work = message.setup
     ? (async () => {
-        call = clientOf(message.setup)
+        call = clientOf(message.setup, { guarded: side === 'guarded' })
         return { answer: JSON.stringify(await call()) }
       })()
     : run(message.run, message.concurrency, message.minCalls).then((ran) => ({ ran }))

@@ -2,18 +2,31 @@
 // token fetched once and cached, `data` (AES-256-ECB under SHA-256 of the secret, hex) and `mac`
 // (SHA-256 of data + secret, hex) in the query, and the answer checked as the client checks it: HTTP 2xx, a
 // result of 0, the mac verified in constant time, data decrypted, UTF-8, JSON, a contractList array.
+// `guarded`: what any client that may not hang must add, done the cheapest way: a timeout of 10 s for each
+// exchange (a controller and a timer) and redirects not followed. Same requests, same bytes.
 import { createCipheriv, createDecipheriv, createHash, timingSafeEqual } from 'node:crypto'
 import { PAYLOAD } from './call.mjs'
 
 const HEADERS = { accept: 'application/json' }
 
 /** A function that makes one call and resolves with its decrypted answer; the token is fetched on first use. */
-export function clientOf({ baseUrl, apiKey, apiSecret }) {
+export function clientOf({ baseUrl, apiKey, apiSecret }, { guarded = false } = {}) {
   const key = createHash('sha256').update(apiSecret, 'utf8').digest()
   let token
 
   async function get(url) {
-    const response = await fetch(url, { headers: HEADERS })
+    if (!guarded) return open(await fetch(url, { headers: HEADERS }))
+    const controller = new AbortController()
+    const timer = setTimeout(() => controller.abort(), 10_000)
+    try {
+      const init = { method: 'GET', headers: HEADERS, signal: controller.signal, redirect: 'manual' }
+      return await open(await fetch(url, init))
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  async function open(response) {
     if (!response.ok) throw new Error(`platform answered HTTP ${response.status}`)
     const body = await response.json()
     if (body.result !== 0) throw new Error(`platform answered result ${body.result}`)
