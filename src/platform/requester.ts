@@ -206,13 +206,13 @@ export function createRequester(options: PlatformClientOptions): PlatformRequest
 
     // One abort per call for the caller's signal and the deadline: every wait of the call listens to it, so
     // a signal many calls share gets no listener of ours.
-    const abort = new CallAbort(callDeadlineMs, call.signal)
+    const abort = new CallAbort(endsAt, call.signal)
     const signal = () => abort.signal
     let used: string | undefined
     try {
       for (let renewed = false; ; renewed = true) {
         // Fetched with its own retries (it is idempotent, and nothing was sent yet), shared by all callers.
-        used = await tokens.get(signal)
+        used = tokens.cached() ?? (await tokens.get(signal))
         const sentWith = used
         const scrubber = scrubberOf([apiSecret, apiKey, sentWith, ...secrets])
         try {
@@ -251,14 +251,16 @@ export function createRequester(options: PlatformClientOptions): PlatformRequest
  * What ends a call early: its deadline, and the caller's signal when given. The exchange follows it directly
  * (see `ExchangeOptions.follows`), so without a caller's signal no AbortSignal is made unless a wait needs one
  * (for a token being fetched, or before a retry): each one made costs a small call a few per cent. A caller's
- * signal is followed through AbortSignal.any, never listened to: many calls may share it.
+ * signal is followed through AbortSignal.any, never listened to: many calls may share it. The deadline's
+ * timer is set only before what could outlast it: an exchange whose own timeout ends sooner cannot.
  */
 class CallAbort implements AbortSource {
   aborted = false
   reason: unknown
   /** Whether the deadline passed, whatever aborted the call first. */
   deadlinePassed = false
-  readonly #timer: ReturnType<typeof setTimeout>
+  readonly #endsAt: number
+  #timer: ReturnType<typeof setTimeout> | undefined
   /** Ours: made for a wait, or at once to join a caller's signal. */
   #own: AbortController | undefined
   /** The caller's signal and ours, joined. */
@@ -266,14 +268,8 @@ class CallAbort implements AbortSource {
   /** The exchange in flight: one at a time. */
   #exchange: ((reason: unknown) => void) | undefined
 
-  constructor(deadlineMs: number, callerSignal: AbortSignal | undefined) {
-    this.#timer = setTimeout(() => {
-      this.deadlinePassed = true
-      const reason = new DOMException('deadline', 'TimeoutError')
-      // Joined, the deadline goes through the joined signal, whose listener aborts the call.
-      if (this.#joined !== undefined) this.#own!.abort(reason)
-      else this.#abort(reason)
-    }, deadlineMs)
+  constructor(endsAt: number, callerSignal: AbortSignal | undefined) {
+    this.#endsAt = endsAt
     if (callerSignal !== undefined) {
       this.#own = new AbortController()
       const joined = AbortSignal.any([callerSignal, this.#own.signal])
@@ -284,6 +280,7 @@ class CallAbort implements AbortSource {
 
   /** A signal for the call's waits: aborted with the call. */
   get signal(): AbortSignal {
+    this.#arm()
     if (this.#joined !== undefined) return this.#joined
     if (this.#own === undefined) {
       this.#own = new AbortController()
@@ -292,8 +289,9 @@ class CallAbort implements AbortSource {
     return this.#own.signal
   }
 
-  follow(abort: (reason: unknown) => void): () => void {
+  follow(abort: (reason: unknown) => void, withinMs: number): () => void {
     this.#exchange = abort
+    if (Date.now() + withinMs >= this.#endsAt) this.#arm()
     return () => {
       if (this.#exchange === abort) this.#exchange = undefined
     }
@@ -301,7 +299,23 @@ class CallAbort implements AbortSource {
 
   /** Stops the deadline's timer once the call is over. */
   clear(): void {
-    clearTimeout(this.#timer)
+    if (this.#timer !== undefined) clearTimeout(this.#timer)
+  }
+
+  /** Sets the deadline's timer, once; a deadline already passed aborts the call at once. */
+  #arm(): void {
+    if (this.#timer !== undefined || this.deadlinePassed) return
+    const left = this.#endsAt - Date.now()
+    if (left <= 0) this.#passed()
+    else this.#timer = setTimeout(() => this.#passed(), left)
+  }
+
+  #passed(): void {
+    this.deadlinePassed = true
+    const reason = new DOMException('deadline', 'TimeoutError')
+    // Joined, the deadline goes through the joined signal, whose listener aborts the call.
+    if (this.#joined !== undefined) this.#own!.abort(reason)
+    else this.#abort(reason)
   }
 
   #abort(reason: unknown): void {

@@ -10,6 +10,8 @@ export interface TokenCache {
    * this caller's wait; a function when it is made only if there is a wait.
    */
   get(signal: AbortSignal | (() => AbortSignal) | undefined): Promise<string>
+  /** The cached token, if there is one still in use: what `get` resolves with at once. */
+  cached(): string | undefined
   /** Forgets `used` if it is still the cached token: the platform refused it. */
   drop(used: string): void
 }
@@ -42,6 +44,9 @@ export function tokenCache(
   }
 
   return {
+    cached() {
+      return token !== undefined && Date.now() < token.expiresAt ? token.value : undefined
+    },
     get(signal) {
       if (token !== undefined && Date.now() < token.expiresAt) return Promise.resolve(token.value)
       pending ??= fetchToken().finally(() => {

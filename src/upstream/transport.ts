@@ -43,8 +43,11 @@ export interface ExchangeOptions {
 export interface AbortSource {
   readonly aborted: boolean
   readonly reason: unknown
-  /** Hands the reason to `abort` when it aborts; returns what stops that. */
-  follow(abort: (reason: unknown) => void): () => void
+  /**
+   * Hands the reason to `abort` when it aborts; returns what stops that. `withinMs` is how long the exchange
+   * may take at most (its timeout): an abort that cannot come sooner need not be watched for.
+   */
+  follow(abort: (reason: unknown) => void, withinMs: number): () => void
 }
 
 /**
@@ -90,7 +93,9 @@ export async function fetchRead<T>(
   let signal = controller.signal
   let unfollow: (() => void) | undefined
   if (source?.aborted) controller.abort(source.reason)
-  else if (source !== undefined) unfollow = source.follow((reason) => controller.abort(reason))
+  else if (source !== undefined) {
+    unfollow = source.follow((reason) => controller.abort(reason), options.timeoutMs)
+  }
   if (callerSignal?.aborted) controller.abort(callerSignal.reason)
   else if (callerSignal) signal = AbortSignal.any([callerSignal, controller.signal])
   let response: Response | undefined
