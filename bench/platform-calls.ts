@@ -77,6 +77,9 @@ export interface PlatformCallsOptions {
 /** One client's measured load. */
 interface Ran {
   calls: number
+  /** Calls that failed, and why the first did. */
+  errors: number
+  firstError?: string
   ms: number
   /** CPU time the client used over the load, µs. */
   cpuUs: number
@@ -104,6 +107,10 @@ export interface PlatformCalls {
   cpuPerCall: [ours: number, hand: number]
   /** Highest share of their CPU the two fakes used in any load: near 1, the fakes and not the clients set the pace. */
   fakeShare: number
+  /** Calls that failed in the measured loads, any side: 0 in a clean run. */
+  errors: number
+  /** Why the first of them failed. */
+  firstError?: string
   /** Whether the processes were pinned (Linux, taskset, 2 CPUs or more). */
   pinned: boolean
   /** What the check before the first round compared. */
@@ -366,6 +373,15 @@ export async function measurePlatformCalls(options: PlatformCallsOptions): Promi
   const oursCpu: number[] = []
   const handCpu: number[] = []
   let fakeShare = 0
+  let errors = 0
+  let firstError: string | undefined
+  const note = (run: PairRun) => {
+    fakeShare = Math.max(fakeShare, run.fakeShare)
+    for (const ran of [run.a, run.b]) {
+      errors += ran.errors
+      firstError ??= ran.firstError
+    }
+  }
   for (let round = 0; round < options.rounds; round++) {
     const aFirst = round % 2 === 0
     const pairs = [
@@ -376,19 +392,19 @@ export async function measurePlatformCalls(options: PlatformCallsOptions): Promi
         hand.push(perSecond(run.b))
         oursCpu.push(run.a.cpuUs / run.a.calls)
         handCpu.push(run.b.cpuUs / run.b.calls)
-        fakeShare = Math.max(fakeShare, run.fakeShare)
+        note(run)
       },
       async () => {
         const run = await runPair(['ours', 'ours'], aFirst, options, pinned)
         aaRatios.push(perSecond(run.a) / perSecond(run.b))
-        fakeShare = Math.max(fakeShare, run.fakeShare)
+        note(run)
       },
     ]
     if (options.guarded) {
       pairs.push(async () => {
         const run = await runPair(['ours', 'guarded'], aFirst, options, pinned)
         guardedRatios.push(perSecond(run.a) / perSecond(run.b))
-        fakeShare = Math.max(fakeShare, run.fakeShare)
+        note(run)
       })
     }
     for (const pair of aFirst ? pairs : pairs.reverse()) await pair()
@@ -402,6 +418,8 @@ export async function measurePlatformCalls(options: PlatformCallsOptions): Promi
     callsPerSecond: [median(ours), median(hand)],
     cpuPerCall: [median(oursCpu), median(handCpu)],
     fakeShare,
+    errors,
+    ...(firstError === undefined ? {} : { firstError }),
     pinned,
     check,
     concurrency: options.concurrency ?? 8,
@@ -449,6 +467,11 @@ export function printPlatformCalls(result: PlatformCalls, options: PlatformCalls
       `${oursCpu.toFixed(0)} µs and ${handCpu.toFixed(0)} µs. The fakes used at most ` +
       `${(result.fakeShare * 100).toFixed(0)} % of their CPU.`,
   )
+  if (result.errors > 0) {
+    console.log(
+      `Calls that failed in the measured loads: ${result.errors} (the first: ${result.firstError}).`,
+    )
+  }
   console.log('')
   console.log(
     `ours / hand-written: ${spread(result.ratio, result.rounds)}, A/A ${spread(result.aa.ratio, result.aa.rounds)}; ` +
