@@ -102,22 +102,24 @@ export function checkRequest<T>(req: PlatformRequest<T>): {
   }
 }
 
-/** The URL and init of one attempt, per PROTOCOL §2. */
+/**
+ * The URL and init of one attempt, per PROTOCOL §2; the URL of a GET or DELETE as its text (`href` has no
+ * query: the request's path has none, `baseUrl` neither).
+ */
 export function attemptOf(
   method: 'GET' | 'POST' | 'DELETE',
-  url: URL,
+  href: string,
   token: string,
   data: string | undefined,
   mac: string | undefined,
   file: PlatformFile | undefined,
-): { target: URL; init: RequestInit } {
+): { target: URL | string; init: RequestInit } {
   const params: [string, string][] = [['accesstoken', token]]
   if (data !== undefined && mac !== undefined) params.push(['data', data], ['mac', mac])
-  if (method !== 'POST') {
-    // The query written once, as searchParams.set writes it, and parsed once: setting each parameter on a
-    // copy of the URL parsed the whole URL again for each.
-    return { target: new URL(`${url.href}?${queryOf(params)}`), init: { method } }
-  }
+  // The query written once, as searchParams.set writes it: setting each parameter on a copy of the URL parsed
+  // the whole URL again for each.
+  if (method !== 'POST') return { target: `${href}?${queryOf(params)}`, init: { method } }
+  const url = new URL(href)
   if (file === undefined) return { target: url, init: { method, body: new URLSearchParams(params) } }
   const form = new FormData()
   for (const [key, value] of params) form.set(key, value)

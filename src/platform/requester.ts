@@ -83,12 +83,18 @@ export interface PlatformRequester {
 const PLATFORM_MAX_BYTES = 128 * 1024 * 1024
 const DEFAULT_DEADLINE_MS = 60_000
 const DEFAULT_TOKEN_TTL_MS = 25 * 60 * 1000
-const MAX_CONTEXTS = 64
+const MAX_ENDPOINTS = 64
 const METHOD_SLOTS = { GET: 0, POST: 1, DELETE: 2 }
 // The credential codes are the service's own here: its clients are not told to sign in again.
 const SERVICE_CREDENTIALS: StatusOverrides = Object.fromEntries(
   SERVICE_CREDENTIAL_CODES.map((code) => [code, 502]),
 )
+
+/** An endpoint's URL, and the redacted URL of its calls by method and whether they carry data. */
+interface Endpoint {
+  href: string
+  contexts: (string | undefined)[]
+}
 
 /** What one exchange uses; the client's options, or the call's own. */
 interface Limits {
@@ -134,7 +140,7 @@ export function createRequester(options: PlatformClientOptions): PlatformRequest
 
   /** One exchange and the opening of its answer; any failure is a SignError with a clean cause. */
   async function exchange(
-    url: URL,
+    url: URL | string,
     init: RequestInit,
     context: string,
     scrubber: Scrubber,
@@ -161,20 +167,26 @@ export function createRequester(options: PlatformClientOptions): PlatformRequest
     }
   }
 
-  // The redacted URL of a call names its endpoint only: the same for every call of it, and worth keeping
-  // rather than rebuilding (two URLs and a query) per call. A client calls a handful of endpoints; the cap
-  // only bounds a caller that makes up paths.
-  const contexts = new Map<string, (string | undefined)[]>()
-  function contextOf(method: 'GET' | 'POST' | 'DELETE', path: string, url: URL, withData: boolean): string {
-    let known = contexts.get(path)
-    if (known === undefined) {
-      known = []
-      if (contexts.size < MAX_CONTEXTS) contexts.set(path, known)
+  // An endpoint's URL and the redacted URL of its calls (which names the endpoint only) are the same for every
+  // call of it: worth keeping rather than parsing and building again per call (three URLs and a query). A
+  // client calls a handful of endpoints; the cap only bounds a caller that makes up paths.
+  const endpoints = new Map<string, Endpoint>()
+  function endpointOf(path: string): Endpoint {
+    let endpoint = endpoints.get(path)
+    if (endpoint === undefined) {
+      endpoint = { href: new URL(path, base).href, contexts: [] }
+      if (endpoints.size < MAX_ENDPOINTS) endpoints.set(path, endpoint)
     }
-    const slot = METHOD_SLOTS[method] * 2 + (withData ? 1 : 0)
-    known[slot] ??= `${method} ${redactUrl(withParams(url, withData))}`
-    return known[slot]
+    return endpoint
   }
+  function contextOf(method: 'GET' | 'POST' | 'DELETE', endpoint: Endpoint, withData: boolean): string {
+    const slot = METHOD_SLOTS[method] * 2 + (withData ? 1 : 0)
+    endpoint.contexts[slot] ??= `${method} ${redactUrl(withParams(new URL(endpoint.href), withData))}`
+    return endpoint.contexts[slot]
+  }
+  // The global fetch turns a URL into its text and parses it again: it is given the text. A fetch of the
+  // caller's own gets a URL, as it always did.
+  const asUrl = options.fetch !== undefined
 
   async function request<T = unknown>(req: PlatformRequest<T>): Promise<T> {
     const call = checkRequest(req)
@@ -187,7 +199,7 @@ export function createRequester(options: PlatformClientOptions): PlatformRequest
     }
     const callDeadlineMs = call.deadlineMs ?? deadlineMs
     const endsAt = Date.now() + callDeadlineMs
-    const url = new URL(call.path, base)
+    const endpoint = endpointOf(call.path)
     let payload = req.payload
     let file: PlatformFile | undefined
     if (req.file !== undefined) {
@@ -200,7 +212,7 @@ export function createRequester(options: PlatformClientOptions): PlatformRequest
     }
     const data = payload === undefined ? undefined : encryptData(payload, apiSecret)
     const mac = data === undefined ? undefined : macOf(data, apiSecret)
-    const context = contextOf(method, call.path, url, data !== undefined)
+    const context = contextOf(method, endpoint, data !== undefined)
     const secrets = data === undefined || mac === undefined ? [] : [data, mac]
     const idempotent = req.idempotent ?? method === 'GET'
 
@@ -217,8 +229,9 @@ export function createRequester(options: PlatformClientOptions): PlatformRequest
         const scrubber = scrubberOf([apiSecret, apiKey, sentWith, ...secrets])
         try {
           const answer = await withRetries(policy, signal, endsAt, idempotent, () => {
-            const { target, init } = attemptOf(method, url, sentWith, data, mac, file)
-            return exchange(target, init, context, scrubber, callLimits, abort)
+            const { target, init } = attemptOf(method, endpoint.href, sentWith, data, mac, file)
+            const url = asUrl && typeof target === 'string' ? new URL(target) : target
+            return exchange(url, init, context, scrubber, callLimits, abort)
           })
           return parseData(req.parse, answer, context)
         } catch (error) {

@@ -73,7 +73,7 @@ export async function fetchText(
  * the same failures; `read` throws a {@link SignError} or nothing.
  */
 export async function fetchRead<T>(
-  url: URL,
+  url: URL | string,
   init: RequestInit | undefined,
   options: ExchangeOptions,
   read: (response: Response) => Promise<T>,
@@ -101,7 +101,7 @@ export async function fetchRead<T>(
   let response: Response | undefined
   try {
     // Redirects are seen here, never followed by fetch: it would take the query and the body to any origin.
-    let target = url
+    let target: URL | string = url
     for (let hops = 0; ; hops++) {
       response = await options.fetch(target, { ...init, signal, redirect: 'manual' })
       if (response.status < 300 || response.status > 399) break
@@ -130,15 +130,16 @@ export async function fetchRead<T>(
 
 /** Where a 3xx answer is followed to, or the {@link SignError} it is. */
 function redirectTarget(
-  called: URL,
-  from: URL,
+  called: URL | string,
+  from: URL | string,
   response: Response,
   method: string | undefined,
   hops: number,
   options: ExchangeOptions,
 ): URL {
   const location = response.headers.get('location')
-  const next = location !== null && URL.canParse(location, from.href) ? new URL(location, from) : undefined
+  const fromHref = typeof from === 'string' ? from : from.href
+  const next = location !== null && URL.canParse(location, fromHref) ? new URL(location, fromHref) : undefined
   const status = response.status
   let why = 'a redirect, which is not followed'
   if (options.redirects === 'same-origin') {
@@ -147,7 +148,7 @@ function redirectTarget(
       status === 307 ||
       status === 308 ||
       ([301, 302, 303].includes(status) && /^(GET|HEAD)$/i.test(method ?? 'GET'))
-    if (next !== undefined && next.origin !== called.origin) {
+    if (next !== undefined && next.origin !== new URL(called).origin) {
       why = 'a redirect to another origin, which is never followed'
     } else if (next === undefined || !keepsRequest) {
       why = 'a redirect that would not send the same request, which is not followed'
