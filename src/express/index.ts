@@ -75,10 +75,25 @@ export function notFound(): RequestHandler {
     if (allowed.size > 0 && !allowed.has(req.method)) {
       // With no error, Express's router answers OPTIONS itself (200, `Allow`), as without this middleware.
       if (req.method === 'OPTIONS') next()
-      else next(methodNotAllowedError(allowed))
+      else next(withoutStack(() => methodNotAllowedError(allowed)))
       return
     }
-    next(notFoundError())
+    next(withoutStack(notFoundError))
+  }
+}
+
+/**
+ * Builds the error {@link notFound} hands on without capturing a stack: its frames would be this
+ * middleware's and Express's dispatch, never a line of the app, and capturing them was most of what the
+ * library's 404 cost (a 4xx stack is neither sent nor logged by default).
+ */
+function withoutStack<T>(build: () => T): T {
+  const limit = Error.stackTraceLimit
+  Error.stackTraceLimit = 0
+  try {
+    return build()
+  } finally {
+    Error.stackTraceLimit = limit
   }
 }
 
@@ -119,15 +134,18 @@ const MAX_PATHS = 1000
 // A path longer than this is not remembered: 1,000 of them could otherwise hold megabytes.
 const MAX_REMEMBERED_PATH = 1024
 
+// What routeMethods() answers for a path no route takes, the common 404: nothing to build per request.
+const NO_METHODS: ReadonlySet<string> = new Set()
+
 /** The methods the app's routes take at the request's path, from the router Express itself dispatches with. */
-function routeMethods(req: Request): Set<string> {
-  const methods = new Set<string>()
+function routeMethods(req: Request): ReadonlySet<string> {
+  let methods: Set<string> | undefined
   try {
     const app = req.app as unknown as { _router?: unknown; router?: unknown }
     // Express 4 keeps its router in `_router` (and throws on reading `router`); Express 5 in `router`.
     const router = (app._router ?? app.router) as { stack?: unknown } | undefined
     // A router is a function (it is also the middleware that dispatches).
-    if (typeof router !== 'function' && (typeof router !== 'object' || router === null)) return methods
+    if (typeof router !== 'function' && (typeof router !== 'object' || router === null)) return NO_METHODS
     const known = current(router)
     const path = req.path
     let routes = known.paths.get(path)
@@ -140,11 +158,13 @@ function routeMethods(req: Request): Set<string> {
         known.paths.set(path, routes)
       }
     }
+    if (routes.length === 0) return NO_METHODS
+    methods = new Set()
     for (const route of routes) addRouteMethods(route.methods, methods)
   } catch {
     // An app that is not what Express makes: the plain 404 stands.
   }
-  return methods
+  return methods ?? NO_METHODS
 }
 
 /** What is known of this router, started afresh when one of its stacks has grown or shrunk since. */

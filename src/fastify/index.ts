@@ -131,28 +131,80 @@ function handlerFor(responder: AdapterResponder<AnyFastifyRequest>): FastifyErro
  * answered 204 with `Allow`, as Express and @koa/router answer it.
  */
 export function notFound(): (request: AnyFastifyRequest, reply: AnyFastifyReply) => Promise<void> {
-  return async function esignNotFound(request: AnyFastifyRequest, reply: AnyFastifyReply): Promise<void> {
+  return function esignNotFound(request: AnyFastifyRequest, reply: AnyFastifyReply): Promise<void> {
     const allowed = routeMethods(request)
     // A route for this very method that called `reply.callNotFound()` makes it not found, not the wrong method.
     if (allowed.length > 0 && !allowed.includes(request.method)) {
-      if (request.method !== 'OPTIONS') throw methodNotAllowedError(allowed)
+      if (request.method !== 'OPTIONS') return rejectLater(withoutStack(() => methodNotAllowedError(allowed)))
       reply.code(204).header('allow', allowValue(allowed)).send()
-      return
+      return Promise.resolve()
     }
-    throw notFoundError()
+    return rejectLater(withoutStack(notFoundError))
   }
 }
 
+/**
+ * Builds the error {@link notFound} answers with, without capturing a stack: its frames would be this
+ * handler's and Fastify's dispatch, never a line of the app, and capturing them was the costliest step of
+ * the library's 404 (a 4xx stack is neither sent nor logged by default).
+ */
+function withoutStack<T>(build: () => T): T {
+  const limit = Error.stackTraceLimit
+  Error.stackTraceLimit = 0
+  try {
+    return build()
+  } finally {
+    Error.stackTraceLimit = limit
+  }
+}
+
+/**
+ * A promise that rejects with `error` once Fastify, which the handler returns it to, waits on it. Not a
+ * `throw`: Node has V8 build a message, with the thrower's location, for every throw, which cost a 404 more
+ * than a fifth of its throughput. Not `Promise.reject()` either: a rejection nothing handles yet goes
+ * through Node's unhandled-rejection bookkeeping, and again when Fastify's handler is added.
+ */
+function rejectLater(error: unknown): Promise<void> {
+  return new Promise((_resolve, reject) => {
+    queueMicrotask(() => reject(error))
+  })
+}
+
+/**
+ * Per app, the methods found for each URL asked. Fastify takes no route once it has started, and answers no
+ * request before, so an answer holds for the app's life. Keyed by the app's `findRoute`, which every
+ * encapsulated instance of the app inherits.
+ */
+const knownUrls = new WeakMap<object, Map<string, readonly string[]>>()
+// As on Express: scanners and typos make a few hundred distinct unknown URLs; past this bound the oldest is
+// forgotten, and a URL longer than this is not remembered at all, so memory stays bounded.
+const MAX_URLS = 1000
+const MAX_REMEMBERED_URL = 1024
+const NO_METHODS: readonly string[] = Object.freeze([])
+
 /** The methods whose routes match the request's path: Fastify's own router, with its options and params. */
-function routeMethods(request: AnyFastifyRequest): string[] {
+function routeMethods(request: AnyFastifyRequest): readonly string[] {
   const methods: string[] = []
   try {
     const server = request.server
     const url = request.url
+    const findRoute = server.findRoute
+    let urls = knownUrls.get(findRoute)
+    const known = urls?.get(url)
+    if (known !== undefined) return known
+    // One look-up per method Fastify supports (nine, more with addHttpMethod()): most of a 404's own cost.
     for (const method of server.supportedMethods) {
       // Typed as never null, but null is what it returns for a path no route of that method matches.
       const found: unknown = server.findRoute({ method: method as HTTPMethods, url })
       if (found) methods.push(method)
+    }
+    if (url.length <= MAX_REMEMBERED_URL) {
+      if (urls === undefined) {
+        urls = new Map()
+        knownUrls.set(findRoute, urls)
+      }
+      if (urls.size >= MAX_URLS) urls.delete(urls.keys().next().value as string)
+      urls.set(url, methods.length === 0 ? NO_METHODS : methods)
     }
   } catch {
     // An app that is not what Fastify makes: the plain 404 stands.

@@ -338,11 +338,36 @@ function koaOnerror(app: object): unknown {
  * `allowedMethods()` has had its say.
  */
 export function notFound(): Middleware {
-  return async function esignNotFound(ctx: Context, next: Next): Promise<void> {
-    await next()
-    if (ctx.status === 404 && ctx.body == null && !ctx.headerSent) {
-      throw notFoundError()
-    }
+  return function esignNotFound(ctx: Context, next: Next): Promise<void> {
+    // The 404 is a promise rejected, never a `throw`: Node has V8 build a message, with the thrower's
+    // location, for every throw (avoiding it made Fastify's 404 a fifth faster). The promise returned is
+    // rejected only once errorHandler() is waiting on it, so no rejection goes unhandled for a moment, which
+    // Node's unhandled-rejection bookkeeping would note and then take back.
+    return new Promise((resolve, reject) => {
+      Promise.resolve(next()).then(() => {
+        try {
+          if (ctx.status === 404 && ctx.body == null && !ctx.headerSent) reject(withoutStack(notFoundError))
+          else resolve()
+        } catch (err) {
+          reject(err)
+        }
+      }, reject)
+    })
+  }
+}
+
+/**
+ * Builds the error {@link notFound} answers with, without capturing a stack: its frames would be this
+ * middleware's and Koa's dispatch, never a line of the app, and capturing them was the costliest step of the
+ * library's 404 (a 4xx stack is neither sent nor logged by default).
+ */
+function withoutStack<T>(build: () => T): T {
+  const limit = Error.stackTraceLimit
+  Error.stackTraceLimit = 0
+  try {
+    return build()
+  } finally {
+    Error.stackTraceLimit = limit
   }
 }
 
