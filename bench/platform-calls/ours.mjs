@@ -1,6 +1,13 @@
 // Our client (the built package `esign-errors/platform`): listContracts() with the page of call.mjs.
-import { createPlatformClient } from 'esign-errors/platform'
+// ESIGN_PLATFORM=<file> loads another build of it instead (an older commit's dist/platform.js, say), to
+// measure a change against the same hand-written client.
+import { pathToFileURL } from 'node:url'
 import { PAYLOAD } from './call.mjs'
+
+const other = process.env.ESIGN_PLATFORM
+const { createPlatformClient } = await import(
+  other === undefined || other === '' ? 'esign-errors/platform' : pathToFileURL(other).href
+)
 
 /** A function that makes one call and resolves with its decrypted answer; the token is fetched on first use. */
 export function clientOf({ baseUrl, apiKey, apiSecret }) {
