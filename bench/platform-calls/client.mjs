@@ -26,8 +26,8 @@ async function run(ms, concurrency, minCalls = 0) {
         await call()
         calls += 1
       } catch (error) {
-        // Counted and reported, not fatal: a keep-alive connection the fake closed as it was reused fails a
-        // call now and then on a busy machine (ours retries it, the hand-written client does not).
+        // Counted and reported, not fatal: once, on a busy machine, a hand-written call's fetch failed (cause
+        // not kept; ours would have retried it) and the whole run was lost.
         errors += 1
         firstError ??= String(error?.cause ?? error)
       }
