@@ -3,6 +3,9 @@
  * `-- --sizes`: the browser bundle sizes alone (bench/sizes.ts).
  * `-- --download`: the platform client's memory for a 24 MiB download alone (bench/download.ts).
  * `-- --success`: the success path alone, mounted / bare on each framework (bench/success.ts).
+ * `-- --not-found`: the 404 against a hand-written one, at 10 and 2,000 routes, and a 10 KB `details` answer
+ * (bench/pairs-not-found.ts).
+ * `-- --platform`: the platform client's calls per second against a hand-written client (bench/platform-calls.ts).
  * `-- --http [--profile] [--ladder] [--framework koa] [--pair a/e] [--rounds N] [--seconds S] [--warmup S]`:
  * the HTTP pairs alone, for work on one ratio (bench/README.md, "Reproduce"). `--ladder` adds the steps from
  * the hand-written (e) to (a), one change at a time (see LADDER in contenders.ts).
@@ -24,10 +27,12 @@ import { HEADER_SETS, type HeaderSet } from './headers.js'
 import { canPin, type Load, load, type Probe, pin, probe, type Server, startServer } from './http.js'
 import { printLoggingBench, runLoggingBench } from './logging.js'
 import { BATCH, MICRO, type MicroResults, runMicro } from './micro.js'
+import { formatNotFound, measureNotFound } from './pairs-not-found.js'
 import { printPlatformBench, runPlatformBench } from './platform.js'
+import { measurePlatformCalls, printPlatformCalls } from './platform-calls.js'
 import { measureSizes, printSizes } from './sizes.js'
-import { measureSuccess, printSuccess } from './success.js'
 import { median } from './stats.js'
+import { measureSuccess, printSuccess } from './success.js'
 
 const { values: flags } = parseArgs({
   options: {
@@ -44,6 +49,10 @@ const { values: flags } = parseArgs({
     download: { type: 'boolean', default: false },
     // The success path alone (bench/success.ts); a full run measures it too.
     success: { type: 'boolean', default: false },
+    // The 404 pairs alone (bench/pairs-not-found.ts); a full run measures them too.
+    'not-found': { type: 'boolean', default: false },
+    // The platform client's calls per second alone (bench/platform-calls.ts); a full run measures them too.
+    platform: { type: 'boolean', default: false },
     framework: { type: 'string', multiple: true },
     // With --http: only these pairs, e.g. --pair a/e (the A/A control always runs).
     pair: { type: 'string', multiple: true },
@@ -139,6 +148,10 @@ async function main(): Promise<void> {
     printDownloadBench(await measureDownload())
   } else if (flags.success) {
     printSuccess(await measureSuccessPath(), config.pairRounds)
+  } else if (flags['not-found']) {
+    await printNotFound()
+  } else if (flags.platform) {
+    await printPlatformCallsRun()
   } else if (flags.http) {
     const http = await measureHttp()
     printHttp(http)
@@ -162,6 +175,8 @@ async function main(): Promise<void> {
     printTargets(micro, http, footprint)
     if (flags.ladder) printLadder(http)
     printSuccess(await measureSuccessPath(), config.pairRounds)
+    await printNotFound()
+    await printPlatformCallsRun()
     printOwners(await measureOwners())
     printHeaders(await measureHeaders())
   }
@@ -182,6 +197,31 @@ function measureSuccessPath() {
     warmup: config.pairWarmup,
     progress,
   })
+}
+
+/** The 404 against the same answer by hand, at 10 and 2,000 routes, and a 10 KB `details` answer. */
+async function printNotFound(): Promise<void> {
+  const rows = await measureNotFound({
+    rounds: config.pairRounds,
+    seconds: config.pairSeconds,
+    warmup: config.pairWarmup,
+    onProgress: progress,
+  })
+  console.log('')
+  console.log(
+    `## Not found and large details: ours / hand-written, req/s (median of ${config.pairRounds} paired rounds)`,
+  )
+  console.log('')
+  console.log(formatNotFound(rows))
+}
+
+/** The platform client's calls per second beside a hand-written client making the same requests. */
+async function printPlatformCallsRun(): Promise<void> {
+  const options = { rounds: config.pairRounds, seconds: 3, warmup: 2 }
+  progress(`platform calls: ${options.rounds} rounds ...`)
+  const result = await measurePlatformCalls(options)
+  console.log('')
+  printPlatformCalls(result, options)
 }
 
 /** A 24 MiB download through the platform client, one fresh process per round (bench/download.ts). */
