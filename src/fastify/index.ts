@@ -268,6 +268,11 @@ export function esignErrors(options?: ErrorHandlerOptions<AnyFastifyRequest>): E
       })
     })
     instance.addHook('onSend', (request, reply, payload, next) => {
+      // A serialized answer (a string, the common case) or none goes on as it is, with nothing made for it.
+      if (typeof payload !== 'object' || payload === null) {
+        next(null, payload)
+        return
+      }
       next(
         null,
         watchStream(payload, (error) => {
@@ -305,11 +310,6 @@ function watchHandler<H>(handler: H, onThrown: OnThrown): H {
       result = original.call(this, request, reply)
     } catch (error) {
       onThrown(error, request, reply)
-      // A serialized answer (a string, the common case) or none goes on as it is, with nothing made for it.
-      if (typeof payload !== 'object' || payload === null) {
-        next(null, payload)
-        return
-      }
       throw error
     }
     // Registered before Fastify's own reaction, so both see the reply in the same state. Only a native
