@@ -1,5 +1,5 @@
 /** The answer every adapter gives a known path asked with a method none of its routes takes. */
-import { SignError } from './sign-error.js'
+import { SignError, withoutStack } from './sign-error.js'
 
 /**
  * The `Allow` value for these methods: upper case, each once, sorted, joined by `, `, as Express's own
@@ -19,11 +19,9 @@ export function allowValue(methods: Iterable<string>): string {
  * `Allow` header RFC 9110 requires on a 405: the methods the path does take.
  */
 export function methodNotAllowedError(methods: Iterable<string>): SignError<7> {
-  return new SignError(7, {
-    status: 405,
-    message: 'Method Not Allowed',
-    headers: { Allow: allowValue(methods) },
-  })
+  const headers = { Allow: allowValue(methods) }
+  // Without a stack, as notFoundError(): its frames would be the router's, never the app's.
+  return withoutStack(() => new SignError(7, { status: 405, message: 'Method Not Allowed', headers }))
 }
 
 /** 501, code 7, for a method the router does not implement at all; `Allow` when the path takes others. */

@@ -189,9 +189,24 @@ export class SignError<C extends number = number> extends Error {
 Object.defineProperty(SignError.prototype, 'name', { value: 'SignError', writable: true, configurable: true })
 Object.defineProperty(SignError.prototype, BRAND, { value: true })
 
-/** The error `notFound()` of every adapter answers with: 404, code 7, the same body as `createError(404)`. */
+/**
+ * The error `notFound()` of every adapter answers with: 404, code 7, the same body as `createError(404)`.
+ * Built without a stack, as the routing errors are: its frames would be the adapter's and the framework's
+ * dispatch, never a line of the app, and capturing them was the costliest step of a 404.
+ */
 export function notFoundError(): SignError<7> {
-  return new SignError(7, { status: 404, message: 'Not Found' })
+  return withoutStack(() => new SignError(7, { status: 404, message: 'Not Found' }))
+}
+
+/** What `build` returns, built with no stack captured by any error it makes (a 4xx stack is neither sent nor logged by default). */
+export function withoutStack<T>(build: () => T): T {
+  const limit = Error.stackTraceLimit
+  Error.stackTraceLimit = 0
+  try {
+    return build()
+  } finally {
+    Error.stackTraceLimit = limit
+  }
 }
 
 /**

@@ -75,25 +75,10 @@ export function notFound(): RequestHandler {
     if (allowed.size > 0 && !allowed.has(req.method)) {
       // With no error, Express's router answers OPTIONS itself (200, `Allow`), as without this middleware.
       if (req.method === 'OPTIONS') next()
-      else next(withoutStack(() => methodNotAllowedError(allowed)))
+      else next(methodNotAllowedError(allowed))
       return
     }
-    next(withoutStack(notFoundError))
-  }
-}
-
-/**
- * Builds the error {@link notFound} hands on without capturing a stack: its frames would be this
- * middleware's and Express's dispatch, never a line of the app, and capturing them was most of what the
- * library's 404 cost (a 4xx stack is neither sent nor logged by default).
- */
-function withoutStack<T>(build: () => T): T {
-  const limit = Error.stackTraceLimit
-  Error.stackTraceLimit = 0
-  try {
-    return build()
-  } finally {
-    Error.stackTraceLimit = limit
+    next(notFoundError())
   }
 }
 

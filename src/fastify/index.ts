@@ -135,26 +135,11 @@ export function notFound(): (request: AnyFastifyRequest, reply: AnyFastifyReply)
     const allowed = routeMethods(request)
     // A route for this very method that called `reply.callNotFound()` makes it not found, not the wrong method.
     if (allowed.length > 0 && !allowed.includes(request.method)) {
-      if (request.method !== 'OPTIONS') return rejectLater(withoutStack(() => methodNotAllowedError(allowed)))
+      if (request.method !== 'OPTIONS') return rejectLater(methodNotAllowedError(allowed))
       reply.code(204).header('allow', allowValue(allowed)).send()
       return Promise.resolve()
     }
-    return rejectLater(withoutStack(notFoundError))
-  }
-}
-
-/**
- * Builds the error {@link notFound} answers with, without capturing a stack: its frames would be this
- * handler's and Fastify's dispatch, never a line of the app, and capturing them was the costliest step of
- * the library's 404 (a 4xx stack is neither sent nor logged by default).
- */
-function withoutStack<T>(build: () => T): T {
-  const limit = Error.stackTraceLimit
-  Error.stackTraceLimit = 0
-  try {
-    return build()
-  } finally {
-    Error.stackTraceLimit = limit
+    return rejectLater(notFoundError())
   }
 }
 

@@ -346,28 +346,13 @@ export function notFound(): Middleware {
     return new Promise((resolve, reject) => {
       Promise.resolve(next()).then(() => {
         try {
-          if (ctx.status === 404 && ctx.body == null && !ctx.headerSent) reject(withoutStack(notFoundError))
+          if (ctx.status === 404 && ctx.body == null && !ctx.headerSent) reject(notFoundError())
           else resolve()
         } catch (err) {
           reject(err)
         }
       }, reject)
     })
-  }
-}
-
-/**
- * Builds the error {@link notFound} answers with, without capturing a stack: its frames would be this
- * middleware's and Koa's dispatch, never a line of the app, and capturing them was the costliest step of the
- * library's 404 (a 4xx stack is neither sent nor logged by default).
- */
-function withoutStack<T>(build: () => T): T {
-  const limit = Error.stackTraceLimit
-  Error.stackTraceLimit = 0
-  try {
-    return build()
-  } finally {
-    Error.stackTraceLimit = limit
   }
 }
 
