@@ -75,6 +75,8 @@ export function compileResponder<Req = RequestLike>(
 
 /** A prepared answer and what, besides its code, it was prepared for. */
 interface Prepared {
+  /** The problem document's `instance` member (`''` for none), or {@link JSON_ANSWER}. */
+  instance: string
   status: number
   retryable: boolean
   message: string
@@ -83,7 +85,10 @@ interface Prepared {
 
 // A bound on the answers kept per responder: codes times the few statuses and messages each one is thrown with.
 const MAX_PREPARED_CODES = 256
-const MAX_PREPARED_PER_CODE = 4
+// Enough for the few variants of a code's JSON answer and the paths a client asks most for problem+json.
+const MAX_PREPARED_PER_CODE = 16
+// Where a prepared answer's `instance` would be: no `instance` member starts with a control character.
+const JSON_ANSWER = '\u0000json'
 
 function compile<Req>(
   options: ErrorHandlerOptions<Req>,
@@ -105,9 +110,10 @@ function compile<Req>(
   // Bodies of catalog answers, by code: they depend only on the code and the options (see `common`).
   const problemParts = new Map<number, ProblemParts>()
   const pickLocale = locales.length > 0 ? localePicker(locales) : undefined
-  // Whole answers that carry nothing of the request (no request id, language, origin or instance) and nothing
-  // of the error but its code, status, message and retryable: by code, a few variants each. The answer of
-  // a catalog error is known before the request comes; the request is read only to see that it adds nothing.
+  // Whole answers that carry nothing of the request but, for problem+json, its path (no request id, language or
+  // origin) and nothing of the error but its code, status, message and retryable: by code, a few variants
+  // each. The answer of a catalog error is known before the request comes; the request is read only to see
+  // that it adds nothing.
   const prepared = new Map<number, Prepared[]>()
   const preparing = !debug && typeof authenticate !== 'function'
 
@@ -131,11 +137,12 @@ function compile<Req>(
   }
 
   /** The prepared answer to `report`, if there is one. */
-  function preparedFor(report: ErrorReport): ErrorResponse | undefined {
+  function preparedFor(report: ErrorReport, instance: string): ErrorResponse | undefined {
     const known = prepared.get(report.code)
     if (known === undefined) return undefined
     for (const entry of known) {
       if (
+        entry.instance === instance &&
         entry.status === report.status &&
         entry.retryable === report.retryable &&
         entry.message === report.message
@@ -145,7 +152,7 @@ function compile<Req>(
     return undefined
   }
 
-  function prepare(report: ErrorReport, response: ErrorResponse): void {
+  function prepare(report: ErrorReport, instance: string, response: ErrorResponse): void {
     let known = prepared.get(report.code)
     if (known === undefined) {
       if (prepared.size >= MAX_PREPARED_CODES) return
@@ -155,7 +162,7 @@ function compile<Req>(
     if (known.length >= MAX_PREPARED_PER_CODE) return
     Object.freeze(response.headers)
     const { status, retryable, message } = report
-    known.push({ status, retryable, message, response: Object.freeze(response) })
+    known.push({ instance, status, retryable, message, response: Object.freeze(response) })
   }
 
   function build(thrown: unknown, req: Req | undefined, routeStatus: number | undefined): ErrorResponse {
@@ -171,9 +178,10 @@ function compile<Req>(
 
     const problem = format === 'problem' || (format === 'negotiate' && prefersProblem(headers))
     const origin = ownHeader(headers, 'origin')
+    // A problem document's `instance` is the request's path: its answers are prepared per path too.
+    const instance = problem ? instanceMember(request) : JSON_ANSWER
     const plain =
       preparing &&
-      !problem &&
       requestId === undefined &&
       translated === undefined &&
       origin === undefined &&
@@ -181,7 +189,7 @@ function compile<Req>(
       report.retryAfter === undefined &&
       report.details === undefined
     if (plain) {
-      const known = preparedFor(report)
+      const known = preparedFor(report, instance)
       if (known !== undefined) return known
     }
     const out: Record<string, string> = {
@@ -213,7 +221,7 @@ function compile<Req>(
     if (translated !== undefined && locale !== undefined) out['content-language'] = locale
 
     const extra = debug ? { causes: causeChain(thrown, true, true) } : undefined
-    const head = problem ? problemHead(report, instanceMember(request)) : envelopeHead(report)
+    const head = problem ? problemHead(report, instance) : envelopeHead(report)
     const body = close(head.text, requestId, report.details, extra)
     // The head's byte length is known; a request id is ASCII (REQUEST_ID). Anything else is measured.
     const bytes =
@@ -229,7 +237,7 @@ function compile<Req>(
       name: report.name,
       requestId,
     }
-    if (plain) prepare(report, response)
+    if (plain) prepare(report, instance, response)
     return response
   }
 

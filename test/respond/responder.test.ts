@@ -537,6 +537,25 @@ describe('bodies built once per code are the same as those built each time', () 
     }
   })
 
+  it('gives each path its own problem instance, past the paths kept, and the JSON answer none', () => {
+    const responder = createResponder({})
+    const paths = Array.from({ length: 20 }, (_, i) => `/documents/D-${i}`)
+    for (let pass = 0; pass < 2; pass++) {
+      for (const path of paths) {
+        const { body, headers } = responder.respond(new SignError(22), {
+          url: `${path}?page=2`,
+          headers: { accept: 'application/problem+json' },
+        })
+        expect(JSON.parse(body).instance).toBe(path)
+        expect(headers['content-type']).toBe(PROBLEM_TYPE)
+        expect(headers['content-length']).toBe(String(Buffer.byteLength(body)))
+      }
+      const json = responder.respond(new SignError(22), { url: paths[0], headers: {} })
+      expect(json.headers['content-type']).toBe(JSON_TYPE)
+      expect(JSON.parse(json.body).instance).toBeUndefined()
+    }
+  })
+
   it('hands each caller an answer of its own: changing one changes neither the next nor a later one', () => {
     const responder = createResponder({})
     const first = responder.respond(new SignError(22))
