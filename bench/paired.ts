@@ -59,7 +59,14 @@ interface Running {
 async function start(spec: string, cpu: number | undefined): Promise<Running> {
   const [file, query = ''] = spec.split('?') as [string, string?]
   const env = { ...process.env, NODE_ENV: 'production', ...Object.fromEntries(new URLSearchParams(query)) }
-  const child = fork(`${ROOT}${file}`, [], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] })
+  // Plain Node, whatever runs this script: under `npx tsx` the children would inherit its loader, which
+  // costs every server two to three times the CPU per answer and hides what the pair is there to show.
+  const child = fork(`${ROOT}${file}`, [], {
+    cwd: ROOT,
+    env,
+    execArgv: [],
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  })
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`${spec}: no port within ${START_TIMEOUT_MS} ms`)),
