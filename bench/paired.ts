@@ -178,7 +178,9 @@ export async function runPair(
       if (round === 0) await checkAnswers(x, y, [a, b], options)
       if (options.warmup > 0) await both(x, y, options.warmup, aFirst, options)
       const [ra, rb] = await both(x, y, options.seconds, aFirst, options)
-      ratios.push(ra.rps / rb.rps)
+      // A side that answered nothing (the machine stalled) gives no ratio, and counts as unexpected.
+      if (ra.rps === 0 || rb.rps === 0) unexpected += 1
+      else ratios.push(ra.rps / rb.rps)
       rpsA.push(ra.rps)
       rpsB.push(rb.rps)
       unexpected += ra.unexpected + rb.unexpected
