@@ -86,8 +86,9 @@ export async function fetchRead<T>(
     timedOut = true
     controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'))
   }, options.timeoutMs)
-  // As AbortSignal.timeout's: the timer alone does not keep the process alive.
-  timer.unref()
+  // As AbortSignal.timeout's: the timer alone does not keep the process alive. Where a timer is a number (a
+  // browser, a worker), there is no process to keep alive.
+  ;(timer as { unref?: () => unknown }).unref?.()
   const callerSignal = init?.signal ?? undefined
   const source = options.follows
   let signal = controller.signal
