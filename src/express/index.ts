@@ -44,7 +44,7 @@ export function errorHandler(options?: ErrorHandlerOptions<Request>): ErrorReque
     for (const name in response.headers) res.setHeader(name, response.headers[name] as string)
     if (current !== undefined) res.setHeader('access-control-expose-headers', keepExposed(exposed!, current))
     // The head written here rather than by end(): the same bytes, one store on Express's response object
-    // fewer, and end() then has no head to work out (about 1-2 % of req/s on Express in the paired bench).
+    // fewer, and end() then has no head to work out.
     // A reason phrase the route set for its own answer would otherwise stay on the error's status line, and
     // Node writes `unknown` for a status it has no phrase for; otherwise Node writes the status's own.
     if (res.statusMessage !== undefined || STATUS_CODES[response.status] === undefined) {
