@@ -198,6 +198,18 @@ export function notFoundError(): SignError<7> {
   return withoutStack(() => new SignError(7, { status: 404, message: 'Not Found' }))
 }
 
+let unseenNotFound: SignError<7> | undefined
+
+/**
+ * {@link notFoundError}'s error, built once and frozen, for an adapter that answers it with its own error
+ * handler straight away, where no code of the app can see it (a log hook is handed a view of a 4xx error,
+ * never the error). Building an error per 404 cost the 404 a tenth of its throughput or more.
+ */
+export function unseenNotFoundError(): SignError<7> {
+  unseenNotFound ??= Object.freeze(notFoundError())
+  return unseenNotFound
+}
+
 /** What `build` returns, built with no stack captured by any error it makes (a 4xx stack is neither sent nor logged by default). */
 export function withoutStack<T>(build: () => T): T {
   const limit = Error.stackTraceLimit

@@ -3,10 +3,11 @@
  *
  * @module esign-errors/express
  */
+import { channel } from 'node:diagnostics_channel'
 import { STATUS_CODES } from 'node:http'
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express'
 import { methodNotAllowedError } from '../core/routing-errors.js'
-import { notFoundError } from '../core/sign-error.js'
+import { notFoundError, unseenNotFoundError } from '../core/sign-error.js'
 import { keepExposed, REPLACED_HEADERS } from '../http/headers.js'
 import { asReceived } from '../respond/cut.js'
 import { reasonPhrase } from '../respond/negotiate.js'
@@ -26,7 +27,12 @@ export type { ErrorHandlerOptions } from '../respond/options.js'
 export function errorHandler(options?: ErrorHandlerOptions<Request>): ErrorRequestHandler {
   const responder = compileResponder(options ?? {}, 'console')
   // Four parameters: that is how Express tells an error handler from a route.
-  return function esignErrorHandler(err: unknown, req: Request, res: Response, next: NextFunction): void {
+  const handler = function esignErrorHandler(
+    err: unknown,
+    req: Request,
+    res: Response,
+    next: NextFunction,
+  ): void {
     // The status the route set before failing (`res.statusCode = 503; next(err)`), as finalhandler reads it.
     const response = responder.answer(err, req, res.statusCode)
     if (res.headersSent) {
@@ -55,7 +61,12 @@ export function errorHandler(options?: ErrorHandlerOptions<Request>): ErrorReque
     res.end(response.body)
     responder.log(response, err, req, res)
   }
+  ours.add(handler)
+  return handler
 }
+
+// The handlers errorHandler() made: notFound() hands its error straight to one that comes next.
+const ours = new WeakSet<object>()
 
 /**
  * Answers every request that reached it with 404 and code 7 (InvalidRequestType), or 405 with the same code
@@ -68,18 +79,95 @@ export function errorHandler(options?: ErrorHandlerOptions<Request>): ErrorReque
  * so a repeated 404 or 405 costs no more than Express's own dispatch, however many routes the app has.
  */
 export function notFound(): RequestHandler {
+  const known: HandOff = { stack: undefined, length: 0, handler: undefined }
   return function esignNotFound(req: Request, res: Response, next: NextFunction): void {
     if (res.headersSent) return
     const allowed = routeMethods(req)
     // A route for this very method that passed the request on (`next()`) makes it not found, not the wrong method.
-    if (allowed.size > 0 && !allowed.has(req.method)) {
-      // With no error, Express's router answers OPTIONS itself (200, `Allow`), as without this middleware.
-      if (req.method === 'OPTIONS') next()
-      else next(methodNotAllowedError(allowed))
+    const wrongMethod = allowed.size > 0 && !allowed.has(req.method)
+    // With no error, Express's router answers OPTIONS itself (200, `Allow`), as without this middleware.
+    if (wrongMethod && req.method === 'OPTIONS') {
+      next()
       return
     }
-    next(notFoundError())
+    const handler = handOff(req, esignNotFound, known)
+    if (handler === undefined) {
+      // The app's own error handlers may see the error, and keep or change it: each request has its own.
+      next(wrongMethod ? methodNotAllowedError(allowed) : notFoundError())
+      return
+    }
+    // Only errorHandler() sees it: the 404 is the same error every time.
+    const error = wrongMethod ? methodNotAllowedError(allowed) : unseenNotFoundError()
+    // What Express's router would do with `next(error)`, less its walk: the same handler, the same request.
+    try {
+      handler(error, req, res, next)
+    } catch (thrown) {
+      next(thrown)
+    }
   }
+}
+
+/** What {@link handOff} found for one `notFound()` in the app's stack, as long as that stack keeps its length. */
+interface HandOff {
+  stack: unknown[] | undefined
+  length: number
+  handler: ErrorRequestHandler | undefined
+}
+
+// Express's router traces each request on this channel (router 2.3 and later). With a subscriber the error
+// goes through the router, so that what it publishes is what it published before.
+const TRACED = ['start', 'end', 'asyncStart', 'asyncEnd', 'error'].map((event) =>
+  channel(`tracing:express.router.request:${event}`),
+)
+
+/**
+ * The error handler Express would call with `notFound`'s error: one `errorHandler()` made, when it is the
+ * next error handler of the app's own stack, both are mounted on the app's root (neither path nor `baseUrl`
+ * to restore between them), and nothing traces the router. Layers between them are skipped by Express with
+ * an error pending (routes and three-parameter middleware) and are skipped here alike. Otherwise `undefined`,
+ * and `next(error)` does the walk.
+ */
+function handOff(req: Request, self: RequestHandler, known: HandOff): ErrorRequestHandler | undefined {
+  for (const traced of TRACED) if (traced.hasSubscribers) return undefined
+  let stack: unknown
+  try {
+    const app = req.app as unknown as { _router?: { stack?: unknown }; router?: { stack?: unknown } }
+    stack = (app._router ?? app.router)?.stack
+  } catch {
+    return undefined
+  }
+  if (!Array.isArray(stack)) return undefined
+  if (known.stack === stack && known.length === stack.length) return known.handler
+  known.stack = stack
+  known.length = stack.length
+  known.handler = nextHandler(stack as Layer[], self)
+  return known.handler
+}
+
+function nextHandler(stack: readonly Layer[], self: RequestHandler): ErrorRequestHandler | undefined {
+  const at = stack.findIndex((layer) => layer?.handle === self)
+  // Mounted twice, or under a path: Express's own walk decides.
+  if (
+    at === -1 ||
+    !atRoot(stack[at]) ||
+    stack.findIndex((layer, index) => index > at && layer?.handle === self) !== -1
+  ) {
+    return undefined
+  }
+  for (let index = at + 1; index < stack.length; index++) {
+    const layer = stack[index]
+    if (layer?.route !== undefined) continue
+    const handle = layer?.handle as unknown
+    if (typeof handle !== 'function') return undefined
+    if (handle.length !== 4) continue
+    return ours.has(handle) && atRoot(layer) ? (handle as ErrorRequestHandler) : undefined
+  }
+  return undefined
+}
+
+/** Whether a layer takes every path unchanged: `app.use(fn)` (Express 5's `slash`, Express 4's `fast_slash`). */
+function atRoot(layer: Layer | undefined): boolean {
+  return layer?.slash === true || layer?.regexp?.fast_slash === true
 }
 
 /** A layer of Express's router stack (Express 4's `router/layer.js`, Express 5's `router` package), read defensively. */
@@ -89,6 +177,10 @@ interface Layer {
   path?: unknown
   route?: { methods?: unknown } | undefined
   handle?: { stack?: unknown } | undefined
+  /** Express 5: mounted with `use()` at `/`. */
+  slash?: unknown
+  /** Express 4: `regexp.fast_slash`, the same. */
+  regexp?: { fast_slash?: unknown }
 }
 
 // Routers nest rarely more than a few deep; the bound keeps a router mounted inside itself from looping.
