@@ -11,7 +11,7 @@ import statuses from 'statuses'
 import { validStatus } from '../core/fallback.js'
 import { isError, settled } from '../core/foreign.js'
 import { methodNotAllowedError, notImplementedError } from '../core/routing-errors.js'
-import { notFoundError } from '../core/sign-error.js'
+import { notFoundError, unseenNotFoundError } from '../core/sign-error.js'
 import { keepExposed, REPLACED_HEADERS } from '../http/headers.js'
 import type { ErrorResponse } from '../respond/body.js'
 import { asReceived, cutResponse } from '../respond/cut.js'
@@ -83,7 +83,7 @@ export function errorHandler(options?: ErrorHandlerOptions<Context>): Middleware
       report(ctx, err, response.status, ownLog(reporting, ctx), false)
   }
 
-  return function esignErrorHandler(ctx: Context, next: Next): Promise<void> {
+  const handler = function esignErrorHandler(ctx: Context, next: Next): Promise<void> {
     // A promise chain, not an async function: the success path, which most requests take, then costs no
     // promise of its own and no extra turn of the microtask queue.
     let pending: Promise<unknown>
@@ -97,7 +97,12 @@ export function errorHandler(options?: ErrorHandlerOptions<Context>): Middleware
     if (!streamHandlers.has(ctx.onerror)) return pending.then(undefined, failed)
     return pending.then(() => guardStream(ctx), failed)
   }
+  answers.set(handler, answer)
+  return handler
 }
+
+// What each errorHandler() answers an error with, for notFound() mounted right after it.
+const answers = new WeakMap<object, (ctx: Context, err: unknown) => void>()
 
 /**
  * Routes the errors Koa hands to `ctx.onerror` through the same responder as {@link errorHandler}: above
@@ -335,9 +340,12 @@ function koaOnerror(app: object): unknown {
  * Answers 404 with code 7 (InvalidRequestType) when nothing downstream produced a response. Mount it right
  * after `errorHandler()`: it looks at the outcome once the routes have run, so {@link allowedMethods} (or
  * @koa/router's own) still answers 405 and 501. Mounted after the routes it works too, but then before
- * `allowedMethods()` has had its say.
+ * `allowedMethods()` has had its say. Right after `errorHandler()` it answers through that handler itself,
+ * as no middleware between them could see the error; elsewhere it rejects with a new error, which the
+ * middleware before it see.
  */
 export function notFound(): Middleware {
+  const known: Adjacent = { middleware: undefined, length: 0, answer: undefined }
   return function esignNotFound(ctx: Context, next: Next): Promise<void> {
     // The 404 is a promise rejected, never a `throw`: Node has V8 build a message, with the thrower's
     // location, for every throw (avoiding it made Fastify's 404 a fifth faster). The promise returned is
@@ -346,14 +354,53 @@ export function notFound(): Middleware {
     return new Promise((resolve, reject) => {
       Promise.resolve(next()).then(() => {
         try {
-          if (ctx.status === 404 && ctx.body == null && !ctx.headerSent) reject(notFoundError())
-          else resolve()
+          if (ctx.status !== 404 || ctx.body != null || ctx.headerSent) {
+            resolve()
+            return
+          }
+          const answer = adjacentAnswer(ctx, esignNotFound, known)
+          if (answer === undefined) {
+            // Middleware of the app between them may see the error, and keep or change it: each its own.
+            reject(notFoundError())
+            return
+          }
+          // Mounted right after errorHandler(), which is all that would see the error: it answers here,
+          // with the one 404 error, and nothing is rejected.
+          answer(ctx, unseenNotFoundError())
+          resolve()
         } catch (err) {
           reject(err)
         }
       }, reject)
     })
   }
+}
+
+/** What {@link adjacentAnswer} found for one `notFound()` in the app's middleware, while that keeps its length. */
+interface Adjacent {
+  middleware: unknown[] | undefined
+  length: number
+  answer: ((ctx: Context, err: unknown) => void) | undefined
+}
+
+/**
+ * How the errorHandler() mounted right before `self` in the app's own middleware answers, if one is; none
+ * when `self` is mounted elsewhere (in a router, a sub-app, twice), or comes after other middleware.
+ */
+function adjacentAnswer(
+  ctx: Context,
+  self: Middleware,
+  known: Adjacent,
+): ((ctx: Context, err: unknown) => void) | undefined {
+  const middleware = (ctx.app as { middleware?: unknown } | undefined)?.middleware
+  if (!Array.isArray(middleware)) return undefined
+  if (known.middleware === middleware && known.length === middleware.length) return known.answer
+  known.middleware = middleware
+  known.length = middleware.length
+  const at = middleware.indexOf(self)
+  known.answer =
+    at > 0 && middleware.lastIndexOf(self) === at ? answers.get(middleware[at - 1] as object) : undefined
+  return known.answer
 }
 
 /** What {@link allowedMethods} needs of a router: @koa/router's `Router` (or a router with its `allowedMethods()`). */
