@@ -127,57 +127,174 @@ class DataSink implements StringSink {
   }
 }
 
+/**
+ * The `data` of an answer read whole and parsed by JSON.parse: what {@link DataSink} would have made of the same
+ * string, worked out from it when asked.
+ */
+class WholeData {
+  readonly kind: 'none' | 'string' | 'other'
+  readonly #value: string
+  readonly #apiSecret: string
+
+  constructor(body: unknown, apiSecret: string) {
+    const value = typeof body === 'object' && body !== null ? ownData(body, 'data') : undefined
+    this.kind = typeof value === 'string' ? 'string' : value === undefined ? 'none' : 'other'
+    this.#value = typeof value === 'string' ? value : ''
+    this.#apiSecret = apiSecret
+  }
+
+  get empty(): boolean {
+    return this.#value.length === 0
+  }
+
+  digest(): Buffer {
+    return createHash('sha256').update(this.#value, 'utf8').update(this.#apiSecret, 'utf8').digest()
+  }
+
+  plaintext(fail: Failure): { chunks: Buffer[]; bytes: number } {
+    // Buffer's decoder stops at the first character that is not a hex digit, or at an odd last one.
+    const cipher = Buffer.from(this.#value, 'hex')
+    if (cipher.length * 2 !== this.#value.length || cipher.length % 16 !== 0) {
+      throw fail('data is not hex whole AES blocks')
+    }
+    let chunks: Buffer[]
+    try {
+      const decipher = createDecipheriv('aes-256-ecb', keyOf(this.#apiSecret), null)
+      chunks = [decipher.update(cipher), decipher.final()]
+    } catch {
+      throw fail('data does not decrypt with this secret')
+    }
+    return { chunks, bytes: chunks[0]!.length + chunks[1]!.length }
+  }
+}
+
 /** An answer as scanned, before any decision: what {@link openScanned} decides on. */
 export interface Scanned {
   read: Read
   /** Whether the body was empty (a byte order mark aside). */
   empty: boolean
-  data: DataSink
+  data: DataSink | WholeData
 }
 
+// An answer up to this size is read whole and parsed by JSON.parse, as any client reads it: the scanner, in
+// JavaScript, took several times as long over a 7 KB list. Past it, what was held goes to the scanner and the
+// rest is scanned as it arrives, so a download holds no more of its body than this at once.
+const WHOLE_LIMIT = 64 * 1024
+
 /**
- * Reads an answer's body as it arrives (see {@link readChunks} for `maxBytes`), without holding it: the `data`
- * string hashed and decrypted on the way, everything else kept for JSON.parse. A body that is not UTF-8 (by
- * its byte order mark or charset) is decoded whole first, as `decodeBody` always did. Throws only what
- * `readChunks` throws.
+ * Reads an answer's body (see {@link readChunks} for `maxBytes`). One that ends within `wholeLimit` bytes is
+ * parsed whole by JSON.parse; a longer one as it arrives, without holding it: the `data` string hashed and
+ * decrypted on the way, everything else kept for JSON.parse. Either way a body that is not UTF-8 (by its byte
+ * order mark or charset) is decoded whole first, as `decodeBody` always did, and the two ways come to the same
+ * answer (test/platform/scanner.test.ts reads every answer both ways). Throws only what `readChunks` throws.
  */
 export async function scanAnswer(
   response: Response,
-  options: { apiSecret: string; maxBytes: number; context: string; scrubber: Scrubber },
+  options: {
+    apiSecret: string
+    maxBytes: number
+    context: string
+    scrubber: Scrubber
+    /** Bytes up to which the answer is read whole; WHOLE_LIMIT unless given (0: always scanned). */
+    wholeLimit?: number
+  },
 ): Promise<Scanned> {
-  const data = new DataSink(options.apiSecret, response.ok)
-  const scanner = new ObjectScanner((key) => (key === 'data' ? data : undefined))
   const contentType = response.headers.get('content-type')
-  // The first bytes, until the encoding is known; then either the scanner takes every chunk, or `whole` keeps
-  // them for decodeBody.
-  let head: Uint8Array | undefined = Buffer.alloc(0)
-  let whole: Uint8Array[] | undefined
-  const start = (first: Uint8Array) => {
-    head = undefined
-    if (!readsAsUtf8(first, contentType)) whole = [first]
-    else {
-      const bom = first[0] === 0xef && first[1] === 0xbb && first[2] === 0xbf ? 3 : 0
-      scanner.write(first.subarray(bom))
-    }
-  }
+  const streamed = () => new StreamedAnswer(options.apiSecret, response.ok, contentType)
+  const wholeLimit = options.wholeLimit ?? WHOLE_LIMIT
+  // The chunks of an answer that may yet end within the limit; the scan, once it has not.
+  let held: Uint8Array[] | undefined = wholeLimit > 0 ? [] : undefined
+  let heldBytes = 0
+  let scan = held === undefined ? streamed() : undefined
   await readChunks(response, options.maxBytes, options.context, (chunk) => {
-    if (whole !== undefined) whole.push(chunk)
-    else if (head === undefined) scanner.write(chunk)
+    if (held !== undefined) {
+      heldBytes += chunk.length
+      if (heldBytes <= wholeLimit) {
+        held.push(chunk)
+        return
+      }
+      scan = streamed()
+      for (const piece of held) scan.write(piece)
+      held = undefined
+    }
+    scan!.write(chunk)
+  })
+  if (held !== undefined) return readWhole(held, heldBytes, contentType, options)
+  return scan!.end(options.scrubber)
+}
+
+/** An answer scanned as it arrives: its `data` into a {@link DataSink}, the rest kept for JSON.parse. */
+class StreamedAnswer {
+  readonly #data: DataSink
+  readonly #scanner: ObjectScanner
+  readonly #contentType: string | null
+  // The first bytes, until the encoding is known; then either the scanner takes every chunk, or `#whole`
+  // keeps them for decodeBody.
+  #head: Uint8Array | undefined = Buffer.alloc(0)
+  #whole: Uint8Array[] | undefined
+
+  constructor(apiSecret: string, open: boolean, contentType: string | null) {
+    const data = new DataSink(apiSecret, open)
+    this.#data = data
+    this.#scanner = new ObjectScanner((key) => (key === 'data' ? data : undefined))
+    this.#contentType = contentType
+  }
+
+  write(chunk: Uint8Array): void {
+    if (this.#whole !== undefined) this.#whole.push(chunk)
+    else if (this.#head === undefined) this.#scanner.write(chunk)
     else {
       // Most answers' first chunk holds the first three bytes: taken as it is, not copied.
-      const first = head.length === 0 ? chunk : Buffer.concat([head, chunk])
-      if (first.length >= 3) start(first)
-      else head = first
+      const first = this.#head.length === 0 ? chunk : Buffer.concat([this.#head, chunk])
+      if (first.length >= 3) this.#start(first)
+      else this.#head = first
     }
-  })
-  if (head !== undefined) start(head)
-  if (whole !== undefined) scanner.write(Buffer.from(decodeBody(Buffer.concat(whole), contentType), 'utf8'))
-  const rest = scanner.end()
-  const read: Read =
-    rest === undefined
-      ? { ok: false, why: 'upstream answer is not JSON' }
-      : readAnswer(utf8.decode(rest), undefined, options.scrubber)
-  return { read, empty: scanner.bytes === 0, data }
+  }
+
+  end(scrubber: Scrubber): Scanned {
+    if (this.#head !== undefined) this.#start(this.#head)
+    const scanner = this.#scanner
+    if (this.#whole !== undefined) {
+      scanner.write(Buffer.from(decodeBody(Buffer.concat(this.#whole), this.#contentType), 'utf8'))
+    }
+    const rest = scanner.end()
+    const read: Read =
+      rest === undefined
+        ? { ok: false, why: 'upstream answer is not JSON' }
+        : readAnswer(utf8.decode(rest), undefined, scrubber)
+    return { read, empty: scanner.bytes === 0, data: this.#data }
+  }
+
+  #start(first: Uint8Array): void {
+    this.#head = undefined
+    if (!readsAsUtf8(first, this.#contentType)) this.#whole = [first]
+    else {
+      const bom = first[0] === 0xef && first[1] === 0xbb && first[2] === 0xbf ? 3 : 0
+      this.#scanner.write(first.subarray(bom))
+    }
+  }
+}
+
+/** A small answer, ended within WHOLE_LIMIT: decoded as the scanner would decode it, then parsed whole. */
+function readWhole(
+  chunks: Uint8Array[],
+  bytes: number,
+  contentType: string | null,
+  options: { apiSecret: string; scrubber: Scrubber },
+): Scanned {
+  const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, bytes)
+  let text: string
+  let empty: boolean
+  if (readsAsUtf8(body, contentType)) {
+    const bom = body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? 3 : 0
+    text = utf8.decode(body.subarray(bom))
+    empty = body.length === bom
+  } else {
+    text = decodeBody(body, contentType)
+    empty = text.length === 0
+  }
+  const read = readAnswer(text, undefined, options.scrubber)
+  return { read, empty, data: new WholeData(read.ok ? read.body : undefined, options.apiSecret) }
 }
 
 /**

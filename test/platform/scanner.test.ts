@@ -33,8 +33,14 @@ function encrypt(plaintext: string | Buffer): string {
   return Buffer.concat([cipher.update(plaintext), cipher.final()]).toString('hex')
 }
 
-/** Chunk sizes every answer is fed in: one byte at a time, odd sizes that split escapes and pairs, whole. */
-const SPLITS = [1, 3, 7, 64, Number.POSITIVE_INFINITY]
+/**
+ * Chunk sizes every answer is fed in: one byte at a time, odd sizes that split escapes and pairs, whole. Each is
+ * read as it arrives by the scanner and, the way an answer under 64 KB is, whole by JSON.parse.
+ */
+const SPLITS = [1, 3, 7, 64, Number.POSITIVE_INFINITY].flatMap((size) => [
+  { size, wholeLimit: 0 },
+  { size, wholeLimit: undefined },
+])
 
 interface Options {
   status?: number
@@ -43,7 +49,11 @@ interface Options {
 }
 
 /** An answer as the client reads it: a body in chunks of `split` bytes, scanned, then opened. */
-async function open(body: string | Buffer, split: number, options: Options = {}): Promise<unknown> {
+async function open(
+  body: string | Buffer,
+  { size: split, wholeLimit }: (typeof SPLITS)[number],
+  options: Options = {},
+): Promise<unknown> {
   const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body
   const stream = new ReadableStream<Uint8Array>({
     start(controller) {
@@ -63,6 +73,7 @@ async function open(body: string | Buffer, split: number, options: Options = {})
     maxBytes: 1024 * 1024 * 1024,
     context,
     scrubber: scrubberOf([SECRET]),
+    ...(wholeLimit === undefined ? {} : { wholeLimit }),
   })
   return openScanned(scanned, {
     status,
@@ -94,7 +105,7 @@ async function failure(
     } catch (caught) {
       error = caught
     }
-    expect(error, `split ${split}`).toBeInstanceOf(SignError)
+    expect(error, `split ${JSON.stringify(split)}`).toBeInstanceOf(SignError)
     const signError = error as SignError
     const why = (signError.cause as UpstreamError).message.replace(
       /^GET https:\/\/platform\.test\/signserver\/v1\/x: /,
@@ -341,7 +352,7 @@ describe('hex fields of the plaintext', () => {
     const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex')
     const body = answer(`{"pdfdata":"${big.toString('hex')}","name":"big.pdf"}`)
     for (const split of [1000, 65_537, Number.POSITIVE_INFINITY]) {
-      const value = (await open(body, split, pdf)) as Record<string, unknown>
+      const value = (await open(body, { size: split, wholeLimit: undefined }, pdf)) as Record<string, unknown>
       expect(value.name).toBe('big.pdf')
       expect(sha256(value.pdfdata as Uint8Array)).toBe(sha256(big))
     }
