@@ -202,8 +202,9 @@ let unseenNotFound: SignError<7> | undefined
 
 /**
  * {@link notFoundError}'s error, built once and frozen, for an adapter that answers it with its own error
- * handler straight away, where no code of the app can see it (a log hook is handed a view of a 4xx error,
- * never the error). Building an error per 404 cost the 404 a tenth of its throughput or more.
+ * handler straight away, where no code of the app can see it: a handler whose answer stays 4xx hands its log a
+ * view of the error, never the error (`AdapterResponder.staysClientError`). Building an Error is most of what a
+ * 404 costs the library (bench/results/2026-12-07-not-found-hand-off.md).
  */
 export function unseenNotFoundError(): SignError<7> {
   unseenNotFound ??= Object.freeze(notFoundError())

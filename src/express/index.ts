@@ -33,6 +33,14 @@ export function errorHandler(options?: ErrorHandlerOptions<Request>): ErrorReque
     res: Response,
     next: NextFunction,
   ): void {
+    const passing = passOn.get(req)
+    if (passing !== undefined && passing.error === err) {
+      // This handler threw on the error notFound() handed it: the error goes on from here, as from Express's
+      // own call, not to this handler a second time.
+      passOn.delete(req)
+      next(err)
+      return
+    }
     // The status the route set before failing (`res.statusCode = 503; next(err)`), as finalhandler reads it.
     const response = responder.answer(err, req, res.statusCode)
     if (res.headersSent) {
@@ -61,12 +69,15 @@ export function errorHandler(options?: ErrorHandlerOptions<Request>): ErrorReque
     res.end(response.body)
     responder.log(response, err, req, res)
   }
-  ours.add(handler)
+  // A handler whose statusOverrides answer a 404 with 5xx hands the error itself to the log: not to be shared.
+  if (responder.staysClientError(7)) ours.add(handler)
   return handler
 }
 
-// The handlers errorHandler() made: notFound() hands its error straight to one that comes next.
+// The handlers errorHandler() made that notFound() may hand its error to directly, and the errors one of them
+// threw when it did, per request.
 const ours = new WeakSet<object>()
+const passOn = new WeakMap<object, { error: unknown }>()
 
 /**
  * Answers every request that reached it with 404 and code 7 (InvalidRequestType), or 405 with the same code
@@ -79,10 +90,11 @@ const ours = new WeakSet<object>()
  * so a repeated 404 or 405 costs no more than Express's own dispatch, however many routes the app has.
  */
 export function notFound(): RequestHandler {
-  const known: HandOff = { stack: undefined, length: 0, handler: undefined }
+  const cache: HandOff = { learnt: undefined, handler: undefined }
   return function esignNotFound(req: Request, res: Response, next: NextFunction): void {
     if (res.headersSent) return
-    const allowed = routeMethods(req)
+    const known = learntOf(req)
+    const allowed = known === undefined ? NO_METHODS : routeMethods(req, known)
     // A route for this very method that passed the request on (`next()`) makes it not found, not the wrong method.
     const wrongMethod = allowed.size > 0 && !allowed.has(req.method)
     // With no error, Express's router answers OPTIONS itself (200, `Allow`), as without this middleware.
@@ -90,27 +102,27 @@ export function notFound(): RequestHandler {
       next()
       return
     }
-    const handler = handOff(req, esignNotFound, known)
+    const handler = known === undefined ? undefined : handOff(known, esignNotFound, cache)
     if (handler === undefined) {
       // The app's own error handlers may see the error, and keep or change it: each request has its own.
       next(wrongMethod ? methodNotAllowedError(allowed) : notFoundError())
       return
     }
-    // Only errorHandler() sees it: the 404 is the same error every time.
+    // Only errorHandler() sees it, and hands its log a view of it: the 404 is the same error every time.
     const error = wrongMethod ? methodNotAllowedError(allowed) : unseenNotFoundError()
     // What Express's router would do with `next(error)`, less its walk: the same handler, the same request.
     try {
       handler(error, req, res, next)
     } catch (thrown) {
+      passOn.set(req, { error: thrown })
       next(thrown)
     }
   }
 }
 
-/** What {@link handOff} found for one `notFound()` in the app's stack, as long as that stack keeps its length. */
+/** What {@link handOff} found for one `notFound()`, for as long as the app's routers are as they were. */
 interface HandOff {
-  stack: unknown[] | undefined
-  length: number
+  learnt: Learnt | undefined
   handler: ErrorRequestHandler | undefined
 }
 
@@ -123,37 +135,27 @@ const TRACED = ['start', 'end', 'asyncStart', 'asyncEnd', 'error'].map((event) =
 /**
  * The error handler Express would call with `notFound`'s error: one `errorHandler()` made, when it is the
  * next error handler of the app's own stack, both are mounted on the app's root (neither path nor `baseUrl`
- * to restore between them), and nothing traces the router. Layers between them are skipped by Express with
- * an error pending (routes and three-parameter middleware) and are skipped here alike. Otherwise `undefined`,
- * and `next(error)` does the walk.
+ * to restore between them), this `notFound()` is mounted nowhere else, and nothing traces the router. Layers
+ * between them are skipped by Express with an error pending (routes and three-parameter middleware) and are
+ * skipped here alike. Otherwise `undefined`, and `next(error)` does the walk.
  */
-function handOff(req: Request, self: RequestHandler, known: HandOff): ErrorRequestHandler | undefined {
+function handOff(known: Learnt, self: RequestHandler, cache: HandOff): ErrorRequestHandler | undefined {
   for (const traced of TRACED) if (traced.hasSubscribers) return undefined
-  let stack: unknown
-  try {
-    const app = req.app as unknown as { _router?: { stack?: unknown }; router?: { stack?: unknown } }
-    stack = (app._router ?? app.router)?.stack
-  } catch {
-    return undefined
+  if (cache.learnt !== known) {
+    cache.learnt = known
+    cache.handler = nextHandler(known.stacks, self)
   }
-  if (!Array.isArray(stack)) return undefined
-  if (known.stack === stack && known.length === stack.length) return known.handler
-  known.stack = stack
-  known.length = stack.length
-  known.handler = nextHandler(stack as Layer[], self)
-  return known.handler
+  return cache.handler
 }
 
-function nextHandler(stack: readonly Layer[], self: RequestHandler): ErrorRequestHandler | undefined {
+function nextHandler(stacks: readonly unknown[][], self: RequestHandler): ErrorRequestHandler | undefined {
+  const stack = stacks[0] as Layer[] | undefined
+  if (stack === undefined) return undefined
+  let mounted = 0
+  for (const each of stacks) for (const layer of each as Layer[]) if (layer?.handle === self) mounted++
   const at = stack.findIndex((layer) => layer?.handle === self)
-  // Mounted twice, or under a path: Express's own walk decides.
-  if (
-    at === -1 ||
-    !atRoot(stack[at]) ||
-    stack.findIndex((layer, index) => index > at && layer?.handle === self) !== -1
-  ) {
-    return undefined
-  }
+  // Mounted twice, in a router, or under a path: Express's own walk decides.
+  if (mounted !== 1 || at === -1 || !atRoot(stack[at])) return undefined
   for (let index = at + 1; index < stack.length; index++) {
     const layer = stack[index]
     if (layer?.route !== undefined) continue
@@ -214,22 +216,30 @@ const MAX_REMEMBERED_PATH = 1024
 // What routeMethods() answers for a path no route takes, the common 404: nothing to build per request.
 const NO_METHODS: ReadonlySet<string> = new Set()
 
-/** The methods the app's routes take at the request's path, from the router Express itself dispatches with. */
-function routeMethods(req: Request): ReadonlySet<string> {
-  let methods: Set<string> | undefined
+/** What is known of the router Express dispatches the request with; `undefined` for an app Express did not make. */
+function learntOf(req: Request): Learnt | undefined {
   try {
     const app = req.app as unknown as { _router?: unknown; router?: unknown }
     // Express 4 keeps its router in `_router` (and throws on reading `router`); Express 5 in `router`.
     const router = (app._router ?? app.router) as { stack?: unknown } | undefined
     // A router is a function (it is also the middleware that dispatches).
-    if (typeof router !== 'function' && (typeof router !== 'object' || router === null)) return NO_METHODS
-    const known = current(router)
+    if (typeof router !== 'function' && (typeof router !== 'object' || router === null)) return undefined
+    return current(router)
+  } catch {
+    return undefined
+  }
+}
+
+/** The methods the app's routes take at the request's path. */
+function routeMethods(req: Request, known: Learnt): ReadonlySet<string> {
+  let methods: Set<string> | undefined
+  try {
     const path = req.path
     let routes = known.paths.get(path)
     if (routes === undefined) {
       // Every matcher of the app, once for this path: with thousands of routes, the cost of a 404.
       routes = []
-      collect(router.stack, path, routes, 0)
+      collect(known.stacks[0], path, routes, 0)
       if (path.length <= MAX_REMEMBERED_PATH) {
         if (known.paths.size >= MAX_PATHS) known.paths.delete(known.paths.keys().next().value as string)
         known.paths.set(path, routes)

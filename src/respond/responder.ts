@@ -1,5 +1,6 @@
 import { describe } from '../core/codes.js'
 import { causeChain, ownEntry, settled } from '../core/foreign.js'
+import { overrideFor } from '../core/status.js'
 import { exposeHeaders, formatRetryAfter } from '../http/headers.js'
 import {
   close,
@@ -44,6 +45,11 @@ export interface Responder<Req = RequestLike> {
  */
 export interface AdapterResponder<Req = RequestLike> extends Responder<Req> {
   answer(thrown: unknown, req?: Req, routeStatus?: number): Readonly<ErrorResponse>
+  /**
+   * Whether an error of `code` with a 4xx status of its own is answered with a 4xx here (no `statusOverrides`
+   * lifts it to 5xx): then neither the log nor the trace is handed the error itself, only a view of it.
+   */
+  staysClientError(code: number): boolean
 }
 
 /**
@@ -271,7 +277,11 @@ function compile<Req>(
     trace(response, thrown)
   }
 
-  return { respond, answer, log }
+  function staysClientError(code: number): boolean {
+    return (overrideFor(options.statusOverrides, code) ?? 400) < 500
+  }
+
+  return { respond, answer, log, staysClientError }
 }
 
 // Built once from the catalog when the first responder is compiled (before any answer it gives), by the same

@@ -152,6 +152,66 @@ describe.each([
     expect([missing.status, missing.text]).toEqual([404, NOT_FOUND])
   })
 
+  it('passes on, as the router does, what errorHandler() throws while answering: to the next handler, not to itself', async () => {
+    // A response whose head cannot be written (a listener on the head that throws, once), answered in both
+    // layouts: through the router's walk (an error handler of the app's between) and handed off directly.
+    const answers = []
+    for (const between of [true, false]) {
+      const instance = app()
+      instance.use((_req, res, next) => {
+        const writeHead = res.writeHead
+        let thrown = false
+        res.writeHead = function once(this: typeof res, ...args: Parameters<typeof res.writeHead>) {
+          if (!thrown) {
+            thrown = true
+            throw new Error('head listener failed')
+          }
+          return writeHead.apply(this, args)
+        } as typeof res.writeHead
+        next()
+      })
+      instance.use(notFound())
+      if (between) instance.use(((err, _req, _res, next) => next(err)) as ErrorRequestHandler)
+      instance.use(errorHandler({ log: false }))
+      const answer = await request(instance).get('/nowhere')
+      answers.push([answer.status, answer.headers['content-type']?.split(';')[0]])
+    }
+    // Express's final handler answers the second error, with its own page.
+    expect(answers).toEqual([
+      [500, 'text/html'],
+      [500, 'text/html'],
+    ])
+  })
+
+  it('gives the log a 404 of its own each time when statusOverrides answer it with 5xx', async () => {
+    const instance = app()
+    instance.use(notFound())
+    const errors: unknown[] = []
+    instance.use(errorHandler({ statusOverrides: { 7: 503 }, log: (entry) => errors.push(entry.err) }))
+    for (const path of ['/nowhere', '/elsewhere'])
+      expect((await request(instance).get(path)).status).toBe(503)
+    expect(errors).toHaveLength(2)
+    expect(errors[0]).not.toBe(errors[1])
+    expect(Object.isFrozen(errors[0])).toBe(false)
+  })
+
+  it('leaves one notFound() mounted in a router and on the app to the router’s walk', async () => {
+    const instance = app()
+    const missing = notFound()
+    const router = factory.Router()
+    router.use(missing)
+    router.use(((_err, _req, res, _next) => {
+      res.status(418).json({ from: 'router' })
+    }) as ErrorRequestHandler)
+    instance.use('/api', router)
+    instance.use(missing)
+    instance.use(errorHandler({ log: false }))
+    const inRouter = await request(instance).get('/api/nowhere')
+    expect([inRouter.status, inRouter.text]).toEqual([418, '{"from":"router"}'])
+    const onApp = await request(instance).get('/nowhere')
+    expect([onApp.status, onApp.text]).toEqual([404, NOT_FOUND])
+  })
+
   it('hands the log hook the request as the router would have: its path and method', async () => {
     const instance = app()
     instance.use(notFound())
