@@ -134,4 +134,58 @@ describe.each([
       [404, undefined],
     ])
   })
+
+  it('gives the log a 404 of its own each time when statusOverrides answer it with 5xx', async () => {
+    const errors: unknown[] = []
+    const { server } = await serve((app) => {
+      app.use(errorHandler({ statusOverrides: { 7: 503 }, log: (entry) => errors.push(entry.err) }))
+      app.use(notFound())
+      app.use(routes())
+    })
+    for (const path of ['/nowhere', '/elsewhere']) expect((await request(server).get(path)).status).toBe(503)
+    expect(errors).toHaveLength(2)
+    expect(errors[0]).not.toBe(errors[1])
+    expect(Object.isFrozen(errors[0])).toBe(false)
+  })
+})
+
+describe('Koa 3 notFound() under a composition that watches every middleware', () => {
+  /** Koa 3's `compose` option, wrapping each middleware to record the rejections it returns. */
+  function watching(rejected: string[]) {
+    return (middleware: Middleware[]) => {
+      const wrapped = middleware.map(
+        (fn) =>
+          (ctx: Context, next: () => Promise<unknown>): Promise<unknown> =>
+            Promise.resolve(fn(ctx, next)).catch((err: unknown) => {
+              rejected.push(fn.name)
+              throw err
+            }),
+      )
+      return (ctx: Context, next?: () => Promise<unknown>) => {
+        const dispatch = (i: number): Promise<unknown> =>
+          i === wrapped.length ? Promise.resolve(next?.()) : wrapped[i]!(ctx, () => dispatch(i + 1))
+        return dispatch(0)
+      }
+    }
+  }
+
+  it.each([
+    ['right after errorHandler(): nothing rejected', false, []],
+    ['after middleware of the app: the 404 rejected', true, ['esignNotFound', 'between']],
+  ] as const)('%s', async (_where, between, expected) => {
+    const rejected: string[] = []
+    const app = new Koa({ compose: watching(rejected) } as ConstructorParameters<typeof Koa>[0])
+    app.use(errorHandler({ log: false }))
+    if (between)
+      app.use(async function between(_ctx, next) {
+        await next()
+      })
+    app.use(notFound())
+    const server = app.listen(0, '127.0.0.1')
+    servers.push(server)
+    await once(server, 'listening')
+    const res = await request(server).get('/nowhere')
+    expect([res.status, res.text]).toEqual([404, NOT_FOUND])
+    expect(rejected).toEqual(expected)
+  })
 })
