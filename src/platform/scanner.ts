@@ -8,9 +8,9 @@ import { badResponse, type Failure, keyOf, macFailure, macMatches } from './enve
 import { ObjectScanner, PIECE, type StringSink, utf8 } from './object-scanner.js'
 import { Blocks, HexWriter, openPlaintext } from './plaintext.js'
 
-// A platform answer is read as it arrives, never whole: a download's body is its file as hex inside encrypted
-// hex, about 4x the file, and reading it as one string (then JSON.parse, then the hex of the `data`, then the
-// plaintext, then the hex of `pdfdata`) held some 24x the file at once. The `data` string goes straight into
+// A platform answer past 64 KB is read as it arrives, never whole: a download's body is its file as hex inside
+// encrypted hex, about 4x the file, and reading it as one string (then JSON.parse, then the hex of the `data`,
+// then the plaintext, then the hex of `pdfdata`) held some 24x the file at once. The `data` string goes straight into
 // the MAC's hash and, hex-decoded, into the decipher; everything else of the answer is small and is parsed by
 // JSON.parse itself, so what it accepts, refuses and makes of duplicates and escapes is what it always was.
 
@@ -127,6 +127,8 @@ class DataSink implements StringSink {
   }
 }
 
+const HEX = /^[0-9A-Fa-f]*$/
+
 /**
  * The `data` of an answer read whole and parsed by JSON.parse: what {@link DataSink} would have made of the same
  * string, worked out from it when asked.
@@ -152,11 +154,9 @@ class WholeData {
   }
 
   plaintext(fail: Failure): { chunks: Buffer[]; bytes: number } {
-    // Buffer's decoder stops at the first character that is not a hex digit, or at an odd last one.
+    // Checked first: Buffer's decoder reads a character beyond Latin-1 by its low byte (`İ` as `0`).
+    if (this.#value.length % 32 !== 0 || !HEX.test(this.#value)) throw fail('data is not hex whole AES blocks')
     const cipher = Buffer.from(this.#value, 'hex')
-    if (cipher.length * 2 !== this.#value.length || cipher.length % 16 !== 0) {
-      throw fail('data is not hex whole AES blocks')
-    }
     let chunks: Buffer[]
     try {
       const decipher = createDecipheriv('aes-256-ecb', keyOf(this.#apiSecret), null)
@@ -176,8 +176,8 @@ export interface Scanned {
   data: DataSink | WholeData
 }
 
-// An answer up to this size is read whole and parsed by JSON.parse, as any client reads it: the scanner, in
-// JavaScript, took several times as long over a 7 KB list. Past it, what was held goes to the scanner and the
+// An answer up to this size is read whole and parsed by JSON.parse, as any client reads it: the scanner walks
+// every byte in JavaScript, which cost more than the native parse over a 7 KB list. Past it, what was held goes to the scanner and the
 // rest is scanned as it arrives, so a download holds no more of its body than this at once.
 const WHOLE_LIMIT = 64 * 1024
 

@@ -212,6 +212,9 @@ describe('the answer envelope, scanned as it arrives', () => {
       `${data.slice(0, 20)}zz${data.slice(22)}`,
       `${data} `,
       `0x${data}`,
+      // Characters beyond Latin-1 whose low byte is a hex digit (U+0130 `İ` is 0x30 `0`, U+0161 `š` is 0x61 `a`).
+      `${data.slice(0, 20)}\u0130${data.slice(21)}`,
+      `${data.slice(0, 20)}š${data.slice(21)}`,
     ]) {
       expect(await failure(`{"result":0,"data":"${bad}","mac":"${macOver(bad)}"}`), bad).toEqual(NOT_HEX)
     }
