@@ -34,7 +34,7 @@ export function errorHandler(options?: ErrorHandlerOptions<Request>): ErrorReque
     next: NextFunction,
   ): void {
     const passing = passOn.get(req)
-    if (passing !== undefined && passing.error === err) {
+    if (passing !== undefined && Object.is(passing.error, err)) {
       // This handler threw on the error notFound() handed it: the error goes on from here, as from Express's
       // own call, not to this handler a second time.
       passOn.delete(req)

@@ -155,7 +155,8 @@ class WholeData {
 
   plaintext(fail: Failure): { chunks: Buffer[]; bytes: number } {
     // Checked first: Buffer's decoder reads a character beyond Latin-1 by its low byte (`İ` as `0`).
-    if (this.#value.length % 32 !== 0 || !HEX.test(this.#value)) throw fail('data is not hex whole AES blocks')
+    if (this.#value.length % 32 !== 0 || !HEX.test(this.#value))
+      throw fail('data is not hex whole AES blocks')
     const cipher = Buffer.from(this.#value, 'hex')
     let chunks: Buffer[]
     try {
