@@ -1,6 +1,19 @@
 /** The answer every adapter gives a known path asked with a method none of its routes takes. */
 import { SignError, withoutStack } from './sign-error.js'
 
+// Scanners and typos make a few hundred distinct unknown paths; past this bound the oldest is forgotten, so a
+// client varying its path costs the routes' full look-up again, never memory. A path longer than this is not
+// remembered at all: a thousand of them could hold megabytes.
+const MAX_PATHS = 1000
+const MAX_REMEMBERED_PATH = 1024
+
+/** Keeps what an adapter's routes make of `path` in `memo`, within the bounds above, the oldest path first out. */
+export function rememberPath<V>(memo: Map<string, V>, path: string, value: V): void {
+  if (path.length > MAX_REMEMBERED_PATH) return
+  if (memo.size >= MAX_PATHS) memo.delete(memo.keys().next().value as string)
+  memo.set(path, value)
+}
+
 /**
  * The `Allow` value for these methods: upper case, each once, sorted, joined by `, `, as Express's own
  * answer to OPTIONS writes it, so the three adapters list a path's methods alike.

@@ -6,7 +6,7 @@
 import { channel } from 'node:diagnostics_channel'
 import { STATUS_CODES } from 'node:http'
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express'
-import { methodNotAllowedError } from '../core/routing-errors.js'
+import { methodNotAllowedError, rememberPath } from '../core/routing-errors.js'
 import { notFoundError, unseenNotFoundError } from '../core/sign-error.js'
 import { keepExposed, REPLACED_HEADERS } from '../http/headers.js'
 import { asReceived } from '../respond/cut.js'
@@ -207,11 +207,6 @@ interface Learnt {
 }
 
 const learnt = new WeakMap<object, Learnt>()
-// A few hundred distinct unknown paths is what scanners and typos make; past this bound the oldest is
-// forgotten, so a client varying its path costs the full walk again, never memory.
-const MAX_PATHS = 1000
-// A path longer than this is not remembered: 1,000 of them could otherwise hold megabytes.
-const MAX_REMEMBERED_PATH = 1024
 
 // What routeMethods() answers for a path no route takes, the common 404: nothing to build per request.
 const NO_METHODS: ReadonlySet<string> = new Set()
@@ -240,10 +235,7 @@ function routeMethods(req: Request, known: Learnt): ReadonlySet<string> {
       // Every matcher of the app, once for this path: with thousands of routes, the cost of a 404.
       routes = []
       collect(known.stacks[0], path, routes, 0)
-      if (path.length <= MAX_REMEMBERED_PATH) {
-        if (known.paths.size >= MAX_PATHS) known.paths.delete(known.paths.keys().next().value as string)
-        known.paths.set(path, routes)
-      }
+      rememberPath(known.paths, path, routes)
     }
     if (routes.length === 0) return NO_METHODS
     methods = new Set()

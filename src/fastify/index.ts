@@ -17,7 +17,7 @@ import type {
   RawServerBase,
   RouteGenericInterface,
 } from 'fastify'
-import { allowValue, methodNotAllowedError } from '../core/routing-errors.js'
+import { allowValue, methodNotAllowedError, rememberPath } from '../core/routing-errors.js'
 import { notFoundError } from '../core/sign-error.js'
 import { keepExposed, REPLACED_HEADERS } from '../http/headers.js'
 import { asReceived, cutResponse } from '../respond/cut.js'
@@ -161,10 +161,6 @@ function rejectLater(error: unknown): Promise<void> {
  * encapsulated instance of the app inherits.
  */
 const knownUrls = new WeakMap<object, Map<string, readonly string[]>>()
-// As on Express: scanners and typos make a few hundred distinct unknown URLs; past this bound the oldest is
-// forgotten, and a URL longer than this is not remembered at all, so memory stays bounded.
-const MAX_URLS = 1000
-const MAX_REMEMBERED_URL = 1024
 const NO_METHODS: readonly string[] = Object.freeze([])
 
 /** The methods whose routes match the request's path: Fastify's own router, with its options and params. */
@@ -183,14 +179,11 @@ function routeMethods(request: AnyFastifyRequest): readonly string[] {
       const found: unknown = server.findRoute({ method: method as HTTPMethods, url })
       if (found) methods.push(method)
     }
-    if (url.length <= MAX_REMEMBERED_URL) {
-      if (urls === undefined) {
-        urls = new Map()
-        knownUrls.set(findRoute, urls)
-      }
-      if (urls.size >= MAX_URLS) urls.delete(urls.keys().next().value as string)
-      urls.set(url, methods.length === 0 ? NO_METHODS : methods)
+    if (urls === undefined) {
+      urls = new Map()
+      knownUrls.set(findRoute, urls)
     }
+    rememberPath(urls, url, methods.length === 0 ? NO_METHODS : methods)
   } catch {
     // An app that is not what Fastify makes: the plain 404 stands.
   }

@@ -43,12 +43,13 @@ export function tokenCache(
     return at
   }
 
+  const cached = () => (token !== undefined && Date.now() < token.expiresAt ? token.value : undefined)
+
   return {
-    cached() {
-      return token !== undefined && Date.now() < token.expiresAt ? token.value : undefined
-    },
+    cached,
     get(signal) {
-      if (token !== undefined && Date.now() < token.expiresAt) return Promise.resolve(token.value)
+      const value = cached()
+      if (value !== undefined) return Promise.resolve(value)
       pending ??= fetchToken().finally(() => {
         pending = undefined
       })
