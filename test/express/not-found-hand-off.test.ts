@@ -134,9 +134,15 @@ describe.each([
     instance.use(notFound())
     const before = await request(instance).get('/nowhere')
     expect(before.headers['content-type']).toMatch(/^text\/html/)
-    instance.use(errorHandler({ log: false }))
-    const after = await request(instance).get('/nowhere')
-    expect([after.status, after.text]).toEqual([404, NOT_FOUND])
+    const handler = errorHandler({ log: false })
+    instance.use(handler)
+    const walked = countMatches(instance, handler)
+    for (let round = 0; round < 2; round++) {
+      const after = await request(instance).get('/nowhere')
+      expect([after.status, after.text]).toEqual([404, NOT_FOUND])
+    }
+    // notFound() looks at the changed routes once; the router never walks to the new handler.
+    expect(walked.calls).toBe(1)
   })
 
   it('answers from a router mounted under a path, through the router’s walk', async () => {
