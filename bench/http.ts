@@ -5,7 +5,7 @@
  * where its imports of express, koa and http-errors still resolve, and the children run it on plain Node:
  * two dozen children each compiling TypeScript at start-up would cost seconds of CPU on a busy machine.
  */
-import { type ChildProcess, execFileSync, fork } from 'node:child_process'
+import { type ChildProcess, execFileSync, fork, type StdioOptions } from 'node:child_process'
 import { availableParallelism } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
@@ -67,30 +67,13 @@ export async function startServer(
   contender: Contender,
   { nodeArgs = [], cpu }: StartOptions = {},
 ): Promise<Server> {
-  const child = fork(await bundleServer(), [framework, contender], {
-    cwd: ROOT,
+  const { child, hello } = await forkReady(await bundleServer(), [framework, contender], {
+    name: `${framework} ${contender}`,
     execArgv: nodeArgs,
     env: { ...process.env, NODE_ENV: 'production' },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    cpu,
   })
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill()
-      reject(new Error(`${framework} ${contender}: no port within ${START_TIMEOUT_MS} ms`))
-    }, START_TIMEOUT_MS)
-    child.once('exit', (code) => {
-      clearTimeout(timer)
-      reject(new Error(`${framework} ${contender}: exited with ${code} before listening`))
-    })
-    child.once('message', (message) => {
-      clearTimeout(timer)
-      child.removeAllListeners('exit')
-      resolve((message as { port: number }).port)
-    })
-  })
-  // Pinned once listening: by then Node has started the threads it starts with (V8's workers, libuv's pool
-  // if anything used it), and `-a` moves every one of them; threads started later inherit the mask.
-  if (cpu !== undefined && child.pid !== undefined) pin(child.pid, cpu)
+  const port = (hello as { port: number }).port
   return {
     framework,
     contender,
@@ -104,6 +87,49 @@ export async function startServer(
       await ask(child, { profileTo: file }, 'profiled')
     },
   }
+}
+
+/** How {@link forkReady} starts a child. */
+export interface ForkOptions {
+  /** What the child is called in errors. */
+  name: string
+  env: NodeJS.ProcessEnv
+  /** Node options before the script; none by default, whatever runs this script (tsx's loader stays out). */
+  execArgv?: string[] | undefined
+  stdio?: StdioOptions | undefined
+  /** Pin the child, every thread of it, to this CPU once it is ready. */
+  cpu?: number | undefined
+}
+
+/**
+ * Forks `file` from the project root and resolves with the child and the first message it sends (a server's
+ * port, a client's `'loaded'`), once it has sent one. Pinned then, if asked: by then Node has started the
+ * threads it starts with (V8's workers, libuv's pool if anything used it), and `-a` moves every one of them;
+ * threads started later inherit the mask. Killed, and rejected, if it sends nothing within 30 s; rejected if
+ * it exits first.
+ */
+export function forkReady(
+  file: string,
+  args: string[],
+  { name, env, execArgv = [], stdio = ['ignore', 'inherit', 'inherit', 'ipc'], cpu }: ForkOptions,
+): Promise<{ child: ChildProcess; hello: unknown }> {
+  const child = fork(file, args, { cwd: ROOT, execArgv, env, stdio })
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill()
+      reject(new Error(`${name}: not ready within ${START_TIMEOUT_MS} ms`))
+    }, START_TIMEOUT_MS)
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`${name} exited (${code}) before it was ready`))
+    })
+    child.once('message', (hello) => {
+      clearTimeout(timer)
+      child.removeAllListeners('exit')
+      if (cpu !== undefined && child.pid !== undefined) pin(child.pid, cpu)
+      resolve({ child, hello })
+    })
+  })
 }
 
 /** Whether this machine can pin processes to CPUs: Linux with `taskset`, and at least two CPUs. */

@@ -8,13 +8,12 @@
  * may carry environment for it: `bench/success/koa.mjs?MOUNTED=1&STREAM=1`. Files are run on plain Node from
  * the project root, so they import the built package (`npm run build`).
  */
-import { type ChildProcess, fork } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
-import { pin } from './http.js'
+import { forkReady } from './http.js'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
-const START_TIMEOUT_MS = 30_000
 
 /** How a pair is loaded. */
 export interface PairOptions {
@@ -61,29 +60,14 @@ async function start(spec: string, cpu: number | undefined): Promise<Running> {
   const env = { ...process.env, NODE_ENV: 'production', ...Object.fromEntries(new URLSearchParams(query)) }
   // Plain Node, whatever runs this script: under `npx tsx` the children would inherit its loader, which
   // costs every server two to three times the CPU per answer and hides what the pair is there to show.
-  const child = fork(`${ROOT}${file}`, [], {
-    cwd: ROOT,
+  const { child, hello } = await forkReady(`${ROOT}${file}`, [], {
+    name: spec,
     env,
     execArgv: [],
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    cpu,
   })
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`${spec}: no port within ${START_TIMEOUT_MS} ms`)),
-      START_TIMEOUT_MS,
-    )
-    child.once('exit', (code) => {
-      clearTimeout(timer)
-      reject(new Error(`${spec} exited (${code}) before sending its port`))
-    })
-    child.once('message', (message) => {
-      clearTimeout(timer)
-      child.removeAllListeners('exit')
-      resolve(typeof message === 'number' ? message : (message as { port: number }).port)
-    })
-  })
-  // Pinned once listening, every thread: those started later inherit the mask.
-  if (cpu !== undefined && child.pid !== undefined) pin(child.pid, cpu)
+  const port = typeof hello === 'number' ? hello : (hello as { port: number }).port
   return { child, port }
 }
 

@@ -24,19 +24,18 @@
  * `--profile` writes a CPU profile of every client process (`--cpu-prof`) to
  * node_modules/.cache/esign-errors-bench/platform-calls.
  */
-import { type ChildProcess, fork } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { mkdirSync } from 'node:fs'
 import { createConnection, createServer, type Socket } from 'node:net'
 import { loadavg } from 'node:os'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
-import { canPin, pin } from './http.js'
+import { canPin, forkReady, pin } from './http.js'
 import { median } from './stats.js'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const DIR = fileURLToPath(new URL('platform-calls/', import.meta.url))
 const PROFILE_DIR = `${ROOT}node_modules/.cache/esign-errors-bench/platform-calls`
-const START_TIMEOUT_MS = 30_000
 // The clients share one CPU; their fakes, and this process, the other.
 const CLIENT_CPU = 1
 const FAKE_CPU = 0
@@ -136,31 +135,20 @@ interface Child {
   hello: unknown
 }
 
-function start(file: string, env: Record<string, string>, cpu: number | undefined, execArgv: string[] = []) {
+async function start(
+  file: string,
+  env: Record<string, string>,
+  cpu: number | undefined,
+  execArgv: string[] = [],
+): Promise<Child> {
   // execArgv set, never inherited: under tsx it would carry tsx's loader into children that need none.
-  const child = fork(`${DIR}${file}`, [], {
-    cwd: ROOT,
-    execArgv,
+  const { child, hello } = await forkReady(`${DIR}${file}`, [], {
+    name: file,
     env: { ...process.env, NODE_ENV: 'production', ...env },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execArgv,
+    cpu,
   })
-  return new Promise<Child>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill()
-      reject(new Error(`${file}: not ready within ${START_TIMEOUT_MS} ms`))
-    }, START_TIMEOUT_MS)
-    child.once('exit', (code) => {
-      clearTimeout(timer)
-      reject(new Error(`${file} exited (${code}) before it was ready`))
-    })
-    child.once('message', (hello) => {
-      clearTimeout(timer)
-      child.removeAllListeners('exit')
-      // Pinned once ready, every thread: those started later inherit the mask.
-      if (cpu !== undefined && child.pid !== undefined) pin(child.pid, cpu)
-      resolve({ process: child, hello })
-    })
-  })
+  return { process: child, hello }
 }
 
 /** Sends `message` and resolves with the `key` member of the first reply that has one; a child's error rejects. */
