@@ -18,7 +18,7 @@ import type {
   RouteGenericInterface,
 } from 'fastify'
 import { allowValue, methodNotAllowedError, rememberPath } from '../core/routing-errors.js'
-import { notFoundError } from '../core/sign-error.js'
+import { notFoundError, unseenNotFoundError } from '../core/sign-error.js'
 import { keepExposed, REPLACED_HEADERS } from '../http/headers.js'
 import { asReceived, cutResponse } from '../respond/cut.js'
 import { reasonPhrase } from '../respond/negotiate.js'
@@ -136,10 +136,38 @@ export function notFound(): (request: AnyFastifyRequest, reply: AnyFastifyReply)
     // A route for this very method that called `reply.callNotFound()` makes it not found, not the wrong method.
     if (allowed.length > 0 && !allowed.includes(request.method)) {
       if (request.method !== 'OPTIONS') return rejectLater(methodNotAllowedError(allowed))
-      reply.code(204).header('allow', allowValue(allowed)).send()
+      answerOptions(reply, allowed)
       return Promise.resolve()
     }
     return rejectLater(notFoundError())
+  }
+}
+
+/** OPTIONS on a path that routes take under other methods: 204 with `Allow`, as Express and @koa/router answer it. */
+function answerOptions(reply: AnyFastifyReply, allowed: readonly string[]): void {
+  reply.code(204).header('allow', allowValue(allowed)).send()
+}
+
+/**
+ * The plugin's not-found handler: the same answers as {@link notFound}, given by the plugin's own error handler
+ * directly, as Fastify's default 404 is given: no error goes through Fastify's error path, so the app's
+ * `onError` hooks do not hear of a 404 or 405 (they do not of Fastify's own either). A 404 is one error, built
+ * once, when `statusOverrides` keep it a 4xx (the log is then handed a view of it, never the error itself);
+ * with a 5xx override, or for a 405 (whose `Allow` is the path's), each request has its own.
+ */
+function answeringNotFound(
+  answer: FastifyErrorHandler,
+  shared: boolean,
+): (request: AnyFastifyRequest, reply: AnyFastifyReply) => void {
+  return function esignNotFound(request: AnyFastifyRequest, reply: AnyFastifyReply): void {
+    const allowed = routeMethods(request)
+    if (allowed.length > 0 && !allowed.includes(request.method)) {
+      if (request.method === 'OPTIONS') answerOptions(reply, allowed)
+      else answer(methodNotAllowedError(allowed), request, reply)
+      return
+    }
+    // Nothing is returned: a throw while answering goes to Fastify's error path, as from any handler.
+    answer(shared ? unseenNotFoundError() : notFoundError(), request, reply)
   }
 }
 
@@ -198,7 +226,8 @@ export interface EsignErrorsPlugin {
 }
 
 /**
- * Everything in one plugin: the error handler and the not-found handler at the root, and hooks that tell
+ * Everything in one plugin: the error handler and the not-found handler at the root (which answers a 404 or 405
+ * itself, as Fastify's own 404 is answered: `onError` hooks do not hear of it), and hooks that tell
  * the log of the errors Fastify never hands to an error handler because the answer had already gone out: a
  * stream (Node or web) that fails midway, a route that throws after `reply.raw.end()` or `reply.hijack()`.
  * Each error reaches the log once. A stream that fails midway over HTTP/2 is reset with `INTERNAL_ERROR`, so
@@ -213,7 +242,7 @@ export interface EsignErrorsPlugin {
 export function esignErrors(options?: ErrorHandlerOptions<AnyFastifyRequest>): EsignErrorsPlugin {
   const responder = compileResponder(options ?? {}, 'console')
   const onError = handlerFor(responder)
-  const onNotFound = notFound()
+  const onNotFound = answeringNotFound(onError, responder.staysClientError(7))
 
   // Only called when Fastify will not call the error handler, so an error is never logged twice.
   // It runs inside a stream's 'error' listener and a promise reaction, where a throw would crash the process.
