@@ -127,8 +127,6 @@ class DataSink implements StringSink {
   }
 }
 
-const HEX = /^[0-9A-Fa-f]*$/
-
 /**
  * The `data` of an answer read whole and parsed by JSON.parse: what {@link DataSink} would have made of the same
  * string, worked out from it when asked.
@@ -154,10 +152,13 @@ class WholeData {
   }
 
   plaintext(fail: Failure): { chunks: Buffer[]; bytes: number } {
-    // Checked first: Buffer's decoder reads a character beyond Latin-1 by its low byte (`İ` as `0`).
-    if (this.#value.length % 32 !== 0 || !HEX.test(this.#value))
+    const value = this.#value
+    // Buffer's decoder stops at the first pair that is not hex, which the length shows, but reads a character
+    // beyond Latin-1 by its low byte (`İ` as `0`): a string of one UTF-8 byte per character has none. Both
+    // are native and cost a fraction of a regular expression over the same string.
+    const cipher = value.length % 32 === 0 ? Buffer.from(value, 'hex') : undefined
+    if (cipher?.length !== value.length / 2 || Buffer.byteLength(value, 'utf8') !== value.length)
       throw fail('data is not hex whole AES blocks')
-    const cipher = Buffer.from(this.#value, 'hex')
     let chunks: Buffer[]
     try {
       const decipher = createDecipheriv('aes-256-ecb', keyOf(this.#apiSecret), null)
