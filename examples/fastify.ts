@@ -8,7 +8,7 @@ import { Readable } from 'node:stream'
 import { pathToFileURL } from 'node:url'
 import { Codes, SignError, success } from 'esign-errors'
 import { esignErrors } from 'esign-errors/fastify'
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyInstance, LogController } from 'fastify'
 import type { DestinationStream } from 'pino'
 
 const documents = new Map([['D-1', { id: 'D-1', title: 'Lease agreement', status: 'signed' }]])
@@ -19,11 +19,13 @@ const documents = new Map([['D-1', { id: 'D-1', title: 'Lease agreement', status
  */
 export async function createApp(destination: DestinationStream = process.stdout): Promise<FastifyInstance> {
   const errors = esignErrors()
-  // One limit for every body, so /upload shows a 413; frameworkErrors covers malformed URLs.
+  // One limit for every body, so /upload shows a 413; frameworkErrors covers malformed URLs; the log
+  // controller tells the plugin of a download that fails midway (GET /export), with no hook on every answer.
   const app = Fastify({
     logger: { stream: destination },
     bodyLimit: 1024,
     frameworkErrors: errors.frameworkErrors,
+    logController: errors.logController(LogController),
   })
   // Before the routes, and awaited: the plugin watches the routes added after it. Its not-found handler
   // answers a path no route takes 404 code 7, and one taken under other methods (GET /login) 405 with Allow.

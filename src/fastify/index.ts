@@ -4,19 +4,7 @@
  * @module esign-errors/fastify
  */
 import { STATUS_CODES } from 'node:http'
-import type {
-  FastifyBaseLogger,
-  FastifyInstance,
-  FastifyReply,
-  FastifyRequest,
-  FastifySchema,
-  FastifyTypeProvider,
-  HTTPMethods,
-  RawReplyDefaultExpression,
-  RawRequestDefaultExpression,
-  RawServerBase,
-  RouteGenericInterface,
-} from 'fastify'
+import type { HTTPMethods } from 'fastify'
 import { allowValue, methodNotAllowedError, rememberPath } from '../core/routing-errors.js'
 import { notFoundError, unseenNotFoundError } from '../core/sign-error.js'
 import { keepExposed, REPLACED_HEADERS } from '../http/headers.js'
@@ -25,37 +13,12 @@ import { reasonPhrase } from '../respond/negotiate.js'
 import type { ErrorHandlerOptions } from '../respond/options.js'
 import type { AdapterResponder } from '../respond/responder.js'
 import { compileResponder } from '../respond/responder.js'
+import { type LogControllerClass, streamErrorController, watchHandler, watchStream } from './late-errors.js'
+import type { AnyFastifyInstance, AnyFastifyReply, AnyFastifyRequest } from './types.js'
 
 export type { ErrorHandlerOptions } from '../respond/options.js'
-
-/** A request of any Fastify app: HTTP/1 or HTTP/2, any type provider. */
-export type AnyFastifyRequest = FastifyRequest<
-  RouteGenericInterface,
-  RawServerBase,
-  RawRequestDefaultExpression<RawServerBase>,
-  FastifySchema,
-  FastifyTypeProvider
->
-
-/** A reply of any Fastify app: HTTP/1 or HTTP/2, any type provider. */
-export type AnyFastifyReply = FastifyReply<
-  RouteGenericInterface,
-  RawServerBase,
-  RawRequestDefaultExpression<RawServerBase>,
-  RawReplyDefaultExpression<RawServerBase>,
-  unknown,
-  FastifySchema,
-  FastifyTypeProvider
->
-
-/** A Fastify app or plugin instance of any kind: HTTP/1 or HTTP/2, any logger, any type provider. */
-export type AnyFastifyInstance = FastifyInstance<
-  RawServerBase,
-  RawRequestDefaultExpression<RawServerBase>,
-  RawReplyDefaultExpression<RawServerBase>,
-  FastifyBaseLogger,
-  FastifyTypeProvider
->
+export type { LogControllerClass, StreamErrorLogging } from './late-errors.js'
+export type { AnyFastifyInstance, AnyFastifyReply, AnyFastifyRequest } from './types.js'
 
 /** What `app.setErrorHandler()` and the `frameworkErrors` option take. */
 export type FastifyErrorHandler = (error: unknown, request: AnyFastifyRequest, reply: AnyFastifyReply) => void
@@ -223,6 +186,21 @@ export interface EsignErrorsPlugin {
   (instance: AnyFastifyInstance, options: Record<never, never>, done: (error?: Error) => void): void
   /** The plugin's own error handler, for `Fastify({ frameworkErrors })`: same options, same log. */
   readonly frameworkErrors: FastifyErrorHandler
+  /**
+   * A log controller for `Fastify({ logController })` (Fastify 5.12 and later): an instance of `Base`
+   * (Fastify's `LogController`, or your own subclass of it) built with `args`, whose stream error line also
+   * tells the plugin's log of a stream that failed after its answer started. Made before the plugin is
+   * registered, it spares the plugin its `onSend` hook, which otherwise watches every streamed answer for
+   * that failure (about 4 % of a small streamed answer's throughput). Give it to the app the plugin is
+   * registered on.
+   *
+   * @example
+   * import Fastify, { LogController } from 'fastify'
+   * const errors = esignErrors()
+   * const app = Fastify({ frameworkErrors: errors.frameworkErrors, logController: errors.logController(LogController) })
+   * await app.register(errors)
+   */
+  logController<C extends LogControllerClass>(Base: C, ...args: ConstructorParameters<C>): InstanceType<C>
 }
 
 /**
@@ -260,20 +238,79 @@ export function esignErrors(options?: ErrorHandlerOptions<AnyFastifyRequest>): E
   const tooLateToAnswer = (request: AnyFastifyRequest, reply: AnyFastifyReply): boolean =>
     reply.raw.headersSent || request.raw.aborted === true
 
+  // A stream that failed after its answer started: told to the log, and an HTTP/2 stream reset.
+  function streamFailed(error: unknown, request: AnyFastifyRequest, reply: AnyFastifyReply): void {
+    logLate(error, request, reply)
+    // Before Fastify's own `destroy()`, which over HTTP/2 closes the stream as if the answer were
+    // complete: reset with INTERNAL_ERROR, as the Koa adapter does, so the client sees it cut.
+    cutResponse(reply.raw)
+  }
+
+  // Runs in the route's own call and in a promise reaction: it must not throw, whatever the route returned.
+  function watchEndedStream(value: unknown, request: AnyFastifyRequest, reply: AnyFastifyReply): void {
+    if (typeof value !== 'object' || value === null || value instanceof ReadableStream) return
+    try {
+      watchStream(value, (error) => {
+        if ((value as { readableEnded?: unknown }).readableEnded === true) logLate(error, request, reply)
+      })
+    } catch {
+      // What Fastify makes of such a value is Fastify's to say.
+    }
+  }
+
+  // Whether a log controller of this plugin tells it of failed streams, in place of its onSend hook.
+  let controlled = false
+  let registered = false
+  function logController<C extends LogControllerClass>(
+    Base: C,
+    ...args: ConstructorParameters<C>
+  ): InstanceType<C> {
+    // Its app is built before the plugin is registered; made later, it would log what the hook logs too.
+    if (registered) {
+      throw new Error(
+        'esignErrors().logController: make it before registering the plugin, for the app it is given to',
+      )
+    }
+    const controller = streamErrorController(Base, args, (error, request, reply) => {
+      try {
+        // The response closed first (the client went away, before the stream failed or as its cause):
+        // not a failure of the answer, and Fastify's own line says so, as without the controller.
+        if (reply.raw.destroyed) return
+      } catch {
+        return
+      }
+      streamFailed(error, request, reply)
+    })
+    controlled = true
+    return controller
+  }
+
   const plugin = function esignErrorsPlugin(
     instance: AnyFastifyInstance,
     _options: Record<never, never>,
     done: (error?: Error) => void,
   ): void {
+    registered = true
     instance.setErrorHandler(onError)
     instance.setNotFoundHandler(onNotFound)
     // A route that throws once its reply is sent (ended or hijacked) only gets a line in Fastify's own
     // log; no hook or handler hears of it. Wrapping the handler is the one place left to see it.
+    // With the plugin's log controller, Fastify tells of a stream that fails before it ends; one that fails
+    // once it has ended (closing it failed) Fastify no longer watches: a stream a route returns is.
+    const watchReturned = controlled ? watchEndedStream : undefined
     instance.addHook('onRoute', (route) => {
-      route.handler = watchHandler(route.handler, (error, request, reply) => {
-        if (reply.sent) logLate(error, request, reply)
-      })
+      route.handler = watchHandler(
+        route.handler,
+        (error, request, reply) => {
+          if (reply.sent) logLate(error, request, reply)
+        },
+        watchReturned,
+      )
     })
+    if (controlled) {
+      done()
+      return
+    }
     instance.addHook('onSend', (request, reply, payload, next) => {
       // A serialized answer (a string, the common case) or none goes on as it is, with nothing made for it.
       if (typeof payload !== 'object' || payload === null) {
@@ -283,11 +320,7 @@ export function esignErrors(options?: ErrorHandlerOptions<AnyFastifyRequest>): E
       next(
         null,
         watchStream(payload, (error) => {
-          if (!tooLateToAnswer(request, reply)) return
-          logLate(error, request, reply)
-          // Before Fastify's own `destroy()`, which over HTTP/2 closes the stream as if the answer were
-          // complete: reset with INTERNAL_ERROR, as the Koa adapter does, so the client sees it cut.
-          cutResponse(reply.raw)
+          if (tooLateToAnswer(request, reply)) streamFailed(error, request, reply)
         }),
       )
     })
@@ -301,63 +334,7 @@ export function esignErrors(options?: ErrorHandlerOptions<AnyFastifyRequest>): E
     [Symbol.for('fastify.display-name')]: { value: 'esign-errors' },
     [Symbol.for('plugin-meta')]: { value: { name: 'esign-errors', fastify: '5.x' } },
     frameworkErrors: { value: onError, enumerable: true },
+    logController: { value: logController, enumerable: true },
   })
   return plugin
-}
-
-type Handler = (this: unknown, request: AnyFastifyRequest, reply: AnyFastifyReply) => unknown
-type OnThrown = (error: unknown, request: AnyFastifyRequest, reply: AnyFastifyReply) => void
-
-/** The handler, unchanged in what it returns or throws; `onThrown` sees what it throws or rejects with. */
-function watchHandler<H>(handler: H, onThrown: OnThrown): H {
-  const original = handler as Handler
-  return function esignWatchedHandler(this: unknown, request: AnyFastifyRequest, reply: AnyFastifyReply) {
-    let result: unknown
-    try {
-      result = original.call(this, request, reply)
-    } catch (error) {
-      onThrown(error, request, reply)
-      throw error
-    }
-    // Registered before Fastify's own reaction, so both see the reply in the same state. Only a native
-    // promise: calling `then` a second time on some thenables (query builders) runs them a second time.
-    if (result instanceof Promise) result.then(undefined, (error: unknown) => onThrown(error, request, reply))
-    return result
-  } as H
-}
-
-interface NodeStreamLike {
-  pipe: unknown
-  on(event: 'error', listener: (error: unknown) => void): unknown
-}
-
-/**
- * The payload, with `onError` told of a stream's failure: a listener for a Node stream, a pass-through
- * for a web stream (whose reader can be had only once). Anything else goes out untouched.
- */
-function watchStream(payload: unknown, onError: (error: unknown) => void): unknown {
-  if (typeof payload !== 'object' || payload === null) return payload
-  if (typeof (payload as NodeStreamLike).pipe === 'function') {
-    if (typeof (payload as NodeStreamLike).on === 'function') (payload as NodeStreamLike).on('error', onError)
-    return payload
-  }
-  if (payload instanceof ReadableStream && !payload.locked) {
-    const reader = payload.getReader()
-    return new ReadableStream({
-      async pull(controller) {
-        let chunk: Awaited<ReturnType<typeof reader.read>>
-        try {
-          chunk = await reader.read()
-        } catch (error) {
-          onError(error)
-          controller.error(error)
-          return
-        }
-        if (chunk.done) controller.close()
-        else controller.enqueue(chunk.value)
-      },
-      cancel: (reason) => reader.cancel(reason),
-    })
-  }
-  return payload
 }

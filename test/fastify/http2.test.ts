@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net'
 import { Readable } from 'node:stream'
 import { Codes, type LogEntry, SignError } from 'esign-errors'
 import { errorHandler, esignErrors, notFound } from 'esign-errors/fastify'
-import Fastify from 'fastify'
+import Fastify, { LogController } from 'fastify'
 import { afterEach, describe, expect, it } from 'vitest'
 import { http2Get as get } from '../helpers/raw-clients.js'
 
@@ -56,75 +56,82 @@ describe('Fastify over HTTP/2: connection-specific headers', () => {
   })
 })
 
-describe('Fastify over HTTP/2 with the esignErrors() plugin: a body stream that fails midway', () => {
-  /** An h2c app with the plugin, as the README sets it up, and a session to it. */
-  async function serveWithPlugin(routes: (app: Http2App) => void, entries: LogEntry[]) {
-    const app = createApp()
-    apps.push(app)
-    await app.register(esignErrors({ log: (entry) => entries.push(entry) }))
-    routes(app)
-    await app.listen({ port: 0, host: '127.0.0.1' })
-    const { port } = app.server.address() as AddressInfo
-    const session = connect(`http://127.0.0.1:${port}`)
-    session.on('error', () => {})
-    sessions.push(session)
-    return session
-  }
+describe.each(['hooks', 'log controller'])(
+  'Fastify over HTTP/2 with the esignErrors() plugin watching with its %s: a body stream that fails midway',
+  (watch) => {
+    /** An h2c app with the plugin, as the README sets it up (with its log controller or without), and a session to it. */
+    async function serveWithPlugin(routes: (app: Http2App) => void, entries: LogEntry[]) {
+      const errors = esignErrors({ log: (entry) => entries.push(entry) })
+      const app =
+        watch === 'hooks'
+          ? createApp()
+          : Fastify({ http2: true, genReqId: () => '', logController: errors.logController(LogController) })
+      apps.push(app)
+      await app.register(errors)
+      routes(app)
+      await app.listen({ port: 0, host: '127.0.0.1' })
+      const { port } = app.server.address() as AddressInfo
+      const session = connect(`http://127.0.0.1:${port}`)
+      session.on('error', () => {})
+      sessions.push(session)
+      return session
+    }
 
-  it('a Node stream: the stream is reset with INTERNAL_ERROR, not ended as if complete', async () => {
-    const entries: LogEntry[] = []
-    const session = await serveWithPlugin((app) => {
-      app.get('/export', async (_request, reply) => {
-        reply.type('text/csv')
-        let sent = false
-        return new Readable({
-          read() {
-            if (sent) return
-            sent = true
-            this.push('id,title\n')
-            setTimeout(() => this.destroy(new Error('disk gone')), 20)
-          },
+    it('a Node stream: the stream is reset with INTERNAL_ERROR, not ended as if complete', async () => {
+      const entries: LogEntry[] = []
+      const session = await serveWithPlugin((app) => {
+        app.get('/export', async (_request, reply) => {
+          reply.type('text/csv')
+          let sent = false
+          return new Readable({
+            read() {
+              if (sent) return
+              sent = true
+              this.push('id,title\n')
+              setTimeout(() => this.destroy(new Error('disk gone')), 20)
+            },
+          })
         })
-      })
-    }, entries)
-    const answer = await get(session, '/export')
-    expect([answer.status, answer.body, answer.cut]).toEqual([200, 'id,title\n', true])
-    expect(answer.error?.message).toMatch(/NGHTTP2_INTERNAL_ERROR/)
-    expect(entries.map((entry) => [entry.level, entry.status, entry.code])).toEqual([['error', 500, 4]])
-    // The session lives on.
-    expect((await get(session, '/nowhere')).status).toBe(404)
-  })
+      }, entries)
+      const answer = await get(session, '/export')
+      expect([answer.status, answer.body, answer.cut]).toEqual([200, 'id,title\n', true])
+      expect(answer.error?.message).toMatch(/NGHTTP2_INTERNAL_ERROR/)
+      expect(entries.map((entry) => [entry.level, entry.status, entry.code])).toEqual([['error', 500, 4]])
+      // The session lives on.
+      expect((await get(session, '/nowhere')).status).toBe(404)
+    })
 
-  it('a web ReadableStream: reset with INTERNAL_ERROR too', async () => {
-    const entries: LogEntry[] = []
-    const session = await serveWithPlugin((app) => {
-      app.get('/export', (_request, reply) => {
-        let pulls = 0
-        const body = new ReadableStream<Uint8Array>({
-          pull(controller) {
-            if (pulls++ === 0) controller.enqueue(new TextEncoder().encode('id,title\n'))
-            else setTimeout(() => controller.error(new Error('upstream gone')), 20)
-          },
+    it('a web ReadableStream: reset with INTERNAL_ERROR too', async () => {
+      const entries: LogEntry[] = []
+      const session = await serveWithPlugin((app) => {
+        app.get('/export', (_request, reply) => {
+          let pulls = 0
+          const body = new ReadableStream<Uint8Array>({
+            pull(controller) {
+              if (pulls++ === 0) controller.enqueue(new TextEncoder().encode('id,title\n'))
+              else setTimeout(() => controller.error(new Error('upstream gone')), 20)
+            },
+          })
+          reply.type('text/csv').send(body)
         })
-        reply.type('text/csv').send(body)
-      })
-    }, entries)
-    const answer = await get(session, '/export')
-    expect([answer.status, answer.body, answer.cut]).toEqual([200, 'id,title\n', true])
-    expect(answer.error?.message).toMatch(/NGHTTP2_INTERNAL_ERROR/)
-    expect(entries.map((entry) => [entry.level, entry.status, entry.code])).toEqual([['error', 500, 4]])
-  })
+      }, entries)
+      const answer = await get(session, '/export')
+      expect([answer.status, answer.body, answer.cut]).toEqual([200, 'id,title\n', true])
+      expect(answer.error?.message).toMatch(/NGHTTP2_INTERNAL_ERROR/)
+      expect(entries.map((entry) => [entry.level, entry.status, entry.code])).toEqual([['error', 500, 4]])
+    })
 
-  it('a stream that ends normally is not reset', async () => {
-    const entries: LogEntry[] = []
-    const session = await serveWithPlugin((app) => {
-      app.get('/export', async (_request, reply) => {
-        reply.type('text/csv')
-        return Readable.from(['id,title\n', '1,Lease\n'])
-      })
-    }, entries)
-    const answer = await get(session, '/export')
-    expect([answer.status, answer.body, answer.cut]).toEqual([200, 'id,title\n1,Lease\n', false])
-    expect(entries).toEqual([])
-  })
-})
+    it('a stream that ends normally is not reset', async () => {
+      const entries: LogEntry[] = []
+      const session = await serveWithPlugin((app) => {
+        app.get('/export', async (_request, reply) => {
+          reply.type('text/csv')
+          return Readable.from(['id,title\n', '1,Lease\n'])
+        })
+      }, entries)
+      const answer = await get(session, '/export')
+      expect([answer.status, answer.body, answer.cut]).toEqual([200, 'id,title\n1,Lease\n', false])
+      expect(entries).toEqual([])
+    })
+  },
+)

@@ -9,9 +9,9 @@ import type { AddressInfo } from 'node:net'
 import { Readable } from 'node:stream'
 import { Codes, type LogEntry, SignError } from 'esign-errors'
 import { esignErrors } from 'esign-errors/fastify'
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyInstance, LogController } from 'fastify'
 import request from 'supertest'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 
 const apps: FastifyInstance[] = []
 
@@ -19,11 +19,21 @@ afterEach(async () => {
   await Promise.all(apps.splice(0).map((app) => app.close()))
 })
 
+/**
+ * How the plugin hears of a stream that fails after its answer started: its own `onSend` hook, or, given to
+ * Fastify, its log controller (docs/fastify.md).
+ */
+type Watch = 'hooks' | 'log controller'
+
 /** A real app with the plugin registered at the root, before the routes, as the README says. */
-async function serve(routes: (app: FastifyInstance) => void, entries: LogEntry[]) {
-  const app = Fastify({ genReqId: () => '' })
+async function serve(routes: (app: FastifyInstance) => void, entries: LogEntry[], watch: Watch = 'hooks') {
+  const errors = esignErrors({ log: (entry) => entries.push(entry) })
+  const app = Fastify({
+    genReqId: () => '',
+    ...(watch === 'log controller' ? { logController: errors.logController(LogController) } : {}),
+  })
   apps.push(app)
-  await app.register(esignErrors({ log: (entry) => entries.push(entry) }))
+  await app.register(errors)
   routes(app)
   await app.listen({ port: 0, host: '127.0.0.1' })
   return app.server
@@ -69,140 +79,210 @@ function failingMidway(error: Error): Readable {
   })
 }
 
-describe('esignErrors(): errors after the answer started reach the log hook once', () => {
-  it('a Node stream that fails midway: the answer is cut and the log hears of it', async () => {
-    const entries: LogEntry[] = []
-    const server = await serve((app) => {
-      app.get('/export', async () => failingMidway(new Error('disk went away')))
-    }, entries)
-    const outcome = await get(server, '/export')
-    expect(outcome).toEqual({ status: 200, body: 'first chunk;', aborted: true })
-    await settle()
-    expect(summary(entries)).toEqual([['error', 500, 4]])
-    expect(entries[0]!.causes[0]!.message).toBe('disk went away')
-  })
+describe.each<Watch>(['hooks', 'log controller'])(
+  'esignErrors(), watching streams with its %s: errors after the answer started reach the log hook once',
+  (watch) => {
+    it('a Node stream that fails midway: the answer is cut and the log hears of it', async () => {
+      const entries: LogEntry[] = []
+      const server = await serve(
+        (app) => {
+          app.get('/export', async () => failingMidway(new Error('disk went away')))
+        },
+        entries,
+        watch,
+      )
+      const outcome = await get(server, '/export')
+      expect(outcome).toEqual({ status: 200, body: 'first chunk;', aborted: true })
+      await settle()
+      expect(summary(entries)).toEqual([['error', 500, 4]])
+      expect(entries[0]!.causes[0]!.message).toBe('disk went away')
+    })
 
-  it('a web ReadableStream that fails midway, sent with reply.send()', async () => {
-    const entries: LogEntry[] = []
-    const server = await serve((app) => {
-      app.get('/export', (_req, reply) => {
-        let pulls = 0
-        const body = new ReadableStream<Uint8Array>({
-          async pull(controller) {
-            if (pulls++ === 0) controller.enqueue(new TextEncoder().encode('first chunk;'))
-            else setTimeout(() => controller.error(new SignError(Codes.SigningFailed)), 10)
-          },
-        })
-        reply.header('content-type', 'text/plain').send(body)
-      })
-    }, entries)
-    const outcome = await get(server, '/export')
-    expect(outcome).toEqual({ status: 200, body: 'first chunk;', aborted: true })
-    await settle()
-    expect(summary(entries)).toEqual([['error', 500, 29]])
-  })
-
-  it('a stream that fails before its first byte is answered, and logged once', async () => {
-    const entries: LogEntry[] = []
-    const server = await serve((app) => {
-      app.get('/export', async () => {
-        return new Readable({
-          read() {
-            this.destroy(new SignError(Codes.DocumentNotFound))
-          },
-        })
-      })
-    }, entries)
-    const res = await request(server).get('/export')
-    expect(res.status).toBe(404)
-    expect(JSON.parse(res.text)).toMatchObject({ code: 41, name: 'DocumentNotFound' })
-    await settle()
-    expect(summary(entries)).toEqual([['warn', 404, 41]])
-  })
-
-  it('an async route that throws after reply.raw.end(): the answer stands, the log hears of it', async () => {
-    const entries: LogEntry[] = []
-    const server = await serve((app) => {
-      app.get('/done', async (_req, reply) => {
-        reply.raw.end('complete')
-        throw new SignError(Codes.SigningFailed)
-      })
-    }, entries)
-    const outcome = await get(server, '/done')
-    expect(outcome).toEqual({ status: 200, body: 'complete', aborted: false })
-    await settle()
-    // Logged as the client got it: a whole 200.
-    expect(summary(entries)).toEqual([['warn', 200, 29]])
-  })
-
-  it('a route that throws synchronously after reply.raw.end(), in a child plugin', async () => {
-    const entries: LogEntry[] = []
-    const server = await serve((app) => {
-      void app.register(
-        async (child) => {
-          child.get('/done', (_req, reply) => {
-            reply.raw.end('complete')
-            throw new Error('audit write failed')
+    it('a web ReadableStream that fails midway, sent with reply.send()', async () => {
+      const entries: LogEntry[] = []
+      const server = await serve(
+        (app) => {
+          app.get('/export', (_req, reply) => {
+            let pulls = 0
+            const body = new ReadableStream<Uint8Array>({
+              async pull(controller) {
+                if (pulls++ === 0) controller.enqueue(new TextEncoder().encode('first chunk;'))
+                else setTimeout(() => controller.error(new SignError(Codes.SigningFailed)), 10)
+              },
+            })
+            reply.header('content-type', 'text/plain').send(body)
           })
         },
-        { prefix: '/v1' },
+        entries,
+        watch,
       )
-    }, entries)
-    const outcome = await get(server, '/v1/done')
-    expect(outcome).toEqual({ status: 200, body: 'complete', aborted: false })
-    await settle()
-    expect(summary(entries)).toEqual([['warn', 200, 4]])
-  })
+      const outcome = await get(server, '/export')
+      expect(outcome).toEqual({ status: 200, body: 'first chunk;', aborted: true })
+      await settle()
+      expect(summary(entries)).toEqual([['error', 500, 29]])
+    })
 
-  it('a route that throws after reply.hijack(): Fastify answers nothing, the log still hears of it', async () => {
-    const entries: LogEntry[] = []
-    const server = await serve((app) => {
-      app.get('/socket', async (_req, reply) => {
-        reply.hijack()
-        reply.raw.end('mine')
-        throw new SignError(Codes.SystemBusy)
-      })
-    }, entries)
-    expect(await get(server, '/socket')).toEqual({ status: 200, body: 'mine', aborted: false })
-    await settle()
-    expect(summary(entries)).toEqual([['warn', 200, 89]])
-  })
+    it('a stream that fails before its first byte is answered, and logged once', async () => {
+      const entries: LogEntry[] = []
+      const server = await serve(
+        (app) => {
+          app.get('/export', async () => {
+            return new Readable({
+              read() {
+                this.destroy(new SignError(Codes.DocumentNotFound))
+              },
+            })
+          })
+        },
+        entries,
+        watch,
+      )
+      const res = await request(server).get('/export')
+      expect(res.status).toBe(404)
+      expect(JSON.parse(res.text)).toMatchObject({ code: 41, name: 'DocumentNotFound' })
+      await settle()
+      expect(summary(entries)).toEqual([['warn', 404, 41]])
+    })
 
-  it("a stream's error after it ended: the client has all of it, logged with the 200 it got", async () => {
-    const entries: LogEntry[] = []
-    const server = await serve((app) => {
-      app.get('/export', async (_req, reply) => {
-        reply.type('text/plain')
-        // Sends its whole body, ends, then fails to close (a file descriptor that cannot be closed).
-        return new Readable({
-          read() {
-            this.push('whole answer')
-            this.push(null)
-          },
-          destroy(_error, callback) {
-            setTimeout(() => callback(new Error('close failed')), 20)
-          },
+    it('an async route that throws after reply.raw.end(): the answer stands, the log hears of it', async () => {
+      const entries: LogEntry[] = []
+      const server = await serve(
+        (app) => {
+          app.get('/done', async (_req, reply) => {
+            reply.raw.end('complete')
+            throw new SignError(Codes.SigningFailed)
+          })
+        },
+        entries,
+        watch,
+      )
+      const outcome = await get(server, '/done')
+      expect(outcome).toEqual({ status: 200, body: 'complete', aborted: false })
+      await settle()
+      // Logged as the client got it: a whole 200.
+      expect(summary(entries)).toEqual([['warn', 200, 29]])
+    })
+
+    it('a route that throws synchronously after reply.raw.end(), in a child plugin', async () => {
+      const entries: LogEntry[] = []
+      const server = await serve(
+        (app) => {
+          void app.register(
+            async (child) => {
+              child.get('/done', (_req, reply) => {
+                reply.raw.end('complete')
+                throw new Error('audit write failed')
+              })
+            },
+            { prefix: '/v1' },
+          )
+        },
+        entries,
+        watch,
+      )
+      const outcome = await get(server, '/v1/done')
+      expect(outcome).toEqual({ status: 200, body: 'complete', aborted: false })
+      await settle()
+      expect(summary(entries)).toEqual([['warn', 200, 4]])
+    })
+
+    it('a route that throws after reply.hijack(): Fastify answers nothing, the log still hears of it', async () => {
+      const entries: LogEntry[] = []
+      const server = await serve(
+        (app) => {
+          app.get('/socket', async (_req, reply) => {
+            reply.hijack()
+            reply.raw.end('mine')
+            throw new SignError(Codes.SystemBusy)
+          })
+        },
+        entries,
+        watch,
+      )
+      expect(await get(server, '/socket')).toEqual({ status: 200, body: 'mine', aborted: false })
+      await settle()
+      expect(summary(entries)).toEqual([['warn', 200, 89]])
+    })
+
+    it("a stream's error after it ended: the client has all of it, logged with the 200 it got", async () => {
+      const entries: LogEntry[] = []
+      const server = await serve(
+        (app) => {
+          app.get('/export', async (_req, reply) => {
+            reply.type('text/plain')
+            // Sends its whole body, ends, then fails to close (a file descriptor that cannot be closed).
+            return new Readable({
+              read() {
+                this.push('whole answer')
+                this.push(null)
+              },
+              destroy(_error, callback) {
+                setTimeout(() => callback(new Error('close failed')), 20)
+              },
+            })
+          })
+        },
+        entries,
+        watch,
+      )
+      expect(await get(server, '/export')).toEqual({ status: 200, body: 'whole answer', aborted: false })
+      await settle()
+      expect(summary(entries)).toEqual([['warn', 200, 4]])
+      expect(entries[0]!.causes[0]!.message).toBe('close failed')
+    })
+
+    it('a route that answers normally, with a stream or a value, logs nothing', async () => {
+      const entries: LogEntry[] = []
+      const server = await serve(
+        (app) => {
+          app.get('/stream', async () => Readable.from(['a', 'b']))
+          app.get('/value', async () => ({ ok: true }))
+        },
+        entries,
+        watch,
+      )
+      expect((await request(server).get('/stream')).text).toBe('ab')
+      expect((await request(server).get('/value')).text).toBe('{"ok":true}')
+      await settle()
+      expect(entries).toEqual([])
+    })
+
+    it('a client that goes away midway is no failure of the answer: nothing is logged', async () => {
+      const entries: LogEntry[] = []
+      let destroyed = false
+      const server = await serve(
+        (app) => {
+          app.get('/export', async () => {
+            let reads = 0
+            return new Readable({
+              read() {
+                if (reads++ === 0) this.push('first chunk;')
+              },
+              destroy(error, callback) {
+                destroyed = true
+                callback(error)
+              },
+            })
+          })
+        },
+        entries,
+        watch,
+      )
+      const { port } = server.address() as AddressInfo
+      await new Promise<void>((resolve) => {
+        const req = httpRequest({ host: '127.0.0.1', port, path: '/export' }, (res) => {
+          res.once('data', () => req.destroy())
         })
+        req.on('error', () => {})
+        req.on('close', () => resolve())
+        req.end()
       })
-    }, entries)
-    expect(await get(server, '/export')).toEqual({ status: 200, body: 'whole answer', aborted: false })
-    await settle()
-    expect(summary(entries)).toEqual([['warn', 200, 4]])
-    expect(entries[0]!.causes[0]!.message).toBe('close failed')
-  })
-
-  it('a route that answers normally, with a stream or a value, logs nothing', async () => {
-    const entries: LogEntry[] = []
-    const server = await serve((app) => {
-      app.get('/stream', async () => Readable.from(['a', 'b']))
-      app.get('/value', async () => ({ ok: true }))
-    }, entries)
-    expect((await request(server).get('/stream')).text).toBe('ab')
-    expect((await request(server).get('/value')).text).toBe('{"ok":true}')
-    await settle()
-    expect(entries).toEqual([])
-  })
-})
+      await vi.waitFor(() => expect(destroyed).toBe(true))
+      await settle()
+      expect(entries).toEqual([])
+    })
+  },
+)
 
 describe('esignErrors(): the plugin', () => {
   it('sets the error and not-found handlers at the root, for every plugin', async () => {

@@ -1,0 +1,100 @@
+/**
+ * `esignErrors().logController()`: a Fastify `LogController` whose stream error line also tells the plugin's
+ * log, so the plugin needs no `onSend` hook. What it hears of failed streams is pinned with the hooks' in
+ * test/fastify/late-errors.test.ts and http2.test.ts; here, what is its own. Real apps over sockets.
+ */
+import { Readable } from 'node:stream'
+import type { LogEntry } from 'esign-errors'
+import { esignErrors } from 'esign-errors/fastify'
+import Fastify, { type FastifyInstance, LogController } from 'fastify'
+import request from 'supertest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+
+const apps: FastifyInstance[] = []
+
+afterEach(async () => {
+  await Promise.all(apps.splice(0).map((app) => app.close()))
+})
+
+/** What a hook of the app's own, added after the plugin, receives as the payload of a web stream route. */
+async function payloadSeen(withController: boolean) {
+  const errors = esignErrors({ log: false })
+  const app = Fastify(withController ? { logController: errors.logController(LogController) } : {})
+  apps.push(app)
+  await app.register(errors)
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(new TextEncoder().encode('whole'))
+      controller.close()
+    },
+  })
+  let seen: unknown
+  app.addHook('onSend', async (_request, _reply, payload) => {
+    seen = payload
+    return payload
+  })
+  app.get('/export', async () => body)
+  await app.ready()
+  const answer = await request(app.server).get('/export')
+  return { text: answer.text, same: seen === body }
+}
+
+/** A stream that sends one chunk, then fails. */
+function failingMidway(): Readable {
+  let reads = 0
+  return new Readable({
+    read() {
+      if (reads++ === 0) this.push('first chunk;')
+      else setTimeout(() => this.destroy(new Error('disk went away')), 10)
+    },
+  })
+}
+
+describe('esignErrors().logController()', () => {
+  it('spares the plugin its onSend hook: a streamed payload goes out as the route returned it', async () => {
+    expect(await payloadSeen(true)).toEqual({ text: 'whole', same: true })
+    // Without it, the plugin's hook hands a web stream on through a pass-through of its own.
+    expect(await payloadSeen(false)).toEqual({ text: 'whole', same: false })
+  })
+
+  it('keeps the line of the class it extends: a subclass of the app’s own still writes its own', async () => {
+    const lines: string[] = []
+    class Mine extends LogController {
+      override streamError(...args: Parameters<LogController['streamError']>): void {
+        lines.push(`mine: ${args[0].message}`)
+        super.streamError(...args)
+      }
+    }
+    const entries: LogEntry[] = []
+    const errors = esignErrors({ log: (entry) => entries.push(entry) })
+    const app = Fastify({ logController: errors.logController(Mine) })
+    apps.push(app)
+    await app.register(errors)
+    app.get('/export', async () => failingMidway())
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    await request(app.server)
+      .get('/export')
+      .catch(() => undefined)
+    await vi.waitFor(() => expect(lines).toEqual(['mine: disk went away']))
+    expect(entries.map((entry) => [entry.level, entry.status, entry.code])).toEqual([['error', 500, 4]])
+  })
+
+  it('builds the controller with the arguments given after the class', () => {
+    const controller = esignErrors().logController(LogController, { requestIdLogLabel: 'traceId' })
+    expect(controller).toBeInstanceOf(LogController)
+    expect(controller.requestIdLogLabel).toBe('traceId')
+  })
+
+  it('refuses what is not a LogController, and a controller made once the plugin is registered', async () => {
+    const errors = esignErrors()
+    // Fastify before 5.12 exports no LogController: `undefined` is what such an app would pass.
+    expect(() => errors.logController(undefined as unknown as typeof LogController)).toThrow(
+      /give it Fastify's LogController/,
+    )
+    expect(() => errors.logController(Map as unknown as typeof LogController)).toThrow(TypeError)
+    const app = Fastify()
+    apps.push(app)
+    await app.register(errors)
+    expect(() => errors.logController(LogController)).toThrow(/before registering the plugin/)
+  })
+})
