@@ -4,7 +4,7 @@
  * `STREAM=1` for three CSV rows from `Readable.from`). Each pair runs beside its A/A control (the bare app
  * against itself) in the same sitting, with bench/paired.ts.
  *
- *   npx tsx bench/success.ts [--rounds 9] [--seconds 2] [--warmup 1]    (after `npm run build`)
+ *   npx tsx bench/success.ts [--rounds 9] [--seconds 2] [--warmup 1] [--only 'text']    (after `npm run build`)
  */
 import { parseArgs } from 'node:util'
 import { canPin } from './http.js'
@@ -13,10 +13,12 @@ import { formatPair, type PairResult, runPair } from './paired.js'
 /** The least ratio of req/s, mounted over bare, that counts as costing nothing measurable (issue 26). */
 export const SUCCESS_TARGET = 0.99
 
+// Each server, how the library is mounted, and what else its file is told with MOUNTED=1.
 const FRAMEWORKS = [
-  ['express', 'Express 5', '`notFound()` and `errorHandler()` after the routes'],
-  ['koa', 'Koa 3', '`errorHandler()` first'],
-  ['fastify', 'Fastify 5', 'the `esignErrors()` plugin'],
+  ['express', 'Express 5', '`notFound()` and `errorHandler()` after the routes', ''],
+  ['koa', 'Koa 3', '`errorHandler()` first', ''],
+  ['fastify', 'Fastify 5', 'the `esignErrors()` plugin', ''],
+  ['fastify', 'Fastify 5', 'the plugin and its `logController`', '&CONTROLLER=1'],
 ] as const
 
 /** One measured row: a framework and route kind, the pair and its control. */
@@ -35,16 +37,19 @@ export interface SuccessOptions {
   warmup: number
   /** Told of each pair as it starts. */
   progress?: (message: string) => void
+  /** Only the frameworks whose name and mounting contain this text (`--only 'Fastify'`). */
+  only?: string | undefined
 }
 
 /** Every framework, JSON then streamed: the control first, then the pair, so both meet the same machine. */
 export async function measureSuccess(options: SuccessOptions): Promise<SuccessRow[]> {
   const cpu = canPin() ? 1 : undefined
   const rows: SuccessRow[] = []
-  for (const [name, framework, mounted] of FRAMEWORKS) {
+  for (const [name, framework, mounted, extra] of FRAMEWORKS) {
+    if (options.only !== undefined && !`${framework} ${mounted}`.includes(options.only)) continue
     for (const stream of [false, true]) {
       const bare = `bench/success/${name}.mjs${stream ? '?STREAM=1' : ''}`
-      const withLibrary = `bench/success/${name}.mjs?MOUNTED=1${stream ? '&STREAM=1' : ''}`
+      const withLibrary = `bench/success/${name}.mjs?MOUNTED=1${extra}${stream ? '&STREAM=1' : ''}`
       const load = { ...options, status: 200, cpu }
       options.progress?.(`success path: ${framework}, ${stream ? 'streamed' : 'JSON'} route, A/A control ...`)
       const control = await runPair(bare, bare, load)
@@ -78,7 +83,12 @@ export function printSuccess(rows: SuccessRow[], rounds: number): void {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { values } = parseArgs({
-    options: { rounds: { type: 'string' }, seconds: { type: 'string' }, warmup: { type: 'string' } },
+    options: {
+      rounds: { type: 'string' },
+      seconds: { type: 'string' },
+      warmup: { type: 'string' },
+      only: { type: 'string' },
+    },
   })
   const rounds = Number(values.rounds ?? 9)
   const rows = await measureSuccess({
@@ -86,6 +96,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     seconds: Number(values.seconds ?? 2),
     warmup: Number(values.warmup ?? 1),
     progress: (message) => console.error(message),
+    only: values.only,
   })
   printSuccess(rows, rounds)
 }
