@@ -11,6 +11,14 @@ export function backoffDelay(retry: number, baseMs: number, maxMs: number, rando
   return Math.floor(random() * Math.min(maxMs, baseMs * 2 ** (retry - 1)))
 }
 
+/** A signal, or a function that makes it: for a call that makes no AbortSignal unless one of its waits needs it. */
+export type LazySignal = AbortSignal | (() => AbortSignal) | undefined
+
+/** The signal of a {@link LazySignal}, made now if it is made on demand. */
+export function signalOf(signal: LazySignal): AbortSignal | undefined {
+  return typeof signal === 'function' ? signal() : signal
+}
+
 /** Resolves after `ms`, or rejects with the signal's reason as soon as it aborts. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {

@@ -1,7 +1,7 @@
 /** How failed platform calls are tried again: the policy, its checks, the wait before each retry, the loop. */
 import { ownData } from '../core/foreign.js'
 import { isSignError } from '../core/sign-error.js'
-import { backoffDelay, MAX_TIMER, sleep } from '../http/backoff.js'
+import { backoffDelay, type LazySignal, MAX_TIMER, signalOf, sleep } from '../http/backoff.js'
 
 /** How failed platform calls are tried again. Only idempotent calls are, and only for retryable failures. */
 export interface PlatformRetryOptions {
@@ -59,8 +59,7 @@ export function checkRetry(where: string, retry: PlatformRetryOptions | false | 
  */
 export async function withRetries<T>(
   policy: RetryPolicy,
-  // A function when the signal is made only if a wait needs it.
-  signal: AbortSignal | (() => AbortSignal) | undefined,
+  signal: LazySignal,
   endsAt: number,
   idempotent: boolean,
   attempt: () => Promise<T>,
@@ -76,7 +75,7 @@ export async function withRetries<T>(
       if (delay === undefined || slept + delay > policy.maxTotalDelayMs || Date.now() + delay >= endsAt) {
         throw error
       }
-      await sleep(delay, typeof signal === 'function' ? signal() : signal)
+      await sleep(delay, signalOf(signal))
       slept += delay
     }
   }

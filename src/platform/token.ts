@@ -1,5 +1,6 @@
 /** The access token: fetched on first use, shared by the callers waiting at the same time, cached, renewed. */
 import { ownData } from '../core/foreign.js'
+import { type LazySignal, signalOf } from '../http/backoff.js'
 import { dataFormat } from '../upstream/answer.js'
 import { redactUrl } from '../upstream/transport.js'
 
@@ -9,7 +10,7 @@ export interface TokenCache {
    * The cached token, or one fetched for every caller waiting at the same time (single flight). `signal` ends
    * this caller's wait; a function when it is made only if there is a wait.
    */
-  get(signal: AbortSignal | (() => AbortSignal) | undefined): Promise<string>
+  get(signal: LazySignal): Promise<string>
   /** The cached token, if there is one still in use: what `get` resolves with at once. */
   cached(): string | undefined
   /** Forgets `used` if it is still the cached token: the platform refused it. */
@@ -53,7 +54,7 @@ export function tokenCache(
       pending ??= fetchToken().finally(() => {
         pending = undefined
       })
-      return untilAborted(pending, typeof signal === 'function' ? signal() : signal)
+      return untilAborted(pending, signalOf(signal))
     },
     drop(used) {
       if (token?.value === used) token = undefined
