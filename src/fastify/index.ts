@@ -188,16 +188,17 @@ export interface EsignErrorsPlugin {
   readonly frameworkErrors: FastifyErrorHandler
   /**
    * A log controller for `Fastify({ logController })` (Fastify 5.12 and later): an instance of `Base`
-   * (Fastify's `LogController`, or your own subclass of it) built with `args`, whose stream error line also
-   * tells the plugin's log of a stream that failed after its answer started. Made before the plugin is
-   * registered, it spares the plugin its `onSend` hook, which otherwise watches every streamed answer for
-   * that failure (about 4 % of a small streamed answer's throughput). Give it to the app the plugin is
-   * registered on.
+   * (Fastify's `LogController`, or your own subclass of it) built with `args` (Fastify then ignores its own
+   * `disableRequestLogging` and `requestIdLogLabel` options: give them here), whose stream error line also
+   * tells the plugin's log of a stream that failed after its answer started. On an app built with it, the
+   * plugin adds no `onSend` hook, which otherwise watches every answer for that failure (about 5 % of a small
+   * streamed answer's throughput).
    *
    * @example
    * import Fastify, { LogController } from 'fastify'
    * const errors = esignErrors()
-   * const app = Fastify({ frameworkErrors: errors.frameworkErrors, logController: errors.logController(LogController) })
+   * const logController = errors.logController(LogController, { disableRequestLogging: true })
+   * const app = Fastify({ frameworkErrors: errors.frameworkErrors, logController })
    * await app.register(errors)
    */
   logController<C extends LogControllerClass>(Base: C, ...args: ConstructorParameters<C>): InstanceType<C>
@@ -246,43 +247,39 @@ export function esignErrors(options?: ErrorHandlerOptions<AnyFastifyRequest>): E
     cutResponse(reply.raw)
   }
 
-  // Runs in the route's own call and in a promise reaction: it must not throw, whatever the route returned.
-  function watchEndedStream(value: unknown, request: AnyFastifyRequest, reply: AnyFastifyReply): void {
-    if (typeof value !== 'object' || value === null || value instanceof ReadableStream) return
-    try {
-      watchStream(value, (error) => {
-        if ((value as { readableEnded?: unknown }).readableEnded === true) logLate(error, request, reply)
-      })
-    } catch {
-      // What Fastify makes of such a value is Fastify's to say.
-    }
-  }
-
-  // Whether a log controller of this plugin tells it of failed streams, in place of its onSend hook.
-  let controlled = false
-  let registered = false
+  // The log controllers this plugin made: an app built with one of them tells the plugin of failed streams.
+  const controllers = new WeakSet<object>()
   function logController<C extends LogControllerClass>(
     Base: C,
     ...args: ConstructorParameters<C>
   ): InstanceType<C> {
-    // Its app is built before the plugin is registered; made later, it would log what the hook logs too.
-    if (registered) {
-      throw new Error(
-        'esignErrors().logController: make it before registering the plugin, for the app it is given to',
-      )
-    }
     const controller = streamErrorController(Base, args, (error, request, reply) => {
-      try {
-        // The response closed first (the client went away, before the stream failed or as its cause):
-        // not a failure of the answer, and Fastify's own line says so, as without the controller.
-        if (reply.raw.destroyed) return
-      } catch {
-        return
-      }
+      // Fastify's name for a stream cut short without an error of its own: the client went away, or the app
+      // destroyed it. Not a failure of the answer (Fastify writes it at info), and the hook never heard of it.
+      if ((error as { code?: unknown } | null)?.code === 'ERR_STREAM_PREMATURE_CLOSE') return
       streamFailed(error, request, reply)
     })
-    controlled = true
+    controllers.add(controller)
     return controller
+  }
+
+  /**
+   * Whether the app was built with a log controller of this plugin. Fastify keeps it under a symbol of its own,
+   * not exported: read by its description, and where it is not found, the hook is added as without one.
+   */
+  function builtWithOurs(instance: AnyFastifyInstance): boolean {
+    try {
+      for (let holder: object | null = instance; holder !== null; holder = Object.getPrototypeOf(holder)) {
+        for (const key of Object.getOwnPropertySymbols(holder)) {
+          if (key.description === 'fastify.logController') {
+            return controllers.has((holder as Record<symbol, object>)[key] as object)
+          }
+        }
+      }
+    } catch {
+      // Not an app as Fastify builds it: the hook does the work.
+    }
+    return false
   }
 
   const plugin = function esignErrorsPlugin(
@@ -290,24 +287,18 @@ export function esignErrors(options?: ErrorHandlerOptions<AnyFastifyRequest>): E
     _options: Record<never, never>,
     done: (error?: Error) => void,
   ): void {
-    registered = true
     instance.setErrorHandler(onError)
     instance.setNotFoundHandler(onNotFound)
     // A route that throws once its reply is sent (ended or hijacked) only gets a line in Fastify's own
     // log; no hook or handler hears of it. Wrapping the handler is the one place left to see it.
-    // With the plugin's log controller, Fastify tells of a stream that fails before it ends; one that fails
-    // once it has ended (closing it failed) Fastify no longer watches: a stream a route returns is.
-    const watchReturned = controlled ? watchEndedStream : undefined
     instance.addHook('onRoute', (route) => {
-      route.handler = watchHandler(
-        route.handler,
-        (error, request, reply) => {
-          if (reply.sent) logLate(error, request, reply)
-        },
-        watchReturned,
-      )
+      route.handler = watchHandler(route.handler, (error, request, reply) => {
+        if (reply.sent) logLate(error, request, reply)
+      })
     })
-    if (controlled) {
+    // Built with this plugin's log controller, the app itself tells the plugin of a stream that fails too late
+    // to answer: no hook on every answer for it.
+    if (builtWithOurs(instance)) {
       done()
       return
     }

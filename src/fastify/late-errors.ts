@@ -7,13 +7,9 @@ import type { AnyFastifyReply, AnyFastifyRequest } from './types.js'
 
 type Handler = (this: unknown, request: AnyFastifyRequest, reply: AnyFastifyReply) => unknown
 export type OnThrown = (error: unknown, request: AnyFastifyRequest, reply: AnyFastifyReply) => void
-type OnReturned = (value: unknown, request: AnyFastifyRequest, reply: AnyFastifyReply) => void
 
-/**
- * The handler, unchanged in what it returns or throws; `onThrown` sees what it throws or rejects with, and
- * `onReturned`, when given, what it returns or resolves with.
- */
-export function watchHandler<H>(handler: H, onThrown: OnThrown, onReturned?: OnReturned): H {
+/** The handler, unchanged in what it returns or throws; `onThrown` sees what it throws or rejects with. */
+export function watchHandler<H>(handler: H, onThrown: OnThrown): H {
   const original = handler as Handler
   return function esignWatchedHandler(this: unknown, request: AnyFastifyRequest, reply: AnyFastifyReply) {
     let result: unknown
@@ -25,12 +21,7 @@ export function watchHandler<H>(handler: H, onThrown: OnThrown, onReturned?: OnR
     }
     // Registered before Fastify's own reaction, so both see the reply in the same state. Only a native
     // promise: calling `then` a second time on some thenables (query builders) runs them a second time.
-    if (result instanceof Promise) {
-      result.then(
-        onReturned === undefined ? undefined : (value: unknown) => onReturned(value, request, reply),
-        (error: unknown) => onThrown(error, request, reply),
-      )
-    } else if (onReturned !== undefined) onReturned(result, request, reply)
+    if (result instanceof Promise) result.then(undefined, (error: unknown) => onThrown(error, request, reply))
     return result
   } as H
 }

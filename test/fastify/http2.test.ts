@@ -5,13 +5,13 @@
  * it had started, are in test/adapters/http2.test.ts with Koa's; here, Fastify's own ways.
  */
 
-import { type ClientHttp2Session, connect } from 'node:http2'
+import { type ClientHttp2Session, connect, constants } from 'node:http2'
 import type { AddressInfo } from 'node:net'
 import { Readable } from 'node:stream'
 import { Codes, type LogEntry, SignError } from 'esign-errors'
 import { errorHandler, esignErrors, notFound } from 'esign-errors/fastify'
 import Fastify, { LogController } from 'fastify'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { http2Get as get } from '../helpers/raw-clients.js'
 
 const createApp = () => Fastify({ http2: true, genReqId: () => '' })
@@ -119,6 +119,36 @@ describe.each(['hooks', 'log controller'])(
       expect([answer.status, answer.body, answer.cut]).toEqual([200, 'id,title\n', true])
       expect(answer.error?.message).toMatch(/NGHTTP2_INTERNAL_ERROR/)
       expect(entries.map((entry) => [entry.level, entry.status, entry.code])).toEqual([['error', 500, 4]])
+    })
+
+    it('a client that cancels midway is no failure of the answer: nothing is logged', async () => {
+      const entries: LogEntry[] = []
+      let destroyed = false
+      const session = await serveWithPlugin((app) => {
+        app.get('/export', async () => {
+          let reads = 0
+          return new Readable({
+            read() {
+              if (reads++ === 0) this.push('id,title\n')
+            },
+            destroy(error, callback) {
+              destroyed = true
+              callback(error)
+            },
+          })
+        })
+      }, entries)
+      await new Promise<void>((resolve) => {
+        const stream = session.request({ ':path': '/export' })
+        stream.once('data', () => stream.close(constants.NGHTTP2_CANCEL))
+        stream.on('error', () => {})
+        stream.on('close', () => resolve())
+        stream.end()
+      })
+      await vi.waitFor(() => expect(destroyed).toBe(true))
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      expect(entries).toEqual([])
+      expect((await get(session, '/nowhere')).status).toBe(404)
     })
 
     it('a stream that ends normally is not reset', async () => {

@@ -247,6 +247,53 @@ describe.each<Watch>(['hooks', 'log controller'])(
       expect(entries).toEqual([])
     })
 
+    it('a stream the app itself ends early, with no error: the answer is cut, nothing is logged', async () => {
+      const entries: LogEntry[] = []
+      const server = await serve(
+        (app) => {
+          app.get('/export', async () => {
+            let reads = 0
+            return new Readable({
+              read() {
+                if (reads++ === 0) this.push('first chunk;')
+                else setTimeout(() => this.destroy(), 10)
+              },
+            })
+          })
+        },
+        entries,
+        watch,
+      )
+      expect(await get(server, '/export')).toEqual({ status: 200, body: 'first chunk;', aborted: true })
+      await settle()
+      expect(entries).toEqual([])
+    })
+
+    it('a stream whose close fails at once, after its last byte: logged once, with the 200 the client got', async () => {
+      const entries: LogEntry[] = []
+      const server = await serve(
+        (app) => {
+          app.get('/export', async (_req, reply) => {
+            reply.type('text/plain')
+            return new Readable({
+              read() {
+                this.push('whole answer')
+                this.push(null)
+              },
+              destroy(_error, callback) {
+                callback(new Error('close failed'))
+              },
+            })
+          })
+        },
+        entries,
+        watch,
+      )
+      expect(await get(server, '/export')).toEqual({ status: 200, body: 'whole answer', aborted: false })
+      await settle()
+      expect(summary(entries)).toEqual([['warn', 200, 4]])
+    })
+
     it('a client that goes away midway is no failure of the answer: nothing is logged', async () => {
       const entries: LogEntry[] = []
       let destroyed = false

@@ -85,16 +85,38 @@ describe('esignErrors().logController()', () => {
     expect(controller.requestIdLogLabel).toBe('traceId')
   })
 
-  it('refuses what is not a LogController, and a controller made once the plugin is registered', async () => {
+  it('refuses what is not a LogController', () => {
     const errors = esignErrors()
     // Fastify before 5.12 exports no LogController: `undefined` is what such an app would pass.
     expect(() => errors.logController(undefined as unknown as typeof LogController)).toThrow(
       /give it Fastify's LogController/,
     )
     expect(() => errors.logController(Map as unknown as typeof LogController)).toThrow(TypeError)
+  })
+
+  it('keeps the hook on an app built without it, made or not: the failure is heard of there too', async () => {
+    const entries: LogEntry[] = []
+    const errors = esignErrors({ log: (entry) => entries.push(entry) })
+    const given = errors.logController(LogController)
+    const other = Fastify({ logController: given })
     const app = Fastify()
-    apps.push(app)
+    apps.push(app, other)
     await app.register(errors)
-    expect(() => errors.logController(LogController)).toThrow(/before registering the plugin/)
+    await other.register(errors)
+    for (const each of [app, other]) each.get('/export', async () => failingMidway())
+    await Promise.all([app.ready(), other.ready()])
+    for (const each of [app, other]) {
+      await request(each.server)
+        .get('/export')
+        .catch(() => undefined)
+    }
+    await vi.waitFor(() => expect(entries).toHaveLength(2))
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(entries.map((entry) => [entry.level, entry.status, entry.code])).toEqual([
+      ['error', 500, 4],
+      ['error', 500, 4],
+    ])
+    // The app built with it got no hook: its web stream went out as returned.
+    expect(await payloadSeen(true)).toMatchObject({ same: true })
   })
 })

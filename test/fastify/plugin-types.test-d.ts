@@ -22,7 +22,7 @@ describe('esignErrors()', () => {
     const controller = errors.logController(LogController, { requestIdLogLabel: 'traceId' })
     expectTypeOf(controller).toEqualTypeOf<LogController>()
     class Mine extends LogController {
-      readonly mine = true
+      readonly mine: boolean = true
     }
     expectTypeOf(errors.logController(Mine).mine).toEqualTypeOf<boolean>()
     const app = Fastify({ logController: controller, frameworkErrors: errors.frameworkErrors })
