@@ -2,7 +2,6 @@
  * What the Fastify plugin watches to tell the log of errors Fastify hands to no error handler: a route that
  * throws after its reply was sent, and a stream that fails once its answer started.
  */
-import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { AnyFastifyReply, AnyFastifyRequest } from './types.js'
 
 type Handler = (this: unknown, request: AnyFastifyRequest, reply: AnyFastifyReply) => unknown
@@ -63,16 +62,12 @@ export function watchStream(payload: unknown, onError: (error: unknown) => void)
 }
 
 /**
- * What the plugin needs of a Fastify `LogController` (Fastify exports the class from 5.12 on): the line it
- * writes when a stream fails after the head went out.
+ * What the plugin needs of a Fastify `LogController` (Fastify exports the class from 5.10 on): the line it
+ * writes when a stream fails after the head went out. Its request and reply are left untyped here, so that
+ * the class of any Fastify release with one fits, whichever release's types the package was built against.
  */
 export interface StreamErrorLogging {
-  streamError(
-    error: Error,
-    request: FastifyRequest,
-    reply: FastifyReply,
-    metadata?: Record<string, unknown>,
-  ): void
+  streamError(error: Error, request: never, reply: never, metadata?: never): void
 }
 
 /** A constructor of {@link StreamErrorLogging}: Fastify's `LogController`, or a subclass of it. */
@@ -89,19 +84,14 @@ export function streamErrorController<C extends LogControllerClass>(
 ): InstanceType<C> {
   if (typeof Base !== 'function' || typeof Base.prototype?.streamError !== 'function') {
     throw new TypeError(
-      "esignErrors().logController: give it Fastify's LogController (import { LogController } from 'fastify', Fastify 5.12 or later) or a subclass of it",
+      "esignErrors().logController: give it Fastify's LogController (import { LogController } from 'fastify', Fastify 5.10 or later) or a subclass of it",
     )
   }
   const Parent = Base as unknown as new (...args: unknown[]) => StreamErrorLogging
   class EsignLogController extends Parent {
-    override streamError(
-      error: Error,
-      request: FastifyRequest,
-      reply: FastifyReply,
-      metadata?: Record<string, unknown>,
-    ): void {
+    override streamError(error: Error, request: never, reply: never, metadata?: never): void {
       try {
-        onStreamError(error, request as unknown as AnyFastifyRequest, reply as unknown as AnyFastifyReply)
+        onStreamError(error, request as AnyFastifyRequest, reply as AnyFastifyReply)
       } catch {
         // Called from a stream's end-of-stream callback, where a throw would crash the process.
       }

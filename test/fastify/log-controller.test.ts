@@ -7,6 +7,7 @@ import { Readable } from 'node:stream'
 import type { LogEntry } from 'esign-errors'
 import { esignErrors } from 'esign-errors/fastify'
 import Fastify, { type FastifyInstance, LogController } from 'fastify'
+import Fastify510, { LogController as LogController510 } from 'fastify510'
 import request from 'supertest'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 
@@ -87,7 +88,7 @@ describe('esignErrors().logController()', () => {
 
   it('refuses what is not a LogController', () => {
     const errors = esignErrors()
-    // Fastify before 5.12 exports no LogController: `undefined` is what such an app would pass.
+    // Fastify before 5.10 exports no LogController: `undefined` is what such an app would pass.
     expect(() => errors.logController(undefined as unknown as typeof LogController)).toThrow(
       /give it Fastify's LogController/,
     )
@@ -118,5 +119,35 @@ describe('esignErrors().logController()', () => {
     ])
     // The app built with it got no hook: its web stream went out as returned.
     expect(await payloadSeen(true)).toMatchObject({ same: true })
+  })
+
+  it('works on Fastify 5.10.0, the first to take a LogController: logged once, and no hook', async () => {
+    const entries: LogEntry[] = []
+    const errors = esignErrors({ log: (entry) => entries.push(entry) })
+    const app = Fastify510({ logController: errors.logController(LogController510) })
+    apps.push(app as unknown as FastifyInstance)
+    await app.register(errors as unknown as Parameters<typeof app.register>[0])
+    let seen: unknown
+    app.addHook('onSend', async (_request, _reply, payload) => {
+      seen = payload
+      return payload
+    })
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('whole'))
+        controller.close()
+      },
+    })
+    app.get('/web', async () => body)
+    app.get('/export', async () => failingMidway())
+    await app.ready()
+    expect((await request(app.server).get('/web')).text).toBe('whole')
+    expect(seen).toBe(body)
+    await request(app.server)
+      .get('/export')
+      .catch(() => undefined)
+    await vi.waitFor(() => expect(entries).toHaveLength(1))
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(entries.map((entry) => [entry.level, entry.status, entry.code])).toEqual([['error', 500, 4]])
   })
 })
