@@ -6,7 +6,7 @@ import Fastify, { LogController } from 'fastify'
 // STREAM=1: a streamed answer, three CSV rows, instead of the JSON one.
 const ROWS = ['id,pages\n', 'D-1,3\n', 'D-2,5\n']
 
-// CONTROLLER=1: with the plugin's log controller given to Fastify, as docs/fastify.md suggests on 5.12 and later.
+// CONTROLLER=1: with the plugin's log controller given to Fastify, as docs/fastify.md suggests on 5.10 and later.
 const mounted = process.env.MOUNTED === '1'
 const errors = mounted ? (await import('esign-errors/fastify')).esignErrors({ log: false }) : undefined
 const app = Fastify({

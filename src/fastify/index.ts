@@ -187,7 +187,7 @@ export interface EsignErrorsPlugin {
   /** The plugin's own error handler, for `Fastify({ frameworkErrors })`: same options, same log. */
   readonly frameworkErrors: FastifyErrorHandler
   /**
-   * A log controller for `Fastify({ logController })` (Fastify 5.12 and later): an instance of `Base`
+   * A log controller for `Fastify({ logController })` (Fastify 5.10 and later): an instance of `Base`
    * (Fastify's `LogController`, or your own subclass of it) built with `args` (Fastify then ignores its own
    * `disableRequestLogging` and `requestIdLogLabel` options: give them here), whose stream error line also
    * tells the plugin's log of a stream that failed after its answer started. On an app built with it, the
