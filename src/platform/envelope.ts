@@ -64,25 +64,38 @@ export const badResponse =
       cause: new UpstreamError(context === undefined ? why : `${context}: ${why}`),
     })
 
+/**
+ * The plaintext of hex `data`, as the two chunks the decipher gives; `fail` words the error. Never puts the
+ * data nor the plaintext on it.
+ */
+export function decryptChunks(dataHex: string, apiSecret: string, fail: Failure): [Buffer, Buffer] {
+  // Buffer's decoder stops at the first pair that is not hex, which the lengths show, but reads a character
+  // beyond Latin-1 by its low byte (`İ` as `0`): a string of one UTF-8 byte per character has none. Both
+  // checks are native, a fraction of what a regular expression over a long `data` costs.
+  const bytes = dataHex.length > 0 && dataHex.length % 32 === 0 ? Buffer.from(dataHex, 'hex') : undefined
+  if (
+    bytes === undefined ||
+    bytes.length * 2 !== dataHex.length ||
+    Buffer.byteLength(dataHex, 'utf8') !== dataHex.length
+  ) {
+    throw fail('data is not hex whole AES blocks')
+  }
+  try {
+    const decipher = createDecipheriv('aes-256-ecb', keyOf(apiSecret), null)
+    return [decipher.update(bytes), decipher.final()]
+  } catch {
+    // OpenSSL's "bad decrypt": the wrong secret, or bytes that were never ciphertext.
+    throw fail('data does not decrypt with this secret')
+  }
+}
+
 /** Decrypts hex `data` to its text; `fail` words the error. Never puts the data nor the text on it. */
 export function decryptText(
   dataHex: string,
   apiSecret: string,
   fail: Failure = badResponse(undefined),
 ): string {
-  // Buffer.from stops at the first pair that is not hex: the lengths tell a clean decode.
-  const bytes = Buffer.from(dataHex, 'hex')
-  if (dataHex.length === 0 || bytes.length * 2 !== dataHex.length || bytes.length % 16 !== 0) {
-    throw fail('data is not hex whole AES blocks')
-  }
-  let plain: Buffer
-  try {
-    const decipher = createDecipheriv('aes-256-ecb', keyOf(apiSecret), null)
-    plain = Buffer.concat([decipher.update(bytes), decipher.final()])
-  } catch {
-    // OpenSSL's "bad decrypt": the wrong secret, or bytes that were never ciphertext.
-    throw fail('data does not decrypt with this secret')
-  }
+  const plain = Buffer.concat(decryptChunks(dataHex, apiSecret, fail))
   if (!isUtf8(plain)) throw fail('decrypted data is not UTF-8')
   return plain.toString('utf8')
 }

@@ -214,6 +214,9 @@ describe('decryptData refuses what is not data, with code 3 and status 502', () 
     ['a character that is not hex', `${a1.data.slice(0, -1)}g`, 'data is not hex whole AES blocks'],
     ['half a block', a1.data.slice(0, 16), 'data is not hex whole AES blocks'],
     ['an empty string', '', 'data is not hex whole AES blocks'],
+    // Characters beyond Latin-1 whose low byte is a hex digit (U+0130 `İ` is 0x30 `0`, U+0161 `š` is 0x61 `a`).
+    ['a `İ` where a `0` is', a1.data.replace('0', 'İ'), 'data is not hex whole AES blocks'],
+    ['a `š` where an `a` is', a1.data.replace('a', 'š'), 'data is not hex whole AES blocks'],
     ['a block too few (bad padding)', a1.data.slice(0, 32), 'data does not decrypt with this secret'],
   ])('%s', (_label, data, why) => {
     const err = signErrorFrom(() => decryptData(data, secret))
