@@ -3,7 +3,7 @@ import { ownData } from '../core/foreign.js'
 import type { StatusOverrides } from '../core/status.js'
 import { notOkError, type Read, readAnswer, toSignError } from '../upstream/answer.js'
 import type { Scrubber } from '../upstream/secrets.js'
-import { decodeBody, readChunks, readsAsUtf8 } from '../upstream/transport.js'
+import { decodeBody, readChunks, readsAsUtf8, utf8BomLength } from '../upstream/transport.js'
 import { badResponse, decryptChunks, type Failure, keyOf, macFailure, macMatches } from './envelope.js'
 import { ObjectScanner, PIECE, type StringSink, utf8 } from './object-scanner.js'
 import { Blocks, HexWriter, openPlaintext } from './plaintext.js'
@@ -258,8 +258,7 @@ class StreamedAnswer {
     this.#head = undefined
     if (!readsAsUtf8(first, this.#contentType)) this.#whole = [first]
     else {
-      const bom = first[0] === 0xef && first[1] === 0xbb && first[2] === 0xbf ? 3 : 0
-      this.#scanner.write(first.subarray(bom))
+      this.#scanner.write(first.subarray(utf8BomLength(first)))
     }
   }
 }
@@ -275,7 +274,7 @@ function readWhole(
   let text: string
   let empty: boolean
   if (readsAsUtf8(body, contentType)) {
-    const bom = body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? 3 : 0
+    const bom = utf8BomLength(body)
     text = utf8.decode(body.subarray(bom))
     empty = body.length === bom
   } else {

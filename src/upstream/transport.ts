@@ -296,12 +296,18 @@ const CHARSET = /;\s*charset\s*=\s*(?:"([^"]*)"|([^\s;]+))/i
  */
 export function decodeBody(bytes: Uint8Array, contentType: string | null): string {
   let label = 'utf-8'
-  let start = 0
-  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) start = 3
-  else if (bytes[0] === 0xfe && bytes[1] === 0xff) [label, start] = ['utf-16be', 2]
-  else if (bytes[0] === 0xff && bytes[1] === 0xfe) [label, start] = ['utf-16le', 2]
-  else label = declaredCharset(contentType)
+  let start = utf8BomLength(bytes)
+  if (start === 0) {
+    if (bytes[0] === 0xfe && bytes[1] === 0xff) [label, start] = ['utf-16be', 2]
+    else if (bytes[0] === 0xff && bytes[1] === 0xfe) [label, start] = ['utf-16le', 2]
+    else label = declaredCharset(contentType)
+  }
   return decoderFor(label).decode(bytes.subarray(start))
+}
+
+/** 3 when `bytes` start with the UTF-8 byte order mark, else 0: how many bytes to skip before the text. */
+export function utf8BomLength(bytes: Uint8Array): number {
+  return bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0
 }
 
 /** The `charset` label of a `Content-Type`, `'utf-8'` when there is none. */
@@ -316,7 +322,7 @@ function declaredCharset(contentType: string | null): string {
  */
 export function readsAsUtf8(head: Uint8Array, contentType: string | null): boolean {
   if ((head[0] === 0xfe && head[1] === 0xff) || (head[0] === 0xff && head[1] === 0xfe)) return false
-  if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) return true
+  if (utf8BomLength(head) > 0) return true
   // A service sends the same Content-Type with every answer: its decoder is looked up once, not per answer.
   let utf8 = declaredUtf8.get(contentType)
   if (utf8 === undefined) {
