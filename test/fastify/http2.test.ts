@@ -14,7 +14,8 @@ import Fastify, { LogController } from 'fastify'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { http2Get as get } from '../helpers/raw-clients.js'
 
-const createApp = () => Fastify({ http2: true, genReqId: () => '' })
+const createApp = (options: { logController?: LogController } = {}) =>
+  Fastify({ http2: true, genReqId: () => '', ...options })
 type Http2App = ReturnType<typeof createApp>
 
 const apps: Http2App[] = []
@@ -32,6 +33,11 @@ async function serveHttp2(routes: (app: Http2App) => void) {
   app.setErrorHandler(errorHandler({ log: false }))
   app.setNotFoundHandler(notFound())
   routes(app)
+  return sessionTo(app)
+}
+
+/** Starts `app` on 127.0.0.1 and opens a node:http2 session to it, closed after the test. */
+async function sessionTo(app: Http2App) {
   await app.listen({ port: 0, host: '127.0.0.1' })
   const { port } = app.server.address() as AddressInfo
   const session = connect(`http://127.0.0.1:${port}`)
@@ -62,19 +68,11 @@ describe.each(['hooks', 'log controller'])(
     /** An h2c app with the plugin, as the README sets it up (with its log controller or without), and a session to it. */
     async function serveWithPlugin(routes: (app: Http2App) => void, entries: LogEntry[]) {
       const errors = esignErrors({ log: (entry) => entries.push(entry) })
-      const app =
-        watch === 'hooks'
-          ? createApp()
-          : Fastify({ http2: true, genReqId: () => '', logController: errors.logController(LogController) })
+      const app = createApp(watch === 'hooks' ? {} : { logController: errors.logController(LogController) })
       apps.push(app)
       await app.register(errors)
       routes(app)
-      await app.listen({ port: 0, host: '127.0.0.1' })
-      const { port } = app.server.address() as AddressInfo
-      const session = connect(`http://127.0.0.1:${port}`)
-      session.on('error', () => {})
-      sessions.push(session)
-      return session
+      return sessionTo(app)
     }
 
     it('a Node stream: the stream is reset with INTERNAL_ERROR, not ended as if complete', async () => {
