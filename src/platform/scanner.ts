@@ -3,7 +3,7 @@ import { ownData } from '../core/foreign.js'
 import type { StatusOverrides } from '../core/status.js'
 import { notOkError, type Read, readAnswer, toSignError } from '../upstream/answer.js'
 import type { Scrubber } from '../upstream/secrets.js'
-import { decodeBody, readChunks, readsAsUtf8, utf8BomLength } from '../upstream/transport.js'
+import { type Answer, decodeBody, readChunks, readsAsUtf8, utf8BomLength } from '../upstream/transport.js'
 import { badResponse, decryptChunks, type Failure, keyOf, macFailure, macMatches } from './envelope.js'
 import { ObjectScanner, PIECE, type StringSink, utf8 } from './object-scanner.js'
 import { Blocks, HexWriter, openPlaintext } from './plaintext.js'
@@ -178,7 +178,7 @@ const WHOLE_LIMIT = 64 * 1024
  * answer (test/platform/scanner.test.ts reads every answer both ways). Throws only what `readChunks` throws.
  */
 export async function scanAnswer(
-  response: Response,
+  response: Answer,
   options: {
     apiSecret: string
     maxBytes: number

@@ -16,13 +16,36 @@ const DEFAULT_TIMEOUT_MS = 10_000
 const DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 const MAX_REDIRECTS = 5
 
+/**
+ * An answer as the exchange reads it: what a `Response` has and `node:http`'s answer can give (see
+ * node-exchange.ts), without building a `Response`.
+ */
+export interface Answer {
+  readonly status: number
+  readonly ok: boolean
+  readonly headers: { get(name: string): string | null }
+  readonly body: AnswerBody | null
+}
+
+/** The body of an {@link Answer}: read once, by one reader, or cancelled. */
+export interface AnswerBody {
+  getReader(): {
+    read(): Promise<{ done: false; value: Uint8Array } | { done: true; value?: undefined }>
+    cancel(): Promise<void>
+  }
+  cancel(): Promise<void>
+}
+
+/** What makes one request and resolves with its {@link Answer}: `fetch`, or the Node exchange. */
+export type Exchange = (url: URL | string, init: RequestInit) => Promise<Answer>
+
 /** How {@link fetchText} makes one exchange. */
 export interface ExchangeOptions {
   /** Time for the whole exchange, headers and body. */
   timeoutMs: number
   /** Largest body read, in bytes. */
   maxBytes: number
-  fetch: typeof fetch
+  fetch: Exchange
   /**
    * What was called, already redacted (e.g. `GET https://host/path?data=…`). When given, transport
    * failures get an {@link UpstreamError} cause that names it, with the raw failure below it.
@@ -61,7 +84,7 @@ export async function fetchText(
   url: URL,
   init: RequestInit | undefined,
   options: ExchangeOptions,
-): Promise<{ response: Response; text: string }> {
+): Promise<{ response: Answer; text: string }> {
   const { response, body } = await fetchRead(url, init, options, (answer) =>
     readText(answer, options.maxBytes, options.context),
   )
@@ -76,8 +99,8 @@ export async function fetchRead<T>(
   url: URL | string,
   init: RequestInit | undefined,
   options: ExchangeOptions,
-  read: (response: Response) => Promise<T>,
-): Promise<{ response: Response; body: T }> {
+  read: (response: Answer) => Promise<T>,
+): Promise<{ response: Answer; body: T }> {
   // The exchange's timeout is a controller of our own and a timer, rather than AbortSignal.timeout: that one
   // leaves a weak reference and a finalizer to the collector per exchange, a cost a small answer shows.
   const controller = new AbortController()
@@ -99,7 +122,7 @@ export async function fetchRead<T>(
   }
   if (callerSignal?.aborted) controller.abort(callerSignal.reason)
   else if (callerSignal) signal = AbortSignal.any([callerSignal, controller.signal])
-  let response: Response | undefined
+  let response: Answer | undefined
   try {
     // Redirects are seen here, never followed by fetch: it would take the query and the body to any origin.
     let target: URL | string = url
@@ -133,7 +156,7 @@ export async function fetchRead<T>(
 function redirectTarget(
   called: URL | string,
   from: URL | string,
-  response: Response,
+  response: Answer,
   method: string | undefined,
   hops: number,
   options: ExchangeOptions,
@@ -238,7 +261,7 @@ export function redactUrl(url: URL): string {
   return `${url.origin}${url.pathname}${query}`
 }
 
-async function readText(response: Response, maxBytes: number, context: string | undefined): Promise<string> {
+async function readText(response: Answer, maxBytes: number, context: string | undefined): Promise<string> {
   const chunks: Uint8Array[] = []
   const total = await readChunks(response, maxBytes, context, (chunk) => {
     chunks.push(chunk)
@@ -252,7 +275,7 @@ async function readText(response: Response, maxBytes: number, context: string | 
  * not retryable: the same answer would come again, as long), or before any when its `Content-Length` says so.
  */
 export async function readChunks(
-  response: Response,
+  response: Answer,
   maxBytes: number,
   context: string | undefined,
   onChunk: (chunk: Uint8Array) => void,
