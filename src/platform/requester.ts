@@ -6,6 +6,7 @@ import type { StatusOverrides } from '../core/status.js'
 import { checkStatusOverrides, SERVICE_CREDENTIAL_CODES } from '../core/status.js'
 import { retryAfterDelay } from '../http/retry-after.js'
 import { parseData, UpstreamError } from '../upstream/answer.js'
+import { nodeExchange } from '../upstream/node-exchange.js'
 import { type Scrubber, scrubberOf } from '../upstream/secrets.js'
 import {
   type AbortSource,
@@ -127,7 +128,8 @@ export function createRequester(options: PlatformClientOptions): PlatformRequest
   if (options.fetch !== undefined && typeof options.fetch !== 'function') {
     throw new TypeError(`${where}: fetch must be a function`)
   }
-  const doFetch = options.fetch ?? fetch
+  // On Node, the client's own requests skip `fetch` and its web streams: node-exchange.ts.
+  const doFetch = options.fetch ?? nodeExchange ?? fetch
   checkStatusOverrides(where, options.statusOverrides)
   const overrides: StatusOverrides = { ...SERVICE_CREDENTIALS, ...ownEntries(options.statusOverrides) }
 

@@ -19,6 +19,11 @@ import {
 } from '../../examples/fake-platform.js'
 import { rejectionOf, signErrorOf } from '../helpers/rejections.js'
 
+// Which exchange the client makes its calls with when a test gives no `fetch` of its own: on Node, by default,
+// its own through node:http (src/upstream/node-exchange.ts). requester-fetch.test.ts runs this whole file
+// again with `fetch`, which a client given a `fetch`, and every client in Bun, Deno and workers, uses.
+const viaFetch = (globalThis as { requesterViaFetch?: boolean }).requesterViaFetch === true
+
 let platform: FakePlatform
 beforeEach(async () => {
   platform = await startPlatform()
@@ -44,7 +49,7 @@ function client(options: Partial<PlatformClientOptions> = {}) {
     baseUrl: platform.url,
     apiKey: DEMO_API_KEY,
     apiSecret: DEMO_API_SECRET,
-    fetch: recordingFetch(),
+    ...(viaFetch ? { fetch: globalThis.fetch } : {}),
     retry: { baseDelayMs: 10, maxDelayMs: 20 },
     ...options,
   })
@@ -645,7 +650,12 @@ describe('secrets never leave', () => {
     answered.length = 0
     const errors: unknown[] = []
     const collect = async (promise: Promise<unknown>) => errors.push(await rejectionOf(promise))
-    const platformClient = client({ timeoutMs: 300, retry: { attempts: 2, baseDelayMs: 5 } })
+    // Through a fetch that keeps every answer's data and mac, to look for them below.
+    const platformClient = client({
+      timeoutMs: 300,
+      retry: { attempts: 2, baseDelayMs: 5 },
+      fetch: recordingFetch(),
+    })
     const { contractnum } = await platformClient.uploadDocument({ file: pdf, type: 'pdf', contractInfo })
 
     platform.inject({ path: 'contract/details', fault: { kind: 'tamper' } })
@@ -659,7 +669,9 @@ describe('secrets never leave', () => {
     platform.inject({ path: 'contract/details', times: 2, fault: { kind: 'slow', ms: 600 } })
     await collect(platformClient.contractDetails(contractnum))
     platform.inject({ path: 'contract/details', fault: { kind: 'huge', bytes: 40 * 1024 * 1024 } })
-    await collect(client({ maxBytes: 1024, retry: false }).contractDetails(contractnum))
+    await collect(
+      client({ maxBytes: 1024, retry: false, fetch: recordingFetch() }).contractDetails(contractnum),
+    )
     await collect(
       platformClient.request({
         method: 'GET',

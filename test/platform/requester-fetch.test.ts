@@ -1,0 +1,4 @@
+// requester.test.ts again, with every client that is given no `fetch` of its own given the global one: the
+// exchange a client takes in Bun, Deno and workers, or with a `fetch` of its own, as on Node it takes node:http.
+;(globalThis as { requesterViaFetch?: boolean }).requesterViaFetch = true
+await import('./requester.test.js')
