@@ -13,13 +13,16 @@
  * CPU), warmed up together and then loaded at the same time, `concurrency` calls in flight each; the ratio of
  * their calls per second is taken per round, the start order alternating, and the median reported beside an
  * A/A control (ours against ours) measured in the same rounds. Before the first round both clients call one fake
- * through a recording proxy, and their requests must be the same bytes (the token aside) and their answers the
+ * through a recording proxy, and their requests must have the same lines (the token aside) and `Accept`, and their answers the
  * same value.
  *
- *   npm run build && npx tsx bench/platform-calls.ts [--rounds 9] [--seconds 3] [--warmup 2] [--guarded] [--profile]
+ *   npm run build && npx tsx bench/platform-calls.ts [--rounds 9] [--seconds 3] [--warmup 2] [--guarded] [--node-http] [--profile]
  *
  * `--guarded` adds a pair per round: ours against the hand-written client with what any client that may not
  * hang adds (a timeout per exchange, the cheapest way, and redirects not followed), to tell that cost apart.
+ *
+ * `--node-http` adds one more: ours against that guarded client making its requests with node:http instead of
+ * fetch, as ours does on Node (src/upstream/node-exchange.ts): what our client costs over the cheapest transport.
  *
  * `--profile` writes a CPU profile of every client process (`--cpu-prof`) to
  * node_modules/.cache/esign-errors-bench/platform-calls.
@@ -43,8 +46,11 @@ const FAKE_CPU = 0
 // pinned itself (bench/run.ts pins itself before it measures).
 const PINNABLE = canPin()
 
-/** Whose client a process runs: `guarded` is the hand-written one with a timeout, redirects not followed. */
-type Side = 'ours' | 'hand' | 'guarded'
+/**
+ * Whose client a process runs: `guarded` is the hand-written one with a timeout, redirects not followed;
+ * `node-http` the same, over node:http instead of fetch.
+ */
+type Side = 'ours' | 'hand' | 'guarded' | 'node-http'
 
 /** How {@link measurePlatformCalls} loads. */
 export interface PlatformCallsOptions {
@@ -67,6 +73,11 @@ export interface PlatformCallsOptions {
    * must add (a timeout per exchange, redirects not followed), to tell that cost from the rest.
    */
   guarded?: boolean
+  /**
+   * A pair more each round: ours / the guarded hand-written client over node:http (its global agent) instead
+   * of fetch, as our client calls on Node: what the client costs over the cheapest transport.
+   */
+  nodeHttp?: boolean
   /** Pin the processes (default: where the machine can, see `canPin`). */
   pin?: boolean
   /** Hears of each round's ratios as they are taken. */
@@ -100,6 +111,8 @@ export interface PlatformCalls {
   aa: { ratio: number; rounds: number[] }
   /** With `guarded`: ours / the hand-written client with a timeout, in the same rounds. */
   guarded?: { ratio: number; rounds: number[] }
+  /** With `nodeHttp`: ours / the guarded hand-written client over node:http, in the same rounds. */
+  nodeHttp?: { ratio: number; rounds: number[] }
   /** Median calls/s of each side in the ours / hand-written pair. */
   callsPerSecond: [ours: number, hand: number]
   /** Median CPU time per call of each side in that pair, µs. */
@@ -121,8 +134,10 @@ export interface PlatformCalls {
 export interface RequestCheck {
   /** Requests each client sent (the token's and the call's). */
   requests: number
-  /** Bytes each sent, request lines, headers and bodies. */
+  /** Bytes our client sent, request lines, headers and bodies. */
   bytes: number
+  /** The header names each client sent with its first request. */
+  headers: { ours: string; hand: string }
   /** The call's request as sent, the token, `data` and `mac` shortened, for the record. */
   sample: string
   /** Bytes of the decrypted answer, as JSON, which both read alike. */
@@ -276,6 +291,29 @@ async function runPair(sides: [Side, Side], aFirst: boolean, options: PlatformCa
 const perSecond = (ran: Ran) => (ran.calls / ran.ms) * 1000
 
 /**
+ * What the platform reads of a client's requests (GETs, without bodies): each request line, and its `Accept`.
+ * The other headers are each transport's own: `fetch` adds `Accept-Language`, `Sec-Fetch-Mode` and
+ * `User-Agent`, which neither the platform nor our client's node:http exchange uses.
+ */
+function essentials(bytes: string): string {
+  return heads(bytes)
+    .map(([line, ...headers]) => [line, ...headers.filter((header) => /^accept:/i.test(header))].join('\r\n'))
+    .join('\r\n\r\n')
+}
+
+/** The header names of a client's first request, in the order sent. */
+function headerNames(bytes: string): string {
+  const [, ...headers] = heads(bytes)[0] ?? []
+  return headers.map((header) => header.slice(0, header.indexOf(':')).toLowerCase()).join(', ')
+}
+
+const heads = (bytes: string) =>
+  bytes
+    .split('\r\n\r\n')
+    .filter((head) => head !== '')
+    .map((head) => head.split('\r\n'))
+
+/**
  * Both clients call one fake through a proxy that records the bytes each sends: they must be the same (the token
  * each was given aside), and the answers they read the same value. Throws when they are not.
  */
@@ -304,7 +342,7 @@ export async function checkRequests(): Promise<RequestCheck> {
   const through = { ...address, baseUrl: address.baseUrl.replace(`:${fakePort}/`, `:${proxyPort}/`) }
   try {
     const seen: { bytes: string; answer: string }[] = []
-    for (const side of ['ours', 'hand', 'guarded'] as const) {
+    for (const side of ['ours', 'hand', 'guarded', 'node-http'] as const) {
       recording = []
       const client = await start('client.mjs', { SIDE: side }, undefined)
       try {
@@ -318,10 +356,10 @@ export async function checkRequests(): Promise<RequestCheck> {
       { bytes: string; answer: string },
       ...{ bytes: string; answer: string }[],
     ]
-    // Each client got a token of its own from the fake: the only bytes that may differ.
+    // Each client got a token of its own from the fake: the only bytes of a request line that may differ.
     const tokenless = (bytes: string) => bytes.replace(/accesstoken=[0-9a-f-]{36}/g, 'accesstoken=<token>')
     for (const hand of hands) {
-      if (tokenless(ours.bytes) !== tokenless(hand.bytes)) {
+      if (tokenless(essentials(ours.bytes)) !== tokenless(essentials(hand.bytes))) {
         throw new Error(
           `the clients do not send the same requests:\n--- ours\n${ours.bytes}\n--- hand-written\n${hand.bytes}`,
         )
@@ -335,6 +373,7 @@ export async function checkRequests(): Promise<RequestCheck> {
     return {
       requests: requests.length,
       bytes: ours.bytes.length,
+      headers: { ours: headerNames(ours.bytes), hand: headerNames(hands[0]!.bytes) },
       sample: tokenless(call).replace(/(data|mac)=([0-9a-f]{8})[0-9a-f]+/g, '$1=$2…'),
       answerBytes: Buffer.byteLength(ours.answer),
     }
@@ -356,6 +395,7 @@ export async function measurePlatformCalls(options: PlatformCallsOptions): Promi
   const ratios: number[] = []
   const aaRatios: number[] = []
   const guardedRatios: number[] = []
+  const nodeHttpRatios: number[] = []
   const ours: number[] = []
   const hand: number[] = []
   const oursCpu: number[] = []
@@ -395,6 +435,13 @@ export async function measurePlatformCalls(options: PlatformCallsOptions): Promi
         note(run)
       })
     }
+    if (options.nodeHttp) {
+      pairs.push(async () => {
+        const run = await runPair(['ours', 'node-http'], aFirst, options, pinned)
+        nodeHttpRatios.push(perSecond(run.a) / perSecond(run.b))
+        note(run)
+      })
+    }
     for (const pair of aFirst ? pairs : pairs.reverse()) await pair()
     options.onRound?.(round, ratios.at(-1)!, aaRatios.at(-1)!)
   }
@@ -403,6 +450,7 @@ export async function measurePlatformCalls(options: PlatformCallsOptions): Promi
     rounds: ratios,
     aa: { ratio: median(aaRatios), rounds: aaRatios },
     ...(options.guarded ? { guarded: { ratio: median(guardedRatios), rounds: guardedRatios } } : {}),
+    ...(options.nodeHttp ? { nodeHttp: { ratio: median(nodeHttpRatios), rounds: nodeHttpRatios } } : {}),
     callsPerSecond: [median(ours), median(hand)],
     cpuPerCall: [median(oursCpu), median(handCpu)],
     fakeShare,
@@ -435,17 +483,22 @@ export function printPlatformCalls(result: PlatformCalls, options: PlatformCalls
   )
   console.log(
     `Checked before the first round: ${check.requests} requests from each client (the token's and the call's), ` +
-      `${check.bytes} bytes, the same bytes but for the token; the same ${check.answerBytes}-byte answer read.`,
+      `the same request lines but for the token, the same Accept; the same ${check.answerBytes}-byte answer read. ` +
+      `Headers sent: ours ${check.headers.ours}; the hand-written client's fetch ${check.headers.hand}.`,
   )
   console.log('')
-  const guarded = result.guarded
+  const { guarded, nodeHttp } = result
+  const more = [
+    ...(guarded ? [['ours / hand-written with a timeout', guarded] as const] : []),
+    ...(nodeHttp ? [['ours / hand-written over node:http', nodeHttp] as const] : []),
+  ]
   console.log(
-    `| round | ours / hand-written | ours / ours (A/A) |${guarded ? ' ours / hand-written with a timeout |' : ''}`,
+    `| round | ours / hand-written | ours / ours (A/A) |${more.map(([title]) => ` ${title} |`).join('')}`,
   )
-  console.log(`| ---: | ---: | ---: |${guarded ? ' ---: |' : ''}`)
+  console.log(`| ---: | ---: | ---: |${more.map(() => ' ---: |').join('')}`)
   for (const [i, ratio] of result.rounds.entries()) {
-    const third = guarded ? ` ${guarded.rounds[i]!.toFixed(3)} |` : ''
-    console.log(`| ${i + 1} | ${ratio.toFixed(3)} | ${result.aa.rounds[i]!.toFixed(3)} |${third}`)
+    const rest = more.map(([, pair]) => ` ${pair.rounds[i]!.toFixed(3)} |`).join('')
+    console.log(`| ${i + 1} | ${ratio.toFixed(3)} | ${result.aa.rounds[i]!.toFixed(3)} |${rest}`)
   }
   console.log('')
   const [ours, hand] = result.callsPerSecond
@@ -470,6 +523,11 @@ export function printPlatformCalls(result: PlatformCalls, options: PlatformCalls
       `ours / hand-written with a timeout per exchange and redirects not followed: ${spread(guarded.ratio, guarded.rounds)}.`,
     )
   }
+  if (nodeHttp) {
+    console.log(
+      `ours / the same over node:http (its global agent), as our client calls on Node: ${spread(nodeHttp.ratio, nodeHttp.rounds)}.`,
+    )
+  }
   console.log('')
 }
 
@@ -483,6 +541,7 @@ if (main) {
       concurrency: { type: 'string', default: '8' },
       profile: { type: 'boolean', default: false },
       guarded: { type: 'boolean', default: false },
+      'node-http': { type: 'boolean', default: false },
     },
   })
   const options: PlatformCallsOptions = {
@@ -492,6 +551,7 @@ if (main) {
     concurrency: Number(values.concurrency),
     profile: values.profile,
     guarded: values.guarded,
+    nodeHttp: values['node-http'],
     onRound: (round, ratio, aa) =>
       console.error(`round ${round + 1}: ours/hand ${ratio.toFixed(3)}, A/A ${aa.toFixed(3)}`),
   }

@@ -1,5 +1,5 @@
-// One client process of bench/platform-calls.ts: SIDE=ours, hand or guarded (the hand-written one with a
-// timeout and redirects not followed) picks whose call it makes. The parent
+// One client process of bench/platform-calls.ts: SIDE=ours, hand, guarded (the hand-written one with a
+// timeout and redirects not followed) or node-http (the same over node:http) picks whose call it makes. The parent
 // sends `{ setup }` (the fake's address; one call is made, which fetches the token, and its answer sent back),
 // then `{ run: ms, concurrency, minCalls }` for each load: `concurrency` calls in flight, each started as the
 // previous one ends, until `ms` passed and `minCalls` were made; it answers with the calls completed, the time
@@ -43,7 +43,10 @@ process.on('message', (message) => {
   }
   const work = message.setup
     ? (async () => {
-        call = clientOf(message.setup, { guarded: side === 'guarded' })
+        call = clientOf(message.setup, {
+          guarded: side === 'guarded' || side === 'node-http',
+          nodeHttp: side === 'node-http',
+        })
         return { answer: JSON.stringify(await call()) }
       })()
     : run(message.run, message.concurrency, message.minCalls).then((ran) => ({ ran }))
