@@ -2,7 +2,7 @@
  * esign-errors/platform: the e-signature platform's own protocol for Node services. Encrypted `data`, its
  * `mac`, the access token, retries, and the platform's callbacks, with every failure a typed SignError.
  *
- * Node only (node:crypto and the global fetch). See docs/platform.md.
+ * Node only (node:crypto, and node:http or the global fetch). See docs/platform.md.
  *
  * @packageDocumentation
  */

@@ -63,7 +63,11 @@ export interface PlatformClientOptions {
   redirects?: Redirects | undefined
   /** How long a token is used before a new one is fetched, in milliseconds. Default 25 minutes. */
   tokenTtlMs?: number | undefined
-  /** The `fetch` to use instead of the global one. */
+  /**
+   * The `fetch` the client makes its calls with. Without it, on Node, the client makes them through node:http
+   * and node:https (the same requests, at about half the CPU), and through the global `fetch` when that was
+   * replaced, or undici's global dispatcher was set by hand (a proxy agent, a `MockAgent`).
+   */
   fetch?: typeof fetch | undefined
   /**
    * Return code -> HTTP status, on top of the default `{ 2: 502, 5: 502, 6: 502, 53: 502 }`: these are the

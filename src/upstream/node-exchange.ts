@@ -1,27 +1,23 @@
 /**
  * The platform client's exchange on Node: one request through `node:http` or `node:https` and their global
  * agents (keep-alive since Node 19), read as an {@link Answer}. Node's `fetch` spends about twice the CPU on a
- * call of the platform's size (its Request, Headers, AbortSignal and web streams); this one does what the client
- * asks of `fetch` and nothing else: no redirect is followed (`redirect: 'manual'`), the body is read as it comes,
- * gzip, deflate and br are decoded as `fetch` decodes them, and the signal ends it with its reason.
+ * call of the platform's size (its Request, Headers, AbortSignal and web streams); this one makes the request
+ * `fetch` would make (the same headers) and reads the answer as `fetch` reads it: no redirect followed
+ * (`redirect: 'manual'`), the body as it comes, its content codings decoded, the signal's reason as the failure.
  */
-import type { ClientRequest, IncomingMessage, OutgoingHttpHeaders, RequestOptions } from 'node:http'
-import type { Readable } from 'node:stream'
+import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http'
+import type { Readable, Transform } from 'node:stream'
 import type { Answer, AnswerBody, Exchange } from './transport.js'
 
-type Request = (
-  url: string,
-  options: RequestOptions,
-  onAnswer: (answer: IncomingMessage) => void,
-) => ClientRequest
-
-/** What the exchange takes from Node, looked up once: `node:http`, `node:https`, `node:zlib`. */
+/** What the exchange takes from Node, looked up once. */
 interface NodeParts {
-  http: Request
-  https: Request
+  // The modules, not their functions: an instrumentation or a mock that patches `http.request` after this
+  // module loaded (OpenTelemetry, nock) sees the calls.
+  http: typeof import('node:http')
+  https: typeof import('node:https')
   zlib: typeof import('node:zlib')
-  pipeline: typeof import('node:stream').pipeline
-  /** The global `fetch` when this module loaded, which the exchange stands in for. */
+  stream: typeof import('node:stream')
+  /** Node's own global `fetch`, which the exchange stands in for. */
   fetch: typeof fetch
 }
 
@@ -33,60 +29,72 @@ const parts = nodeParts()
 function nodeParts(): NodeParts | undefined {
   const proc = (globalThis as { process?: NodeJS.Process }).process
   const versions = proc?.versions as Record<string, string | undefined> | undefined
-  if (versions?.node === undefined || versions.bun !== undefined || versions.deno !== undefined)
+  if (versions?.node === undefined || versions.bun !== undefined || versions.deno !== undefined) {
     return undefined
+  }
   const load = proc?.getBuiltinModule
-  if (typeof load !== 'function' || typeof globalThis.fetch !== 'function') return undefined
+  const fetch = globalThis.fetch
+  // Node's own fetch loads its undici by an internal name no code outside Node can require: anything else in
+  // its place when this module loads (a polyfill, an instrumentation, a test's stub) is left to do the calls.
+  if (typeof load !== 'function' || typeof fetch !== 'function') return undefined
+  if (!Function.prototype.toString.call(fetch).includes('internal/deps/undici/undici')) return undefined
   const http = load('node:http') as typeof import('node:http') | undefined
   const https = load('node:https') as typeof import('node:https') | undefined
   const zlib = load('node:zlib') as typeof import('node:zlib') | undefined
   const stream = load('node:stream') as typeof import('node:stream') | undefined
   if (!http || !https || !zlib || !stream) return undefined
-  return {
-    http: http.request,
-    https: https.request,
-    zlib,
-    pipeline: stream.pipeline,
-    fetch: globalThis.fetch,
-  }
+  return { http, https, zlib, stream, fetch }
 }
 
 /**
- * The exchange on Node, `undefined` elsewhere. It stands in for the global `fetch` only while nothing was put
- * in the way of that `fetch`; otherwise each call goes to the global `fetch` as it is then:
- * - the global `fetch` is still the one this module found when it loaded (not a test's stub or interceptor);
- * - undici's global dispatcher, which `fetch` sends through, is still Node's own (`setGlobalDispatcher` with
- *   a proxy agent or a `MockAgent` routes `fetch` only, and this exchange would pass it by).
+ * The exchange on Node, `undefined` elsewhere. Each call is made by node:http only while nothing was put in
+ * the way of Node's `fetch`; otherwise it goes to the global `fetch` as it is then:
+ * - the global `fetch` is still Node's own (not a stub or an interceptor put there since);
+ * - undici's global dispatcher, which `fetch` sends through, is Node's own kind: a plain `Agent` with no
+ *   options. One set with `setGlobalDispatcher` (a proxy agent, a `MockAgent`, an `Agent` with its own TLS or
+ *   DNS options) routes `fetch` only, and this exchange would pass it by.
  */
 export const nodeExchange: Exchange | undefined = parts === undefined ? undefined : exchange
 
 // Where undici keeps its global dispatcher: Node's own undici reads the first, undici 7 writes both.
 const DISPATCHERS = [Symbol.for('undici.globalDispatcher.1'), Symbol.for('undici.globalDispatcher.2')]
-// The dispatchers Node's fetch set up for itself, learnt at the first call; `null` when one was set by hand.
-let ownDispatchers: unknown[] | null | undefined
+// The dispatchers last looked at, and whether they were all Node's own kind.
+let seenDispatchers: unknown[] | undefined
+let plainDispatchers = false
 
-/** Whether `fetch` would go out as node:http does: its own function, through Node's own dispatcher. */
+/** Whether `fetch` would go out as node:http does: Node's own function, through a plain dispatcher. */
 function fetchIsNodes(node: NodeParts): boolean {
   if (globalThis.fetch !== node.fetch) return false
   const slots = globalThis as unknown as Record<symbol, unknown>
-  if (ownDispatchers === undefined) {
-    // Node's fetch puts its dispatcher in place when its undici loads, on first use: made to load now (as
-    // the first `fetch` would), what is there is Node's own. One found there already is Node's when it is
-    // a plain Agent (any fetch made it); a proxy agent or a mock was set by hand.
-    const unset = DISPATCHERS.every((key) => slots[key] === undefined)
-    if (unset) void globalThis.Headers
-    const found = DISPATCHERS.map((key) => slots[key])
-    const plain = found.every(
-      (dispatcher) => dispatcher === undefined || (dispatcher as object).constructor?.name === 'Agent',
-    )
-    ownDispatchers = unset || plain ? found : null
+  if (seenDispatchers !== undefined && DISPATCHERS.every((key, i) => slots[key] === seenDispatchers![i])) {
+    return plainDispatchers
   }
-  return ownDispatchers !== null && DISPATCHERS.every((key, i) => slots[key] === ownDispatchers![i])
+  // Node's fetch puts its dispatcher in place when its undici loads, on first use; made to load now (as the
+  // first `fetch` would), so that what is there later is told apart from what was set by hand.
+  if (DISPATCHERS.every((key) => slots[key] === undefined)) void globalThis.Headers
+  seenDispatchers = DISPATCHERS.map((key) => slots[key])
+  plainDispatchers = seenDispatchers.every(
+    (dispatcher) => dispatcher === undefined || isPlainAgent(dispatcher),
+  )
+  return plainDispatchers
+}
+
+/**
+ * An undici `Agent` made with no options, as Node's (and undici's) default is: it adds nothing to a call. Its
+ * options then hold nothing but `maxOrigins: Infinity`; one that holds more (a `connect`, a `tls`) is the app's.
+ */
+function isPlainAgent(dispatcher: unknown): boolean {
+  if (typeof dispatcher !== 'object' || dispatcher === null) return false
+  if (dispatcher.constructor?.name !== 'Agent') return false
+  const key = Object.getOwnPropertySymbols(dispatcher).find((symbol) => symbol.description === 'options')
+  const options = key === undefined ? undefined : (dispatcher as Record<symbol, unknown>)[key]
+  if (typeof options !== 'object' || options === null) return false
+  return Object.entries(options).every(
+    ([name, value]) => value === undefined || value === null || (name === 'maxOrigins' && value === Infinity),
+  )
 }
 
 const FORM = 'application/x-www-form-urlencoded;charset=UTF-8'
-// Asked for as `fetch` asks for them, and decoded the same way.
-const ACCEPT_ENCODING = 'gzip, deflate, br'
 
 function exchange(url: URL | string, init: RequestInit): Promise<Answer> {
   const node = parts as NodeParts
@@ -95,8 +103,15 @@ function exchange(url: URL | string, init: RequestInit): Promise<Answer> {
   // A multipart form (an upload) is a body only `fetch` writes; its cost is the file's, not the exchange's.
   if (body !== undefined && body !== null && !(body instanceof URLSearchParams)) return node.fetch(url, init)
   const href = typeof url === 'string' ? url : url.href
-  const headers: OutgoingHttpHeaders = { ...(init.headers as Record<string, string>) }
-  headers['accept-encoding'] = ACCEPT_ENCODING
+  const secure = href.startsWith('https:')
+  // What Node's fetch adds to a request, so that the platform (and anything in front of it) sees the same one.
+  const headers: OutgoingHttpHeaders = {
+    ...(init.headers as Record<string, string>),
+    'accept-language': '*',
+    'sec-fetch-mode': 'cors',
+    'user-agent': 'node',
+    'accept-encoding': secure ? 'br, gzip, deflate' : 'gzip, deflate',
+  }
   let payload: string | undefined
   if (body instanceof URLSearchParams) {
     payload = body.toString()
@@ -104,7 +119,6 @@ function exchange(url: URL | string, init: RequestInit): Promise<Answer> {
     headers['content-length'] = Buffer.byteLength(payload)
   }
   const signal = init.signal ?? undefined
-  const send = href.startsWith('https:') ? node.https : node.http
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {
       reject(signal.reason)
@@ -112,23 +126,28 @@ function exchange(url: URL | string, init: RequestInit): Promise<Answer> {
     }
     let answer: IncomingMessage | undefined
     let read: Readable | undefined
+    // The signal's reason is what the caller sees, whatever the streams make of their end.
+    const onAbort = () => {
+      reject(signal!.reason)
+      request.destroy(ABORTED)
+      answer?.destroy(ABORTED)
+      read?.destroy(ABORTED)
+    }
+    // Let go of the signal once the body is read or given up: a signal that outlives the call (a caller's,
+    // joined by AbortSignal.any) would keep every call it saw.
+    const release = () => signal?.removeEventListener('abort', onAbort)
+    const send = secure ? node.https.request : node.http.request
     const request = send(href, { method: init.method ?? 'GET', headers }, (incoming) => {
       answer = incoming
       read = decoded(node, incoming)
+      read.once('close', release)
       resolve(answerOf(incoming, read, signal))
     })
-    // The signal's reason is what the caller sees, whatever the streams make of their end.
-    signal?.addEventListener(
-      'abort',
-      () => {
-        reject(signal.reason)
-        request.destroy(ABORTED)
-        answer?.destroy(ABORTED)
-        read?.destroy(ABORTED)
-      },
-      { once: true },
-    )
-    request.on('error', reject)
+    signal?.addEventListener('abort', onAbort, { once: true })
+    request.on('error', (error) => {
+      if (answer === undefined) release()
+      reject(error)
+    })
     request.end(payload)
   })
 }
@@ -137,28 +156,85 @@ function exchange(url: URL | string, init: RequestInit): Promise<Answer> {
 const ABORTED = new Error('aborted')
 
 /**
- * The body as `fetch` gives it: decoded when its one content coding is gzip, deflate (zlib-wrapped, as RFC 9110
- * defines it) or br. A body cut short or not in its coding fails as a cut connection does.
+ * The body as `fetch` gives it. Its content codings (gzip, deflate, br) are undone in the reverse of their
+ * order; a list with one that is not known is left as it came. As `fetch`: an empty body stays empty, a gzip or
+ * deflate body cut short gives what it holds, and `deflate` is read zlib-wrapped, as RFC 9110 defines it, or
+ * raw, as some servers send it.
  */
 function decoded(node: NodeParts, incoming: IncomingMessage): Readable {
-  const coding = incoming.headers['content-encoding']?.trim().toLowerCase()
+  const header = incoming.headers['content-encoding']
+  if (header === undefined) return incoming
+  const codings = header
+    .toLowerCase()
+    .split(',')
+    .map((coding) => coding.trim())
+    .filter((coding) => coding !== '' && coding !== 'identity')
+  const decoders: Transform[] = []
+  for (const coding of codings.reverse()) {
+    const decoder = decoderOf(node, coding)
+    if (decoder === undefined) return incoming
+    decoders.push(decoder)
+  }
+  if (decoders.length === 0) return incoming
+  return node.stream.pipeline([incoming, ...decoders], () => {}) as unknown as Readable
+}
+
+function decoderOf(node: NodeParts, coding: string): Transform | undefined {
   const { zlib } = node
-  const decoder =
-    coding === 'gzip' || coding === 'x-gzip'
-      ? zlib.createGunzip()
-      : coding === 'deflate'
-        ? zlib.createInflate()
-        : coding === 'br'
-          ? zlib.createBrotliDecompress()
-          : undefined
-  if (decoder === undefined) return incoming
-  return node.pipeline(incoming, decoder, () => {})
+  const lenient = { flush: zlib.constants.Z_SYNC_FLUSH, finishFlush: zlib.constants.Z_SYNC_FLUSH }
+  switch (coding) {
+    case 'gzip':
+    case 'x-gzip':
+      return zlib.createGunzip(lenient)
+    case 'deflate':
+      return inflateEither(node, lenient)
+    case 'br':
+      return zlib.createBrotliDecompress({
+        flush: zlib.constants.BROTLI_OPERATION_FLUSH,
+        finishFlush: zlib.constants.BROTLI_OPERATION_FLUSH,
+      })
+    default:
+      return undefined
+  }
+}
+
+/**
+ * Inflates zlib-wrapped deflate or raw deflate, whichever the first byte says: a zlib stream starts with a byte
+ * whose low four bits are 8 (the deflate method), which raw deflate's first block header never has there.
+ */
+function inflateEither(node: NodeParts, options: import('node:zlib').ZlibOptions): Transform {
+  const { zlib } = node
+  let inflate: Transform | undefined
+  return new node.stream.Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      if (chunk.length === 0) {
+        done()
+        return
+      }
+      if (inflate === undefined) {
+        inflate = (chunk[0]! & 0x0f) === 0x08 ? zlib.createInflate(options) : zlib.createInflateRaw(options)
+        inflate.on('data', (data: Buffer) => this.push(data))
+        inflate.on('error', (error) => this.destroy(error))
+      }
+      inflate.write(chunk, () => done())
+    },
+    flush(done) {
+      if (inflate === undefined) {
+        done()
+        return
+      }
+      inflate.once('end', () => done())
+      inflate.end()
+    },
+  })
 }
 
 /** The answer's head, and its body read through one async iterator. */
 function answerOf(incoming: IncomingMessage, read: Readable, signal: AbortSignal | undefined): Answer {
   const status = incoming.statusCode ?? 0
-  const headers = incoming.headers
+  // Every value of a repeated header, joined as `fetch`'s Headers joins them (Node's `headers` keeps only the
+  // first Retry-After or Content-Type).
+  const headers = incoming.headersDistinct
   let iterator: AsyncIterator<Buffer> | undefined
   const cancel = async () => {
     read.destroy()
@@ -182,8 +258,8 @@ function answerOf(incoming: IncomingMessage, read: Readable, signal: AbortSignal
     ok: status >= 200 && status <= 299,
     headers: {
       get(name) {
-        const value = headers[name.toLowerCase()]
-        return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value
+        const values = headers[name.toLowerCase()]
+        return values === undefined ? null : values.join(', ')
       },
     },
     body,

@@ -135,9 +135,10 @@ export async function fetchRead<T>(
     return { response, body: await read(response) }
   } catch (error) {
     if (error instanceof SignError) throw error
-    // The caller's abort is the caller's business; ours are the timeout and the network.
-    if (callerSignal?.aborted && signal.reason === callerSignal.reason) throw error
-    if (source?.aborted && signal.reason === source.reason) throw error
+    // The caller's abort is the caller's business; ours are the timeout and the network. Its reason itself,
+    // as `fetch` may not rethrow it (a falsy one becomes an AbortError).
+    if (callerSignal?.aborted && signal.reason === callerSignal.reason) throw callerSignal.reason
+    if (source?.aborted && signal.reason === source.reason) throw source.reason
     const cause =
       options.context === undefined
         ? error

@@ -2,14 +2,15 @@
 // passes each call to the fake platform and then hands its answer back as the case asks: compressed, corrupt,
 // cut, or stalled halfway. requester.test.ts runs the whole client over it too; these are what only it does.
 import { subscribe, unsubscribe } from 'node:diagnostics_channel'
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import http, { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { inspect } from 'node:util'
-import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib'
-import type { SignError, UpstreamError } from 'esign-errors'
+import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib'
+import { createResponder, type SignError, type UpstreamError } from 'esign-errors'
 import { createPlatformClient, type PlatformClientOptions } from 'esign-errors/platform'
-import { MockAgent, setGlobalDispatcher } from 'undici'
+import { Agent, MockAgent, setGlobalDispatcher } from 'undici'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { z } from 'zod'
 import {
   DEMO_API_KEY,
   DEMO_API_SECRET,
@@ -21,7 +22,10 @@ import { rejectionOf, signErrorOf } from '../helpers/rejections.js'
 /** How the front server hands back the answer of a call (the token's is always handed back as it is). */
 type Mode =
   | { kind: 'as-is' }
-  | { kind: 'status'; status: number }
+  | {
+      kind: 'answer'
+      make: (body: Buffer) => { status: number; headers: Record<string, string | string[]>; body: Buffer }
+    }
   | { kind: 'encoded'; coding: 'gzip' | 'x-gzip' | 'deflate' | 'br' }
   | { kind: 'corrupt'; coding: 'gzip' | 'br' }
   | { kind: 'cut' }
@@ -36,6 +40,8 @@ let heads: IncomingMessage['headers'][]
 let connections: number
 /** Sockets of answers left stalled, and whether each was closed by the client. */
 let stalled: Socket[]
+/** Every answer body the platform gave, as text. */
+let answered: string[]
 
 beforeEach(async () => {
   platform = await startPlatform()
@@ -43,7 +49,9 @@ beforeEach(async () => {
   heads = []
   connections = 0
   stalled = []
-  front = createServer((req, res) => void pass(req, res))
+  answered = []
+  // A call the platform drops (a slow answer given up on) is dropped here too.
+  front = createServer((req, res) => void pass(req, res).catch(() => res.destroy()))
   front.on('connection', () => {
     connections += 1
   })
@@ -66,15 +74,18 @@ async function pass(req: IncomingMessage, res: ServerResponse): Promise<void> {
     ...(chunks.length === 0 ? {} : { body: Buffer.concat(chunks) }),
   })
   const body = Buffer.from(await upstream.arrayBuffer())
+  if (body.length < 100_000) answered.push(body.toString())
   const json = { 'content-type': 'application/json' }
   const used = req.url!.includes('/accesstoken?') ? ({ kind: 'as-is' } as const) : mode
   switch (used.kind) {
     case 'as-is':
       res.writeHead(upstream.status, json).end(body)
       return
-    case 'status':
-      res.writeHead(used.status, json).end(body)
+    case 'answer': {
+      const made = used.make(body)
+      res.writeHead(made.status, { ...json, ...made.headers }).end(made.body)
       return
+    }
     case 'encoded': {
       const encode = { gzip: gzipSync, 'x-gzip': gzipSync, deflate: deflateSync, br: brotliCompressSync }
       res
@@ -131,7 +142,15 @@ describe('the exchange on Node', () => {
     })
     expect(counts).toEqual({ http: 4, fetch: 0 })
     expect(connections).toBe(1)
-    expect(heads[1]).toMatchObject({ accept: 'application/json', 'accept-encoding': 'gzip, deflate, br' })
+  })
+
+  it('sends the headers fetch sends, no more and no fewer', async () => {
+    await client().accountInformation()
+    await client({ fetch: globalThis.fetch }).accountInformation()
+    const [node, viaFetch] = [heads[1]!, heads[3]!]
+    expect(node).toEqual(viaFetch)
+    expect(node).toMatchObject({ accept: 'application/json', 'user-agent': 'node' })
+    expect(node['accept-encoding']).toMatch(/gzip/)
   })
 
   it('sends a POST form as fetch sends it: the same body, the same Content-Type', async () => {
@@ -145,6 +164,43 @@ describe('the exchange on Node', () => {
     expect(node!['content-type']).toBe('application/x-www-form-urlencoded;charset=UTF-8')
     expect(viaFetch!['content-type']).toBe(node!['content-type'])
     expect(node!['content-length']).toBe(viaFetch!['content-length'])
+  })
+
+  it('makes them through http.request as it is at the time: a patch made after it loaded sees them', async () => {
+    // As nock or an instrumentation patches node:http.
+    const spy = vi.spyOn(http, 'request')
+    try {
+      expect(await client().accountInformation()).toEqual({})
+      expect(spy.mock.calls.map(([url]) => String(url).replace(/\?.*/, ''))).toEqual([
+        `${baseUrl}accesstoken`,
+        `${baseUrl}account/infomation`,
+      ])
+    } finally {
+      spy.mockRestore()
+    }
+  })
+
+  it("leaves every call to a fetch that was not Node's own when it loaded (a polyfill, an instrumentation)", async () => {
+    const seen: string[] = []
+    const builtIn = globalThis.fetch
+    const wrapper = (input: string | URL | Request, init?: RequestInit) => {
+      if (String(input).startsWith(baseUrl)) seen.push(String(input).replace(/\?.*/, ''))
+      return builtIn(input, init)
+    }
+    vi.stubGlobal('fetch', wrapper)
+    vi.resetModules()
+    try {
+      const fresh = await import('esign-errors/platform')
+      const loadedWithWrapper = fresh.createPlatformClient({
+        baseUrl,
+        apiKey: DEMO_API_KEY,
+        apiSecret: DEMO_API_SECRET,
+      })
+      expect(await loadedWithWrapper.accountInformation()).toEqual({})
+    } finally {
+      vi.unstubAllGlobals()
+    }
+    expect(seen).toEqual([`${baseUrl}accesstoken`, `${baseUrl}account/infomation`])
   })
 
   it('leaves the calls to a fetch put in place of the global one after it loaded', async () => {
@@ -165,10 +221,88 @@ describe('the exchange on Node', () => {
   })
 })
 
+describe('secrets, through the node exchange', () => {
+  it('no error, cause, inspect, JSON or log entry holds the secret, a token, data or mac', async () => {
+    const errors: unknown[] = []
+    const collect = async (promise: Promise<unknown>) => errors.push(await rejectionOf(promise))
+    const platformClient = client({ timeoutMs: 300, retry: { attempts: 2, baseDelayMs: 5 } })
+    const list = () => platformClient.listContracts({ pageSize: 10 })
+    platform.inject({ path: 'contract/list', fault: { kind: 'tamper' } })
+    await collect(list())
+    platform.inject({ path: 'contract/list', times: 2, fault: { kind: 'invalid-token', echoToken: true } })
+    await collect(list())
+    platform.inject({ path: 'contract/list', fault: { kind: 'bad-data' } })
+    await collect(list())
+    platform.inject({ path: 'contract/list', times: 2, fault: { kind: 'busy', retryAfter: '0' } })
+    await collect(list())
+    platform.inject({ path: 'contract/list', times: 2, fault: { kind: 'slow', ms: 600 } })
+    await collect(list())
+    platform.inject({ path: 'contract/list', fault: { kind: 'huge', bytes: 1024 * 1024 } })
+    await collect(client({ maxBytes: 1024, retry: false }).listContracts({ pageSize: 10 }))
+    await collect(
+      platformClient.request({
+        method: 'GET',
+        path: 'contract/list',
+        payload: { startIndex: 0 },
+        parse: z.object({ none: z.string() }),
+      }),
+    )
+    for (const kind of ['cut', 'stall', 'corrupt'] as const) {
+      mode = kind === 'corrupt' ? { kind, coding: 'gzip' } : { kind }
+      await collect(list())
+    }
+    expect(errors.map((error) => (error as SignError).code)).toEqual([2, 5, 3, 89, 4, 4, 3, 4, 4, 4])
+
+    const sensitive = new Set<string>([DEMO_API_SECRET, ...platform.tokens()])
+    for (const call of platform.received) {
+      for (const value of [call.params.data, call.params.mac]) if (value) sensitive.add(value)
+    }
+    for (const text of answered.filter((body) => body.startsWith('{'))) {
+      const body = JSON.parse(text) as { data?: string; mac?: string }
+      for (const value of [body.data, body.mac]) if (value) sensitive.add(value)
+    }
+    expect(sensitive.size).toBeGreaterThan(20)
+    const logs: unknown[] = []
+    const responder = createResponder({ debug: true, log: (entry) => logs.push(entry) })
+    for (const error of errors) {
+      const response = responder.respond(error)
+      responder.log(response, error)
+      const printed = [
+        inspect(error, { depth: Number.POSITIVE_INFINITY, showHidden: true }),
+        JSON.stringify(error),
+        JSON.stringify(response.body),
+        inspect(logs.at(-1), { depth: Number.POSITIVE_INFINITY }),
+      ].join('\n')
+      for (const value of sensitive) expect(printed).not.toContain(value)
+    }
+  })
+})
+
 describe('a dispatcher set for fetch', () => {
   // Where undici keeps its global dispatcher (Node's fetch reads the first; undici 7 writes both).
   const slots = [Symbol.for('undici.globalDispatcher.1'), Symbol.for('undici.globalDispatcher.2')]
   const global = globalThis as unknown as Record<symbol, unknown>
+
+  it.each([
+    [
+      'an Agent with options of its own (a DNS lookup, TLS) goes through fetch',
+      { connect: { timeout: 5_000 } },
+      'fetch',
+    ],
+    ["a plain Agent, as Node's own, goes through node:http", undefined, 'http'],
+  ] as const)('%s', async (_, options, expected) => {
+    const before = slots.map((slot) => global[slot])
+    const agent = new Agent(options)
+    setGlobalDispatcher(agent)
+    let counts: { http: number; fetch: number }
+    try {
+      counts = await countRequests(() => client({ retry: false }).accountInformation())
+    } finally {
+      for (const [i, slot] of slots.entries()) global[slot] = before[i]
+      await agent.close()
+    }
+    expect(counts).toEqual(expected === 'fetch' ? { http: 0, fetch: 2 } : { http: 2, fetch: 0 })
+  })
 
   it("a MockAgent set with undici's setGlobalDispatcher answers the calls, and node:http is used again once it is gone", async () => {
     const platformClient = client({ retry: false })
@@ -206,7 +340,7 @@ describe('what fetch would make of an answer', () => {
     [500, 4],
     [503, 4],
   ] as const)('HTTP %i with a success inside: %s', async (status, expected) => {
-    mode = { kind: 'status', status }
+    mode = { kind: 'answer', make: (body) => ({ status, headers: {}, body }) }
     const outcome = (promise: Promise<unknown>) =>
       promise.then(
         (value) => ({ value }),
@@ -216,6 +350,104 @@ describe('what fetch would make of an answer', () => {
     const node = await outcome(client(options).accountInformation())
     expect(node).toEqual(await outcome(client({ ...options, fetch: globalThis.fetch }).accountInformation()))
     expect(node).toEqual(expected === 'success' ? { value: {} } : expect.objectContaining({ code: expected }))
+  })
+})
+
+/** What a call comes to: its value, or its error's code, status, retryability and Retry-After. */
+const outcomeOf = (promise: Promise<unknown>) =>
+  promise.then(
+    (value) => ({ value }),
+    (error: SignError) => ({
+      code: error.code,
+      status: error.status,
+      retryable: error.retryable,
+      retryAfter: error.retryAfter,
+    }),
+  )
+
+describe('answers fetch reads in its own way, read the same', () => {
+  const page = (body: Buffer) => ({ status: 200, body })
+  const gzipped = (body: Buffer) => gzipSync(body)
+  // Each: how the front server answers; what both exchanges come to ('the answer': the page itself).
+  const cases: [
+    string,
+    (body: Buffer) => { status: number; headers: Record<string, string | string[]>; body: Buffer },
+    unknown,
+  ][] = [
+    [
+      '204 labelled gzip, no body',
+      () => ({ status: 204, headers: { 'content-encoding': 'gzip' }, body: Buffer.alloc(0) }),
+      3,
+    ],
+    [
+      '200 labelled gzip, no body',
+      () => ({ status: 200, headers: { 'content-encoding': 'gzip' }, body: Buffer.alloc(0) }),
+      3,
+    ],
+    [
+      'gzip without its trailer',
+      (body) => ({ ...page(gzipped(body).subarray(0, -8)), headers: { 'content-encoding': 'gzip' } }),
+      'the answer',
+    ],
+    [
+      'GZIP in capitals',
+      (body) => ({ ...page(gzipped(body)), headers: { 'content-encoding': 'GZIP' } }),
+      'the answer',
+    ],
+    [
+      'raw deflate',
+      (body) => ({ ...page(deflateRawSync(body)), headers: { 'content-encoding': 'deflate' } }),
+      'the answer',
+    ],
+    [
+      'gzip then br, in one header',
+      (body) => ({ ...page(brotliCompressSync(gzipped(body))), headers: { 'content-encoding': 'gzip, br' } }),
+      'the answer',
+    ],
+    [
+      'gzip then br, in two headers',
+      (body) => ({
+        ...page(brotliCompressSync(gzipped(body))),
+        headers: { 'content-encoding': ['gzip', 'br'] },
+      }),
+      'the answer',
+    ],
+    ['identity', (body) => ({ ...page(body), headers: { 'content-encoding': 'identity' } }), 'the answer'],
+    [
+      'a coding not known, left as it came',
+      (body) => ({ ...page(body), headers: { 'content-encoding': 'x-unknown' } }),
+      'the answer',
+    ],
+    [
+      'gzip with a coding not known after it, left as it came',
+      (body) => ({ ...page(gzipped(body)), headers: { 'content-encoding': 'gzip, x-unknown' } }),
+      3,
+    ],
+    ['plain JSON labelled gzip', (body) => ({ ...page(body), headers: { 'content-encoding': 'gzip' } }), 4],
+    [
+      '200 labelled br, no body',
+      () => ({ status: 200, headers: { 'content-encoding': 'br' }, body: Buffer.alloc(0) }),
+      3,
+    ],
+    ['plain JSON labelled br', (body) => ({ ...page(body), headers: { 'content-encoding': 'br' } }), 4],
+    [
+      'a busy 503 with Retry-After twice',
+      () => ({ status: 503, headers: { 'retry-after': ['1', '2'] }, body: Buffer.alloc(0) }),
+      4,
+    ],
+  ]
+
+  it.each(cases)('%s', async (_, make, expected) => {
+    const plain = await client().listContracts({ pageSize: 10 })
+    mode = { kind: 'answer', make }
+    const options = { retry: false } as const
+    const node = await outcomeOf(client(options).listContracts({ pageSize: 10 }))
+    expect(node).toEqual(
+      await outcomeOf(client({ ...options, fetch: globalThis.fetch }).listContracts({ pageSize: 10 })),
+    )
+    expect(node).toEqual(
+      expected === 'the answer' ? { value: plain } : expect.objectContaining({ code: expected }),
+    )
   })
 })
 
