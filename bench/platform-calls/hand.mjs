@@ -5,12 +5,20 @@
 // `guarded`: what any client that may not hang must add, done the cheapest way: a timeout of 10 s for each
 // exchange (a controller and a timer) and redirects not followed. Same requests, same bytes.
 // `nodeHttp`: the guarded client over node:http and its global agent instead of fetch (a timer that destroys the
-// request; node:http follows no redirect), as our client calls on Node. The same request lines and Accept.
+// request; node:http follows no redirect), as our client calls on Node, with the headers fetch sends (the fake
+// answers uncompressed, so nothing is decoded).
 import { createCipheriv, createDecipheriv, createHash, timingSafeEqual } from 'node:crypto'
 import { request } from 'node:http'
 import { PAYLOAD } from './call.mjs'
 
 const HEADERS = { accept: 'application/json' }
+const FETCH_HEADERS = {
+  ...HEADERS,
+  'accept-language': '*',
+  'sec-fetch-mode': 'cors',
+  'user-agent': 'node',
+  'accept-encoding': 'gzip, deflate',
+}
 
 /** A function that makes one call and resolves with its decrypted answer; the token is fetched on first use. */
 export function clientOf({ baseUrl, apiKey, apiSecret }, { guarded = false, nodeHttp = false } = {}) {
@@ -76,7 +84,7 @@ export function clientOf({ baseUrl, apiKey, apiSecret }, { guarded = false, node
 /** A GET over node:http: the status and the body as UTF-8 text, within 10 s. */
 function httpGet(url) {
   return new Promise((resolve, reject) => {
-    const req = request(url, { headers: HEADERS }, (res) => {
+    const req = request(url, { headers: FETCH_HEADERS }, (res) => {
       const chunks = []
       res.on('data', (chunk) => chunks.push(chunk))
       res.on('end', () => {

@@ -494,16 +494,21 @@ describe('an answer that stops halfway', () => {
     await vi.waitFor(() => expect(stalled[0]?.destroyed).toBe(true))
   })
 
+  // Through fetch too, which turns a falsy reason into an AbortError of its own.
   it.each([
-    ['an error', new Error('the caller left')],
-    ['a string', 'stop'],
-    ['0', 0],
-  ])(
-    'stalled, then the caller aborts with %s: its reason, untouched, and the connection closed',
-    async (_, reason) => {
+    ['an error', 'node:http', new Error('the caller left')],
+    ['a string', 'node:http', 'stop'],
+    ['0', 'node:http', 0],
+    ['an error', 'fetch', new Error('the caller left')],
+    ['0', 'fetch', 0],
+    ['an empty string', 'fetch', ''],
+  ] as const)(
+    'stalled, then the caller aborts with %s: its reason, untouched, and the connection closed (%s)',
+    async (_, transport, reason) => {
       mode = { kind: 'stall' }
       const controller = new AbortController()
-      const call = client({ retry: false }).accountInformation({ signal: controller.signal })
+      const options = { retry: false as const, ...(transport === 'fetch' ? { fetch: globalThis.fetch } : {}) }
+      const call = client(options).accountInformation({ signal: controller.signal })
       await vi.waitFor(() => expect(stalled).toHaveLength(1))
       controller.abort(reason)
       expect(await rejectionOf(call)).toBe(reason)
