@@ -162,7 +162,8 @@ const ABORTED = new Error('aborted')
  * raw, as some servers send it.
  */
 function decoded(node: NodeParts, incoming: IncomingMessage): Readable {
-  const header = incoming.headers['content-encoding']
+  // headersDistinct, as answerOf reads them: one of Node's two lazily built header objects, not both.
+  const header = incoming.headersDistinct['content-encoding']?.join(',')
   if (header === undefined) return incoming
   const codings = header
     .toLowerCase()
