@@ -552,6 +552,21 @@ describe('callUpstream against a real server', () => {
     expect(error).toBe(reason)
   })
 
+  // fetch itself rejects with an AbortError of its own when the reason is falsy.
+  it.each([0, ''])(
+    'rethrows a falsy reason (%j) itself, waiting for headers and reading the body',
+    async (reason) => {
+      for (const path of ['hang', 'stall-mid-body']) {
+        const controller = new AbortController()
+        setTimeout(() => controller.abort(reason), 50)
+        const error = await rejectionOf(
+          callUpstream(`${platform.url}/${path}`, { signal: controller.signal }, { timeoutMs: 5000 }),
+        )
+        expect(error).toBe(reason)
+      }
+    },
+  )
+
   it('rethrows an abort that happened before the call', async () => {
     const reason = new Error('already gone')
     const error = await rejectionOf(callUpstream(`${platform.url}/ok`, { signal: AbortSignal.abort(reason) }))
