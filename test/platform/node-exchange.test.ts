@@ -2,13 +2,15 @@
 // passes each call to the fake platform and then hands its answer back as the case asks: compressed, corrupt,
 // cut, or stalled halfway. requester.test.ts runs the whole client over it too; these are what only it does.
 import { subscribe, unsubscribe } from 'node:diagnostics_channel'
+import { readFileSync } from 'node:fs'
 import http, { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import https, { createServer as createSecureServer } from 'node:https'
 import type { AddressInfo, Socket } from 'node:net'
 import { inspect } from 'node:util'
 import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib'
 import { createResponder, type SignError, type UpstreamError } from 'esign-errors'
 import { createPlatformClient, type PlatformClientOptions } from 'esign-errors/platform'
-import { Agent, MockAgent, setGlobalDispatcher } from 'undici'
+import { Agent, MockAgent, setGlobalDispatcher, fetch as undiciFetch } from 'undici'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { z } from 'zod'
 import {
@@ -112,13 +114,16 @@ function client(options: Partial<PlatformClientOptions> = {}) {
   return createPlatformClient({ baseUrl, apiKey: DEMO_API_KEY, apiSecret: DEMO_API_SECRET, ...options })
 }
 
-/** The requests to the front server made by node:http and by fetch while `run` runs. */
-async function countRequests(run: () => Promise<unknown>): Promise<{ http: number; fetch: number }> {
+/** The requests to the front server (or `url`'s) made by node:http and by fetch while `run` runs. */
+async function countRequests(
+  run: () => Promise<unknown>,
+  url = baseUrl,
+): Promise<{ http: number; fetch: number }> {
   const counts = { http: 0, fetch: 0 }
-  const origin = new URL(baseUrl).origin
+  const origin = new URL(url).origin
   const onHttp = (message: unknown) => {
     const { request } = message as { request: { getHeader(name: string): unknown } }
-    if (`http://${String(request.getHeader('host'))}` === origin) counts.http += 1
+    if (request.getHeader('host') === new URL(origin).host) counts.http += 1
   }
   const onFetch = (message: unknown) => {
     if ((message as { request: { origin: string } }).request.origin === origin) counts.fetch += 1
@@ -275,6 +280,60 @@ describe('secrets, through the node exchange', () => {
       ].join('\n')
       for (const value of sensitive) expect(printed).not.toContain(value)
     }
+  })
+})
+
+// A certificate for 127.0.0.1 that no one trusts but the tests that say so (made with `openssl req -x509
+// -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 36500 -subj /CN=127.0.0.1
+// -addext subjectAltName=IP:127.0.0.1,DNS:localhost`).
+const tls = {
+  key: readFileSync(new URL('../fixtures/tls/127.0.0.1-key.pem', import.meta.url)),
+  cert: readFileSync(new URL('../fixtures/tls/127.0.0.1-cert.pem', import.meta.url)),
+}
+
+describe('over https', () => {
+  let secure: ReturnType<typeof createSecureServer>
+  let secureUrl: string
+  beforeEach(async () => {
+    secure = createSecureServer(tls, (req, res) => void pass(req, res).catch(() => res.destroy()))
+    await new Promise<void>((resolve) => secure.listen(0, '127.0.0.1', resolve))
+    secureUrl = `https://127.0.0.1:${(secure.address() as AddressInfo).port}/signserver/v1/`
+  })
+  afterEach(async () => {
+    secure.closeAllConnections()
+    await new Promise((resolve) => secure.close(resolve))
+  })
+
+  it('calls through node:https, with the headers fetch sends over https', async () => {
+    // Trusted the way node:https and fetch each take a CA: the global agent's options, an undici Agent.
+    https.globalAgent.options.ca = tls.cert
+    const trusting = new Agent({ connect: { ca: tls.cert } })
+    try {
+      const counts = await countRequests(() => client({ baseUrl: secureUrl }).accountInformation(), secureUrl)
+      expect(counts).toEqual({ http: 2, fetch: 0 })
+      const viaFetch = (input: string | URL | Request, init?: RequestInit) =>
+        undiciFetch(input as string, {
+          ...(init as object),
+          dispatcher: trusting,
+        }) as unknown as Promise<Response>
+      expect(await client({ baseUrl: secureUrl, fetch: viaFetch }).accountInformation()).toEqual({})
+    } finally {
+      delete https.globalAgent.options.ca
+      await trusting.close()
+    }
+    // The npm undici's fetch names itself `undici`; Node's, `node` (as over http above).
+    const [node, fetched] = [heads[1]!, heads[3]!]
+    expect({ ...node, 'user-agent': 'undici' }).toEqual(fetched)
+    expect(node).toMatchObject({ 'user-agent': 'node', 'accept-encoding': 'br, gzip, deflate' })
+  })
+
+  it('a certificate it does not trust is code 4, 502, retryable, and says nothing of the call', async () => {
+    const error = await signErrorOf(client({ baseUrl: secureUrl, retry: false }).accountInformation())
+    expect([error.code, error.status, error.retryable]).toEqual([4, 502, true])
+    const cause = error.cause as UpstreamError
+    expect(cause.message).toMatch(/accesstoken\?client_id=…: the connection failed$/)
+    expect((cause.cause as { code?: string }).code).toBe('DEPTH_ZERO_SELF_SIGNED_CERT')
+    expect(inspect(error, { depth: Number.POSITIVE_INFINITY })).not.toContain(DEMO_API_KEY)
   })
 })
 
