@@ -17,6 +17,9 @@ interface NodeParts {
   https: typeof import('node:https')
   zlib: typeof import('node:zlib')
   stream: typeof import('node:stream')
+  isProxy: (value: unknown) => boolean
+  /** Whether Node's fetch undoes zstd: its undici does from version 7 (Node 24), where zlib has it. */
+  zstd: boolean
   /** Node's own global `fetch`, which the exchange stands in for. */
   fetch: typeof fetch
 }
@@ -42,8 +45,12 @@ function nodeParts(): NodeParts | undefined {
   const https = load('node:https') as typeof import('node:https') | undefined
   const zlib = load('node:zlib') as typeof import('node:zlib') | undefined
   const stream = load('node:stream') as typeof import('node:stream') | undefined
-  if (!http || !https || !zlib || !stream) return undefined
-  return { http, https, zlib, stream, fetch }
+  const util = load('node:util') as typeof import('node:util') | undefined
+  if (!http || !https || !zlib || !stream || !util) return undefined
+  const zstd =
+    Number(versions.undici?.split('.')[0]) >= 7 &&
+    typeof (zlib as { createZstdDecompress?: unknown }).createZstdDecompress === 'function'
+  return { http, https, zlib, stream, isProxy: util.types.isProxy, zstd, fetch }
 }
 
 /**
@@ -52,7 +59,7 @@ function nodeParts(): NodeParts | undefined {
  * - the global `fetch` is still Node's own (not a stub or an interceptor put there since);
  * - undici's global dispatcher, which `fetch` sends through, is Node's own kind: a plain `Agent` with no
  *   options. One set with `setGlobalDispatcher` (a proxy agent, a `MockAgent`, an `Agent` with its own TLS or
- *   DNS options) routes `fetch` only, and this exchange would pass it by.
+ *   DNS options, a factory or interceptors) routes `fetch` only, and this exchange would pass it by.
  */
 export const nodeExchange: Exchange | undefined = parts === undefined ? undefined : exchange
 
@@ -74,24 +81,37 @@ function fetchIsNodes(node: NodeParts): boolean {
   if (DISPATCHERS.every((key) => slots[key] === undefined)) void globalThis.Headers
   seenDispatchers = DISPATCHERS.map((key) => slots[key])
   plainDispatchers = seenDispatchers.every(
-    (dispatcher) => dispatcher === undefined || isPlainAgent(dispatcher),
+    (dispatcher) => dispatcher === undefined || isPlainAgent(node, dispatcher),
   )
   return plainDispatchers
 }
 
 /**
  * An undici `Agent` made with no options, as Node's (and undici's) default is: it adds nothing to a call. Its
- * options then hold nothing but `maxOrigins: Infinity`; one that holds more (a `connect`, a `tls`) is the app's.
+ * options then hold nothing but `maxOrigins: Infinity`, and its factory is undici's own; one with more (a
+ * `connect`, a `tls`, a factory of its own) is the app's, and so is anything wrapped around an Agent (what
+ * `compose()` returns is a Proxy) or with a `dispatch` of its own.
  */
-function isPlainAgent(dispatcher: unknown): boolean {
-  if (typeof dispatcher !== 'object' || dispatcher === null) return false
-  if (dispatcher.constructor?.name !== 'Agent') return false
-  const key = Object.getOwnPropertySymbols(dispatcher).find((symbol) => symbol.description === 'options')
-  const options = key === undefined ? undefined : (dispatcher as Record<symbol, unknown>)[key]
-  if (typeof options !== 'object' || options === null) return false
-  return Object.entries(options).every(
-    ([name, value]) => value === undefined || value === null || (name === 'maxOrigins' && value === Infinity),
-  )
+function isPlainAgent(node: NodeParts, dispatcher: unknown): boolean {
+  if (typeof dispatcher !== 'object' || dispatcher === null || node.isProxy(dispatcher)) return false
+  // Whatever an app put there is read with care (a getter that throws): a doubt leaves the call to fetch.
+  try {
+    if (Object.hasOwn(dispatcher, 'dispatch') || dispatcher.constructor?.name !== 'Agent') return false
+    const own = (name: string) => {
+      const key = Object.getOwnPropertySymbols(dispatcher).find((symbol) => symbol.description === name)
+      return key === undefined ? undefined : (dispatcher as Record<symbol, unknown>)[key]
+    }
+    const factory = own('factory')
+    if (typeof factory !== 'function' || factory.name !== 'defaultFactory') return false
+    const options = own('options')
+    if (typeof options !== 'object' || options === null) return false
+    return Object.entries(options).every(
+      ([name, value]) =>
+        value === undefined || value === null || (name === 'maxOrigins' && value === Infinity),
+    )
+  } catch {
+    return false
+  }
 }
 
 const FORM = 'application/x-www-form-urlencoded;charset=UTF-8'
@@ -194,6 +214,11 @@ function decoderOf(node: NodeParts, coding: string): Transform | undefined {
         flush: zlib.constants.BROTLI_OPERATION_FLUSH,
         finishFlush: zlib.constants.BROTLI_OPERATION_FLUSH,
       })
+    case 'zstd':
+      // Left as it came where Node's fetch leaves it (before Node 24), as a coding not known.
+      return node.zstd
+        ? (zlib as unknown as { createZstdDecompress(): Transform }).createZstdDecompress()
+        : undefined
     default:
       return undefined
   }
@@ -202,30 +227,40 @@ function decoderOf(node: NodeParts, coding: string): Transform | undefined {
 /**
  * Inflates zlib-wrapped deflate or raw deflate, whichever the first byte says: a zlib stream starts with a byte
  * whose low four bits are 8 (the deflate method), which raw deflate's first block header never has there.
+ * Bytes after the end of the deflate stream are dropped, as `fetch` drops them.
  */
 function inflateEither(node: NodeParts, options: import('node:zlib').ZlibOptions): Transform {
   const { zlib } = node
   let inflate: Transform | undefined
+  // zlib ends its readable side at the end of the deflate stream, whatever is still written to it.
+  let ended = false
   return new node.stream.Transform({
     transform(chunk: Buffer, _encoding, done) {
-      if (chunk.length === 0) {
+      if (ended || chunk.length === 0) {
         done()
         return
       }
       if (inflate === undefined) {
         inflate = (chunk[0]! & 0x0f) === 0x08 ? zlib.createInflate(options) : zlib.createInflateRaw(options)
         inflate.on('data', (data: Buffer) => this.push(data))
+        inflate.on('end', () => {
+          ended = true
+        })
         inflate.on('error', (error) => this.destroy(error))
       }
       inflate.write(chunk, () => done())
     },
     flush(done) {
-      if (inflate === undefined) {
+      if (inflate === undefined || ended) {
         done()
         return
       }
       inflate.once('end', () => done())
       inflate.end()
+    },
+    destroy(error, done) {
+      inflate?.destroy()
+      done(error)
     },
   })
 }
