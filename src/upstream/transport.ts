@@ -306,7 +306,13 @@ export async function readChunks(
       await reader.cancel().catch(() => {})
       throw tooLong()
     }
-    onChunk(value)
+    try {
+      onChunk(value)
+    } catch (error) {
+      // A body left half read holds its connection (node:http has no finalizer to let it go).
+      await reader.cancel().catch(() => {})
+      throw error
+    }
   }
   return total
 }
