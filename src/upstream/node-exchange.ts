@@ -232,11 +232,12 @@ function decoderOf(node: NodeParts, coding: string): Transform | undefined {
 function inflateEither(node: NodeParts, options: import('node:zlib').ZlibOptions): Transform {
   const { zlib } = node
   let inflate: Transform | undefined
-  // zlib ends its readable side at the end of the deflate stream, whatever is still written to it.
+  // zlib ends its readable side at the end of the deflate stream and drops what is written after it; flush
+  // must not wait for an end that came already.
   let ended = false
   return new node.stream.Transform({
     transform(chunk: Buffer, _encoding, done) {
-      if (ended || chunk.length === 0) {
+      if (chunk.length === 0) {
         done()
         return
       }
