@@ -1,27 +1,17 @@
 import { createCipheriv, createHash } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { inspect } from 'node:util'
-import { createResponder, type SignError, type UpstreamError } from 'esign-errors'
+import type { SignError, UpstreamError } from 'esign-errors'
 import { createPlatformClient } from 'esign-errors/platform'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { scrubberOf } from '../../src/upstream/secrets.js'
 import { rejectionOf } from '../helpers/rejections.js'
+import { encodings, printedWays } from '../helpers/secret-search.js'
 
 const API_KEY = 'KEY+of/the=integration'
 const API_SECRET = 'SECRET0000000000000000000000000000000042'
 // A token with every character a URL or a form encodes: `+`, `/` and `=`.
 const TOKEN = 'q+Z/4mW9=xR+t/Lp8K2=vN+b/Hc6J3=Fd+Y/'
-
-// The encodings a URL or a form gives a value, written here without the code under test.
-function encodings(value: string): string[] {
-  const uri = encodeURIComponent(value)
-  const form = new URLSearchParams({ v: value }).toString().slice(2)
-  const lowerHex = (text: string) => text.replace(/%[0-9A-F]{2}/g, (pct) => pct.toLowerCase())
-  const forms = [value, uri, form, lowerHex(uri), lowerHex(form)]
-  if (/^[0-9a-f]+$/i.test(value)) forms.push(value.toUpperCase(), value.toLowerCase())
-  return [...new Set(forms)]
-}
 
 describe('scrubberOf', () => {
   const scrubber = scrubberOf([TOKEN, 'deadbeefdeadbeef00', 'short'])
@@ -163,17 +153,7 @@ describe('secrets in any encoding never leave', () => {
     expect(values.length).toBeGreaterThan(10)
     const forms = values.flatMap(encodings)
 
-    const logs: unknown[] = []
-    const responder = createResponder({ debug: true, log: (entry) => logs.push(entry) })
-    for (const error of errors) {
-      const response = responder.respond(error)
-      responder.log(response, error)
-      const printed = [
-        inspect(error, { depth: Number.POSITIVE_INFINITY, showHidden: true }),
-        JSON.stringify(error),
-        JSON.stringify(response.body),
-        inspect(logs.at(-1), { depth: Number.POSITIVE_INFINITY }),
-      ].join('\n')
+    for (const printed of printedWays(errors)) {
       for (const form of forms) expect(printed).not.toContain(form.slice(0, 8))
     }
   })
