@@ -14,7 +14,10 @@ export interface ErrorHandlerOptions<Req = RequestLike> {
   format?: Format | undefined
   /** Base URL of your error docs; with it, problem `type` is that URL plus the kebab-case name. */
   problemBaseUrl?: string | undefined
-  /** Sends internal details (`debug` member: message, stack, causes). Never derived from `NODE_ENV`. Default `false`. */
+  /**
+   * Sends internal details: a `debug` member, `{ causes }`, the thrown value and then each of its causes, with
+   * their names, messages and stacks. Never derived from `NODE_ENV`. Default `false`.
+   */
   debug?: boolean | undefined
   /**
    * Where errors are logged. Default: the request's own logger when there is one (pino-http's `req.log`,
