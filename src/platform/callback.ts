@@ -117,7 +117,10 @@ export function callbackUrl(url: string | URL, contractnum: string, options: Cal
   const key = derivedKey(checkKey(where, options?.secret))
   const ttl = options.ttlSeconds ?? DEFAULT_TTL
   if (!Number.isSafeInteger(ttl) || ttl < 1 || ttl > MAX_TTL) {
-    throw new TypeError(`${where}: ttlSeconds must be an integer from 1 to ${MAX_TTL}, got ${String(ttl)}`)
+    // A value that is not a number is named by its type: it may be the secret, passed in the wrong place.
+    const got =
+      typeof ttl === 'number' ? String(ttl) : typeof ttl === 'object' ? 'an object' : `a ${typeof ttl}`
+    throw new TypeError(`${where}: ttlSeconds must be an integer from 1 to ${MAX_TTL}, got ${got}`)
   }
   const expires = String(Math.floor(Date.now() / 1000) + ttl)
   const sig = signatureOf(key, contractnum, expires).toString('base64url')

@@ -123,6 +123,14 @@ describe('callbackUrl', () => {
       { secret, ttlSeconds: 366 * DAY + 1 },
       'callbackUrl: ttlSeconds must be an integer from 1 to 31622400, got 31622401',
     ],
+    [
+      // The secret given as the ttl as well (options built from the wrong variable): named by its type only.
+      'a ttl that is a string',
+      'https://a.example/cb',
+      C1,
+      { secret, ttlSeconds: secret },
+      'callbackUrl: ttlSeconds must be an integer from 1 to 31622400, got a string',
+    ],
   ])('refuses %s with a TypeError', (_label, url, contractnum, options, message) => {
     expect(() => callbackUrl(url, contractnum, options as never)).toThrow(new TypeError(message))
   })
