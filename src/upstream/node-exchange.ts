@@ -166,10 +166,24 @@ function exchange(url: URL | string, init: RequestInit): Promise<Answer> {
     signal?.addEventListener('abort', onAbort, { once: true })
     request.on('error', (error) => {
       if (answer === undefined) release()
-      reject(error)
+      reject(withoutPacket(error))
     })
     request.end(payload)
   })
+}
+
+/**
+ * The error without `rawPacket`: Node's parser keeps on its error the bytes of an answer it refused, and an
+ * answer may echo the request (its token, its `data` and `mac`) back. As bytes, it would pass a search of the
+ * printed error for secrets (`inspect` shows a Buffer as hex); `fetch`'s parser error keeps them as text.
+ */
+function withoutPacket(error: Error): Error {
+  try {
+    if (Object.hasOwn(error, 'rawPacket')) delete (error as { rawPacket?: unknown }).rawPacket
+  } catch {
+    // A property that cannot be deleted is not Node's: left to the requester's own search.
+  }
+  return error
 }
 
 // What the streams are ended with on an abort; never seen, the signal's reason is thrown instead.

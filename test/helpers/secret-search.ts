@@ -15,8 +15,32 @@ export function encodings(value: string): string[] {
 }
 
 /**
+ * Every string reachable from `value` through own properties (hidden ones and `cause` too, never a getter),
+ * bytes read as latin1 text: what `inspect` prints of a Buffer as hex, and JSON as an array of numbers, still
+ * holds a secret an answer echoed.
+ */
+export function reachableText(value: unknown): string {
+  const texts: string[] = []
+  const seen = new Set<object>()
+  const visit = (item: unknown, depth: number) => {
+    if (typeof item === 'string') texts.push(item)
+    else if (item instanceof Uint8Array) texts.push(Buffer.from(item).toString('latin1'))
+    else if (typeof item === 'object' && item !== null && depth < 32 && !seen.has(item)) {
+      seen.add(item)
+      for (const key of Reflect.ownKeys(item)) {
+        const descriptor = Object.getOwnPropertyDescriptor(item, key)
+        if (descriptor !== undefined && 'value' in descriptor) visit(descriptor.value, depth + 1)
+      }
+    }
+  }
+  visit(value, 0)
+  return texts.join('\n')
+}
+
+/**
  * Everything each error prints where a service shows or keeps it, one text per error: `inspect` (hidden
- * properties and all), JSON, `String`, and the answer and log entry of a responder in debug mode.
+ * properties and all), JSON, `String`, every string and byte it holds, and the answer and log entry of a
+ * responder in debug mode.
  */
 export function printedWays(errors: unknown[]): string[] {
   const logs: unknown[] = []
@@ -30,6 +54,7 @@ export function printedWays(errors: unknown[]): string[] {
       inspect(error, { depth: Number.POSITIVE_INFINITY, showHidden: true }),
       JSON.stringify(error),
       String(error),
+      reachableText(error),
       JSON.stringify(response.body),
       inspect(logs.at(-1), { depth: Number.POSITIVE_INFINITY }),
     ].join('\n')

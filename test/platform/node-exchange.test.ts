@@ -38,6 +38,7 @@ type Mode =
   | { kind: 'corrupt'; coding: 'gzip' | 'br' }
   | { kind: 'cut' }
   | { kind: 'stall' }
+  | { kind: 'malformed' }
 
 let platform: FakePlatform
 let front: Server
@@ -113,6 +114,15 @@ async function pass(req: IncomingMessage, res: ServerResponse): Promise<void> {
       res.write(body.subarray(0, body.length >> 1))
       stalled.push(res.socket!)
       return
+    case 'malformed': {
+      // A head Node's parser refuses, echoing the request (its token) and the answer (data, mac) first:
+      // the parser's error keeps the bytes it read.
+      const sent = Buffer.concat(chunks).toString('latin1')
+      res.socket!.end(
+        `HTTP/1.1 200 OK\r\nx-url: ${req.url}\r\nx-sent: ${sent}\r\nx-body: ${body}\r\nbad\u0001: 1\r\n\r\n`,
+      )
+      return
+    }
   }
 }
 
@@ -271,11 +281,11 @@ describe('secrets, through the node exchange', () => {
         parse: z.object({ none: z.string() }),
       }),
     )
-    for (const kind of ['cut', 'stall', 'corrupt'] as const) {
+    for (const kind of ['cut', 'stall', 'corrupt', 'malformed'] as const) {
       mode = kind === 'corrupt' ? { kind, coding: 'gzip' } : { kind }
       await collect(list())
     }
-    expect(errors.map((error) => (error as SignError).code)).toEqual([2, 5, 3, 89, 4, 4, 3, 4, 4, 4])
+    expect(errors.map((error) => (error as SignError).code)).toEqual([2, 5, 3, 89, 4, 4, 3, 4, 4, 4, 4])
 
     const sensitive = new Set<string>([DEMO_API_SECRET, ...platform.tokens()])
     for (const call of platform.received) {
