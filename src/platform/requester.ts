@@ -1,5 +1,4 @@
 /** The requester: each call checked, its token, its transport, its retries and deadline, and no secret in its errors. */
-import { inspect } from 'node:util'
 import { Codes } from '../core/codes.js'
 import { isSignError, SignError } from '../core/sign-error.js'
 import type { StatusOverrides } from '../core/status.js'
@@ -7,7 +6,7 @@ import { checkStatusOverrides, SERVICE_CREDENTIAL_CODES } from '../core/status.j
 import { retryAfterDelay } from '../http/retry-after.js'
 import { parseData, UpstreamError } from '../upstream/answer.js'
 import { nodeExchange } from '../upstream/node-exchange.js'
-import { type Scrubber, scrubberOf } from '../upstream/secrets.js'
+import { printedWhole, type Scrubber, scrubberOf } from '../upstream/secrets.js'
 import {
   type AbortSource,
   checkMaxBytes,
@@ -407,15 +406,9 @@ function ownEntries(overrides: StatusOverrides | undefined): Record<string, numb
  */
 function withSecretsOff(error: unknown, scrubber: Scrubber): unknown {
   if (!isSignError(error)) return error
-  // Everything inspect can reach: hidden properties, any depth, strings whole (a `data` is often longer than
-  // inspect's default 10,000 characters).
-  const printed = inspect(error, {
-    depth: Number.POSITIVE_INFINITY,
-    showHidden: true,
-    maxStringLength: Number.POSITIVE_INFINITY,
-    maxArrayLength: Number.POSITIVE_INFINITY,
-  })
-  if (!scrubber.holds(printed)) return error
+  // Everything inspect can reach, strings whole (a `data` is often longer than inspect's default 10,000
+  // characters), and bytes as text.
+  if (!scrubber.holds(printedWhole(error))) return error
   return remade(error, {
     cause: new UpstreamError(
       'the cause of this error held a credential or an envelope value and was withheld',

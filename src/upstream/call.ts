@@ -1,5 +1,4 @@
 /** `callUpstream`: the bounded fetch, its answer read, its `data` checked. */
-import { causeChain } from '../core/foreign.js'
 import { SignError } from '../core/sign-error.js'
 import { checkStatusOverrides } from '../core/status.js'
 import {
@@ -12,7 +11,7 @@ import {
   UpstreamError,
   type UpstreamReadOptions,
 } from './answer.js'
-import { scrubberOf } from './secrets.js'
+import { printedWhole, type Scrubber, scrubberOf } from './secrets.js'
 import {
   checkMaxBytes,
   checkRedirects,
@@ -74,39 +73,82 @@ export async function callUpstream<T = unknown>(
   const overrides = options?.statusOverrides
   checkStatusOverrides('callUpstream', overrides)
   checkParse('callUpstream', options?.parse)
-  const { response, text } = await fetchText(target, init, {
-    timeoutMs,
-    maxBytes,
-    fetch: options?.fetch ?? fetch,
-    redirects,
-  }).catch((error: unknown) => {
-    throw withRequestValuesOff(error, target, init)
-  })
-  const read = readAnswer(text, options?.fields)
-  if (response.ok) {
-    if (read.ok && read.result === 0) return parseData(options?.parse, read.data, redactUrl(target))
-    throw toSignError(read, response.status, overrides)
+  // Built on first use: a call that ends well never looks for the request's values.
+  const scrubber = scrubberOf(requestValues(target, init))
+  try {
+    const { response, text } = await fetchText(target, init, {
+      timeoutMs,
+      maxBytes,
+      fetch: options?.fetch ?? fetch,
+      redirects,
+    })
+    const read = readAnswer(text, options?.fields, scrubber)
+    if (response.ok) {
+      if (read.ok && read.result === 0) return parseData(options?.parse, read.data, redactUrl(target))
+      throw toSignError(read, response.status, overrides)
+    }
+    throw notOkError(read, text.length === 0, response.status, overrides)
+  } catch (error) {
+    throw withRequestValuesOff(error, scrubber)
   }
-  throw notOkError(read, text.length === 0, response.status, overrides)
+}
+
+// A request's values looked for, at most: a body of thousands of fields is not searched field by field.
+const MAX_VALUES = 256
+// A longer value is not looked for: a document's content, not a credential.
+const MAX_VALUE_LENGTH = 4096
+
+/**
+ * What the request carries that its answer or a failure might quote back: query values, the URL's password,
+ * header values and each word of one (`Bearer <token>`), and the string values of a form or JSON body.
+ */
+function requestValues(url: URL, init: RequestInit | undefined): string[] {
+  const values = [...url.searchParams.values(), decodeURIComponent(url.password)]
+  for (const value of headerValues(init?.headers)) values.push(value, ...value.split(/\s+/))
+  values.push(...bodyValues(init?.body))
+  return values.filter((value) => value.length <= MAX_VALUE_LENGTH).slice(0, MAX_VALUES)
+}
+
+/** The string values of a form body (`URLSearchParams`, `FormData`, form text) or of a JSON text body. */
+function bodyValues(body: RequestInit['body']): string[] {
+  try {
+    if (body instanceof URLSearchParams) return [...body.values()]
+    if (typeof FormData !== 'undefined' && body instanceof FormData) {
+      return [...body.values()].filter((value): value is string => typeof value === 'string')
+    }
+    if (typeof body !== 'string') return []
+    try {
+      return stringsOf(JSON.parse(body))
+    } catch {
+      return [...new URLSearchParams(body).values()]
+    }
+  } catch {
+    return []
+  }
+}
+
+/** The strings of a parsed JSON value, depth first, up to {@link MAX_VALUES}. */
+function stringsOf(value: unknown, into: string[] = [], depth = 0): string[] {
+  if (into.length >= MAX_VALUES || depth > 32) return into
+  if (typeof value === 'string') into.push(value)
+  else if (typeof value === 'object' && value !== null) {
+    for (const item of Object.values(value)) stringsOf(item, into, depth + 1)
+  }
+  return into
 }
 
 /**
- * A failed exchange's cause may quote the request: `fetch` refusing a header value names it, an injected
- * `fetch` may print the URL. A cause that holds a header value, a word of one (`Bearer <token>`) or a query
- * value of the request, in any encoding, is withheld; the code and status stay.
+ * A failure's cause may quote the request: `fetch` refusing a header value names it, an injected `fetch` may
+ * print the URL, an upstream may echo a token or a password in its message or in a malformed answer. The
+ * upstream's message has them replaced by `…` already; an error that still holds one, in any encoding,
+ * anywhere it can print, keeps its code, status and retry facts and has its cause withheld.
  */
-function withRequestValuesOff(error: unknown, url: URL, init: RequestInit | undefined): unknown {
-  if (!(error instanceof SignError) || error.cause === undefined) return error
-  const values = [...url.searchParams.values(), decodeURIComponent(url.password)]
-  for (const value of headerValues(init?.headers)) values.push(value, ...value.split(/\s+/))
-  const scrubber = scrubberOf(values)
-  const printed = causeChain(error.cause)
-    .map((link) => `${link.message}\n${link.stack ?? ''}`)
-    .join('\n')
-  if (!scrubber.holds(printed)) return error
+function withRequestValuesOff(error: unknown, scrubber: Scrubber): unknown {
+  if (!(error instanceof SignError) || !scrubber.holds(printedWhole(error))) return error
   return new SignError(error.code, {
     status: error.status,
     retryable: error.retryable,
+    ...(error.retryAfter === undefined ? {} : { retryAfter: error.retryAfter }),
     cause: new UpstreamError('callUpstream: the cause held a value of the request and was withheld'),
   })
 }

@@ -15,8 +15,8 @@ export interface Scrubber {
 
 // A value shorter than this is not looked for: it would match ordinary words.
 const MIN_LENGTH = 8
-// Characters a URL or a form never encode.
-const UNRESERVED = /^[A-Za-z0-9\-._~]$/
+// Characters a URL or a form never encode. (`~` is unreserved in URLs, but URLSearchParams encodes it.)
+const UNRESERVED = /^[A-Za-z0-9\-._]$/
 
 /**
  * A {@link Scrubber} for `values` (those of 8 characters or more). Each character may appear as itself or
@@ -105,4 +105,83 @@ function runsOutInside(text: string, at: number, units: string[][], unit: number
     }
   }
   return false
+}
+
+// Node's `inspect`, where there is one (Node, Bun, Deno), reached without importing `node:util`: this module
+// is part of the root entry, which loads in browsers too.
+const inspect = (
+  (globalThis as { process?: { getBuiltinModule?: (name: string) => unknown } }).process?.getBuiltinModule?.(
+    'node:util',
+  ) as typeof import('node:util') | undefined
+)?.inspect
+
+// Bounds on the walk of a printed value: far past any error's own, short of a hostile object's.
+const MAX_DEPTH = 32
+const MAX_ITEMS = 10_000
+
+/**
+ * All that `value` can print, for a search of its secrets: `inspect` of it with hidden properties, at any depth
+ * and strings whole, and every string and byte reachable through its own properties (`cause` too, never a
+ * getter), bytes read as latin1 text: `inspect` shows a Buffer as hex and JSON as numbers, where an echoed
+ * secret would not be found.
+ */
+export function printedWhole(value: unknown): string {
+  const texts: string[] = []
+  try {
+    if (inspect !== undefined) {
+      texts.push(
+        inspect(value, {
+          depth: Number.POSITIVE_INFINITY,
+          showHidden: true,
+          maxStringLength: Number.POSITIVE_INFINITY,
+          maxArrayLength: Number.POSITIVE_INFINITY,
+        }),
+      )
+    }
+  } catch {
+    // A value inspect cannot print (a Proxy that throws): the walk below still reads what it can.
+  }
+  const seen = new Set<object>()
+  const visit = (item: unknown, depth: number): void => {
+    if (typeof item === 'string') {
+      texts.push(item)
+      return
+    }
+    if (typeof item !== 'object' || item === null || depth > MAX_DEPTH || seen.size >= MAX_ITEMS) return
+    if (seen.has(item)) return
+    seen.add(item)
+    if (ArrayBuffer.isView(item)) {
+      texts.push(latin1(new Uint8Array(item.buffer, item.byteOffset, item.byteLength)))
+      return
+    }
+    if (item instanceof ArrayBuffer) {
+      texts.push(latin1(new Uint8Array(item)))
+      return
+    }
+    if (item instanceof Map) {
+      for (const [key, entry] of item) {
+        visit(key, depth + 1)
+        visit(entry, depth + 1)
+      }
+    }
+    if (item instanceof Set) for (const entry of item) visit(entry, depth + 1)
+    for (const key of Reflect.ownKeys(item)) {
+      const descriptor = Reflect.getOwnPropertyDescriptor(item, key)
+      if (descriptor !== undefined && 'value' in descriptor) visit(descriptor.value, depth + 1)
+    }
+  }
+  try {
+    visit(value, 0)
+  } catch {
+    // A Proxy whose traps throw: what was read so far is searched.
+  }
+  return texts.join('\n')
+}
+
+function latin1(bytes: Uint8Array): string {
+  let text = ''
+  for (let start = 0; start < bytes.length; start += 8192) {
+    text += String.fromCharCode(...bytes.subarray(start, start + 8192))
+  }
+  return text
 }
