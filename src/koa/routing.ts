@@ -4,6 +4,7 @@
 import type { Context, Middleware, Next } from 'koa'
 import { methodNotAllowedError, notImplementedError } from '../core/routing-errors.js'
 import { notFoundError, unseenNotFoundError } from '../core/sign-error.js'
+import { tooLate } from './too-late.js'
 
 /** What each errorHandler() answers an error with, for a notFound() mounted right after it. */
 export const answers = new WeakMap<object, (ctx: Context, err: unknown) => void>()
@@ -31,7 +32,7 @@ export function notFound(): Middleware {
             return
           }
           // A response that can no longer be written is the stream handler's, which rethrows the error.
-          const answer = ctx.writable ? adjacentAnswer(ctx, esignNotFound, known) : undefined
+          const answer = tooLate(ctx) ? undefined : adjacentAnswer(ctx, esignNotFound, known)
           if (answer === undefined) {
             // Middleware of the app between them may see the error, and keep or change it: each its own.
             reject(notFoundError())

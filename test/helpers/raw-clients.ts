@@ -60,9 +60,9 @@ export interface Http2Answer {
 }
 
 /** One GET over the session; rejects only when the stream stays unanswered for two seconds. */
-export function http2Get(session: ClientHttp2Session, path: string): Promise<Http2Answer> {
+export function http2Get(session: ClientHttp2Session, path: string, method = 'GET'): Promise<Http2Answer> {
   return new Promise((resolve, reject) => {
-    const stream = session.request({ ':path': path })
+    const stream = session.request({ ':path': path, ':method': method })
     const timer = setTimeout(() => {
       stream.close()
       reject(new Error(`no answer to ${path}`))
