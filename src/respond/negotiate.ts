@@ -5,7 +5,14 @@ import type statuses from 'statuses'
 import { ownEntry } from '../core/foreign.js'
 import { memo, ownHeader, type RequestLike } from './request.js'
 
-const MEDIA_TYPES = ['application/json', 'application/problem+json']
+// The types as the answers carry them, charset and all: negotiator matches a range with parameters
+// (`application/problem+json; charset=utf-8`) only to a type with the same ones.
+const JSON_TYPE = 'application/json; charset=utf-8'
+const PROBLEM_TYPE = 'application/problem+json; charset=utf-8'
+const MEDIA_TYPES = [JSON_TYPE, PROBLEM_TYPE]
+// Worth negotiating: a header that names problem+json, or refuses a type (`application/json;q=0, */*`).
+// Any other prefers neither, and the envelope is the answer; most clients' Accept is one of those.
+const MAY_PREFER_PROBLEM = /problem|q\s*=\s*0(?:\.0*)?(?![\d.])/i
 // Negotiation is bounded in work, not only in bytes: negotiator's cost grows with every range and every
 // parameter, so past 1 KB an Accept or Accept-Language header is not parsed, and only its first 16 elements
 // (ranges and parameters together) are considered. The worst header then costs what a browser's does.
@@ -60,7 +67,7 @@ export function reasonPhrase(status: number): string {
 
 const acceptsProblem = memo(
   (accept: string): boolean =>
-    /problem/i.test(accept) && negotiator({ accept })?.mediaType(MEDIA_TYPES) === 'application/problem+json',
+    MAY_PREFER_PROBLEM.test(accept) && negotiator({ accept })?.mediaType(MEDIA_TYPES) === PROBLEM_TYPE,
 )
 
 export function prefersProblem(headers: RequestLike['headers']): boolean {
