@@ -4,6 +4,7 @@
  */
 import { type CauseInfo, causeChain, describeThrown, readCause, settled } from '../core/foreign.js'
 import type { ErrorResponse } from './body.js'
+import { isJsonBodyFailure, JSON_BODY_MESSAGE } from './normalize.js'
 
 /** The level of a 4xx line; `false` in the `clientErrors` option logs none. */
 export type ClientErrorLevel = 'warn' | 'info' | 'debug'
@@ -81,7 +82,7 @@ class Entry<Req> implements LogEntry<Req> {
     this.path = pathOf(request)
     this.err = server ? thrown : clientView(thrown)
     // Stacks cost microseconds to render; a 4xx is the client's doing and its stack says nothing new.
-    this.causes = causeChain(thrown, server)
+    this.causes = server ? causeChain(thrown, true) : clientChain(thrown)
     this.#request = request
   }
 
@@ -241,11 +242,21 @@ function pathOf(req: unknown): string | undefined {
 }
 
 /**
+ * The cause chain of a 4xx, without stacks. A JSON body a parser refused is one link with a message of ours:
+ * the parser's, or its cause's, quotes the body.
+ */
+function clientChain(thrown: unknown): CauseInfo[] {
+  const chain = causeChain(thrown, false)
+  if (chain[0] === undefined || !isJsonBodyFailure(thrown)) return chain
+  return [{ ...chain[0], message: JSON_BODY_MESSAGE }]
+}
+
+/**
  * A 4xx error as logged: its type and message, and its causes' names and messages; no stack. An object
  * without prototype, which pino's error serializer reads by its `type`.
  */
 function clientView(thrown: unknown): object {
-  const chain = causeChain(thrown, false)
+  const chain = clientChain(thrown)
   const first = chain[0]
   const view: { type: string; message: string; causes?: CauseInfo[] } = Object.create(null)
   view.type = first ? first.name : String(thrown)

@@ -177,6 +177,27 @@ function internal(): ErrorReport {
   return report(Codes.ProcessingFailed, 500)
 }
 
+/**
+ * Whether `thrown` is a body parser's refusal of a JSON body (body-parser's `entity.parse.failed`, co-body's
+ * and Fastify's SyntaxError with status 400, Fastify's `FST_ERR_CTP_INVALID_JSON_BODY`). V8's message for it quotes the body around the fault, which
+ * may be a password: logs say {@link JSON_BODY_MESSAGE} instead.
+ */
+export function isJsonBodyFailure(thrown: unknown): boolean {
+  try {
+    if (!isError(thrown)) return false
+    const error = thrown as unknown as Record<string, unknown>
+    if (get(error, 'type') === 'entity.parse.failed') return true
+    if (get(error, 'code') === 'FST_ERR_CTP_INVALID_JSON_BODY') return true
+    const status = validStatus(get(error, 'status')) ?? validStatus(get(error, 'statusCode'))
+    return status === 400 && isSyntaxError(thrown)
+  } catch {
+    return false
+  }
+}
+
+/** What logs say of a JSON body a parser refused, in place of the parser's message. */
+export const JSON_BODY_MESSAGE = 'the request body is not valid JSON'
+
 function isSyntaxError(value: object): boolean {
   if (value instanceof SyntaxError) return true
   return isError(value) && get(value as unknown as Record<string, unknown>, 'name') === 'SyntaxError'

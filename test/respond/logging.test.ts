@@ -289,6 +289,27 @@ describe.each(APP_KINDS)('%s', (kind) => {
     },
   )
 
+  it('a JSON body its parser refuses is logged without the text around the fault, which may be a password', async () => {
+    const { lines, stream } = sink()
+    const log = pino({ level: 'debug' }, stream)
+    const entries: LogEntry[] = []
+    for (const options of [{ log }, { log: (entry: LogEntry) => void entries.push(entry) }]) {
+      const server = await serve(buildApp(kind, wrongPassword, options))
+      const res = await request(server)
+        .post('/login')
+        .set('Content-Type', 'application/json')
+        .send('{"user":"bob","password":Tr0ub4dor&3}')
+      expect([res.status, res.body.code]).toEqual([400, 3])
+    }
+    expect(lines.map((line) => (line.err as { message?: unknown }).message)).toEqual([
+      'the request body is not valid JSON',
+    ])
+    expect(
+      entries.map((entry) => [(entry.err as { message?: unknown }).message, entry.causes[0]?.message]),
+    ).toEqual([['the request body is not valid JSON', 'the request body is not valid JSON']])
+    expect(JSON.stringify([lines, entries])).not.toContain('Tr0ub4do')
+  })
+
   it('an Error from another realm is described as an Error; an object that only claims to be one is not', async () => {
     const entries: LogEntry[] = []
     const thrown = [
