@@ -17,7 +17,7 @@ import {
   type Redirects,
   redactUrl,
 } from '../upstream/transport.js'
-import { checkSecret, encryptData, fileHash, macOf } from './envelope.js'
+import { checkSecret, encryptData, fileHash, keyOf, macOf } from './envelope.js'
 import {
   attemptOf,
   checkRequest,
@@ -120,6 +120,9 @@ export function createRequester(options: PlatformClientOptions): PlatformRequest
   checkSecret(where, options.apiSecret)
   const apiKey = options.apiKey
   const apiSecret = options.apiSecret
+  // What errors must never hold: the credentials, and the AES key derived from the secret (in hex, as a
+  // platform printing it would write it).
+  const credentials = [apiSecret, apiKey, keyOf(apiSecret).toString('hex')]
   const limits: Limits = {
     timeoutMs: checkTimeout(where, options.timeoutMs),
     maxBytes: checkMaxBytes(where, options.maxBytes, PLATFORM_MAX_BYTES),
@@ -139,7 +142,7 @@ export function createRequester(options: PlatformClientOptions): PlatformRequest
   const tokens = tokenCache(base, apiKey, tokenTtlMs, (url, context) =>
     // The token call is idempotent and cancelled by nobody: every waiter may abort on its own.
     withRetries(policy, undefined, Number.POSITIVE_INFINITY, true, () =>
-      exchange(url, { method: 'GET' }, context, scrubberOf([apiSecret, apiKey]), limits),
+      exchange(url, { method: 'GET' }, context, scrubberOf(credentials), limits),
     ),
   )
 
@@ -231,7 +234,7 @@ export function createRequester(options: PlatformClientOptions): PlatformRequest
         // Fetched with its own retries (it is idempotent, and nothing was sent yet), shared by all callers.
         used = tokens.cached() ?? (await tokens.get(signal))
         const sentWith = used
-        const scrubber = scrubberOf([apiSecret, apiKey, sentWith, ...secrets])
+        const scrubber = scrubberOf([...credentials, sentWith, ...secrets])
         try {
           const answer = await withRetries(policy, signal, endsAt, idempotent, () => {
             const { target, init } = attemptOf(method, endpoint.href, sentWith, data, mac, file)
@@ -253,9 +256,7 @@ export function createRequester(options: PlatformClientOptions): PlatformRequest
       const late = !isSignError(error) && abort.deadlinePassed && call.signal?.aborted !== true
       throw withSecretsOff(
         late ? deadlineError(context, callDeadlineMs) : error,
-        scrubberOf(
-          used === undefined ? [apiSecret, apiKey, ...secrets] : [apiSecret, apiKey, used, ...secrets],
-        ),
+        scrubberOf(used === undefined ? [...credentials, ...secrets] : [...credentials, used, ...secrets]),
       )
     } finally {
       abort.clear()
