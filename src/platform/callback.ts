@@ -157,8 +157,8 @@ function verifyUrl(url: string | URL, key: Buffer): string {
     throw refuse(Codes.MacMismatch, 403, 'callback URL has a malformed contract number or expiry')
   }
   const expected = signatureOf(key, contractnum, expires)
-  // Canonical base64url only, so no second spelling of a signature verifies; compared whatever its form, so
-  // the time taken tells nothing.
+  // Canonical base64url only, so no second spelling of a signature verifies (the query's percent-encoding is
+  // the URL's, undone before: `%41` is `A`); compared whatever its form, so the time taken tells nothing.
   const decoded = SIGNATURE.test(sig) ? Buffer.from(sig, 'base64url') : undefined
   const canonical = decoded !== undefined && decoded.toString('base64url') === sig
   const equal = timingSafeEqual(expected, canonical ? decoded : Buffer.alloc(expected.length))
