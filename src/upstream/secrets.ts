@@ -108,10 +108,10 @@ function runsOutInside(text: string, at: number, units: string[][], unit: number
 }
 
 // Node's `inspect`, where there is one (Node, Bun, Deno), reached without importing `node:util`: this module
-// is part of the root entry, which loads in browsers too.
+// is part of the root entry, which loads in browsers too, and whose bundle names no `node:` module.
 const inspect = (
   (globalThis as { process?: { getBuiltinModule?: (name: string) => unknown } }).process?.getBuiltinModule?.(
-    'node:util',
+    'util',
   ) as typeof import('node:util') | undefined
 )?.inspect
 
