@@ -73,8 +73,8 @@ export async function callUpstream<T = unknown>(
   const overrides = options?.statusOverrides
   checkStatusOverrides('callUpstream', overrides)
   checkParse('callUpstream', options?.parse)
-  // Built on first use: a call that ends well never looks for the request's values.
-  const scrubber = scrubberOf(requestValues(target, init))
+  // Built on first use: a call that ends well never reads the request's values (its body may be large).
+  const scrubber = scrubberOf(() => requestValues(target, init))
   try {
     const { response, text } = await fetchText(target, init, {
       timeoutMs,

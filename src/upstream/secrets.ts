@@ -19,19 +19,22 @@ const MIN_LENGTH = 8
 const UNRESERVED = /^[A-Za-z0-9\-._]$/
 
 /**
- * A {@link Scrubber} for `values` (those of 8 characters or more). Each character may appear as itself or
- * percent-encoded (hex digits of either case, as `encodeURIComponent`, `URLSearchParams` and `URL` write
- * them or a server echoes them), a space also as `+` and a `+` also as a space (form encoding read back);
- * letters of either case, so hex values echoed in upper case are found too.
+ * A {@link Scrubber} for `values` (those of 8 characters or more; given as a function, it is called on first
+ * use). Each character may appear as itself or percent-encoded (hex digits of either case, as
+ * `encodeURIComponent`, `URLSearchParams` and `URL` write them or a server echoes them), a space also as `+`
+ * and a `+` also as a space (form encoding read back); letters of either case, so hex values echoed in upper
+ * case are found too.
  */
-export function scrubberOf(values: readonly string[]): Scrubber {
+export function scrubberOf(values: readonly string[] | (() => readonly string[])): Scrubber {
   // Built on first use: most calls end well and never look for their secrets.
   let built:
     | { secrets: string[][][]; find: RegExp | undefined; every: RegExp | undefined; longest: number }
     | undefined
   const build = () => {
     if (built !== undefined) return built
-    const secrets = [...new Set(values)].filter((value) => value.length >= MIN_LENGTH).map(formsOf)
+    const secrets = [...new Set(typeof values === 'function' ? values() : values)]
+      .filter((value) => value.length >= MIN_LENGTH)
+      .map(formsOf)
     const source = secrets.map((units) => units.map(alternation).join('')).join('|')
     // The longest text one secret can take: how far past a limit a match may reach.
     const longest = Math.max(
