@@ -109,7 +109,9 @@ export async function signingStatus(
       for (const entry of entries) seen.add(isRecord(entry) ? entry.contractnumber : entry)
       startIndex += entries.length
       const total = page.contractTotal
-      if (entries.length < PAGE || (typeof total === 'number' && startIndex >= total)) break
+      // The documents seen, not the offset, are held against the total: read as 1-based (as the Postman and
+      // Bruno files send it), each page would start on the last one's final entry.
+      if (entries.length < PAGE || (typeof total === 'number' && seen.size >= total)) break
       // A page that brings nothing new would bring nothing new forever: the platform ignores startIndex.
       if (seen.size === before) {
         complete = false

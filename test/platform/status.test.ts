@@ -25,6 +25,8 @@ interface ListOptions {
   noTotal?: boolean
   /** Answer every page as if startIndex were 0. */
   ignoreStartIndex?: boolean
+  /** Read startIndex as 1-based (0 and 1 both the first document), as the Postman and Bruno files send it. */
+  oneBased?: boolean
 }
 
 async function account(docs: Doc[], options: ListOptions = {}) {
@@ -32,7 +34,11 @@ async function account(docs: Doc[], options: ListOptions = {}) {
     if (method !== 'GET' || path !== 'contract/list') return { result: 1 }
     const p = payload as { startIndex: number; pageSize: number; contractState: number }
     const all = docs.filter((doc) => p.contractState === -1 || doc.state === p.contractState)
-    const start = options.ignoreStartIndex ? 0 : p.startIndex
+    const start = options.ignoreStartIndex
+      ? 0
+      : options.oneBased
+        ? Math.max(0, p.startIndex - 1)
+        : p.startIndex
     const page = all.slice(start, start + p.pageSize).map((doc) => ({
       createtime: '2025-10-22 10:00:00',
       addressee: doc.addressee ?? [{ idcardnum: '', signstate: doc.state === 4 ? 1 : 0, authtype: 0 }],
@@ -138,6 +144,14 @@ describe('signingStatus(): paging', () => {
       query(4, 50),
       query(4, 100),
     ])
+  })
+
+  it('finds the last document when startIndex is read as 1-based: each page then repeats one', async () => {
+    const docs = Array.from({ length: 100 }, (_, i) => ({ contractnumber: `D${i}`, state: 4 }))
+    const { client, sent } = await account(docs, { oneBased: true })
+    const status = await client.signingStatus('D99')
+    expect([status.state, status.complete]).toEqual(['completed', true])
+    expect(sent().slice(5)).toEqual([query(4, 0), query(4, 50), query(4, 100)])
   })
 
   it('without contractTotal, stops at the first page shorter than pageSize', async () => {
