@@ -41,6 +41,12 @@ export interface FakeDocument {
   state: ContractState
   /** `yyyy-MM-dd HH:mm:ss`, UTC. */
   createtime: string
+  /**
+   * When the document last changed (uploaded, signed, refused, cancelled, deleted), as `createtime` is written.
+   * The list's `date` filter reads it ("only document updated on the specific date", the vendor's docs); it is
+   * not sent, as no source shows such a field.
+   */
+  updatetime: string
   signers: FakeSigner[]
   /** The latest `callUrl` given for any signer. */
   callUrl?: string
@@ -78,6 +84,7 @@ export class DocumentStore {
       bytes: Buffer.from(seed.bytes ?? Buffer.from('%PDF-1.4\n%%EOF\n')),
       state: seed.state ?? 1,
       createtime: seed.createtime ?? timestamp(),
+      updatetime: seed.createtime ?? timestamp(),
       signers: (seed.signers ?? []).map((signer) => ({
         email: signer.email,
         ...(signer.name === undefined ? {} : { name: signer.name }),
@@ -148,7 +155,7 @@ export function listAnswer(documents: Iterable<FakeDocument>, query: ListQuery &
   const matching = [...documents].filter(
     (document) =>
       (query.state === undefined || document.state === query.state) &&
-      (query.date === undefined || document.createtime.startsWith(query.date)),
+      (query.date === undefined || document.updatetime.startsWith(query.date)),
   )
   const page = matching.slice(query.start, query.start + query.size)
   const counts = { contractCnt: page.length, contractTotal: matching.length }

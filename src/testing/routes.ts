@@ -12,6 +12,7 @@ import {
   listAnswer,
   readListQuery,
   signsetOf,
+  timestamp,
 } from './documents.js'
 import { zip } from './zip.js'
 
@@ -190,8 +191,11 @@ export function route(
 ): boolean {
   switch (`${method} ${path}`) {
     case 'GET account/infomation':
-      // Its fields are shown nowhere: an empty object.
-      context.answer(0, 'Success', {})
+      // The fields the vendor's Node sample reads from it (client/src/App.js: `info`, with `dsacnt`, `smscnt`,
+      // `maxsigner`, `ekyccnt`, `diskspace`, typed by its initial state); their values are the fake's.
+      context.answer(0, 'Success', {
+        info: { dsacnt: '100', smscnt: 100, maxsigner: 10, ekyccnt: 100, diskspace: '1GB' },
+      })
       return true
     case 'POST contract/file':
       upload(context, p, file)
@@ -208,6 +212,7 @@ export function route(
       else {
         // Still listed, under the states the list filter knows for deleted documents.
         document.state = document.state === 4 ? 20 : 21
+        document.updatetime = timestamp()
         context.answer(0, 'Success')
       }
       return true

@@ -2,7 +2,13 @@ import { randomBytes, randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { type CallbackFormat, CallbackSender, type SentCallback } from './callbacks.js'
-import { type DocumentSeed, DocumentStore, type FakeDocument, type FakeSigner } from './documents.js'
+import {
+  type DocumentSeed,
+  DocumentStore,
+  type FakeDocument,
+  type FakeSigner,
+  timestamp,
+} from './documents.js'
 import { breakOff, type Fault, FaultQueue, type Injection, streamHuge } from './faults.js'
 import { answer, decrypt, mac, readParams, send, type Transport } from './protocol.js'
 import { route } from './routes.js'
@@ -105,6 +111,7 @@ export async function startFakePlatform(options: FakePlatformOptions = {}): Prom
   /** A signer signs or refuses: the states change, then the callback goes to the signer's `callUrl`. */
   function apply(document: FakeDocument, signer: FakeSigner, event: 'signed' | 'refused') {
     signer.signstate = event === 'signed' ? 1 : 2
+    document.updatetime = timestamp()
     if (event === 'refused') document.state = 6
     else if (document.signers.every((candidate) => candidate.signstate === 1)) document.state = 4
     const url = signer.callUrl ?? document.callUrl
@@ -274,6 +281,7 @@ export async function startFakePlatform(options: FakePlatformOptions = {}): Prom
         return Promise.reject(new Error(`fake platform: ${contractnum} is not a document in progress`))
       }
       document.state = 7
+      document.updatetime = timestamp()
       const url = document.callUrl
       return url === undefined ? Promise.resolve(undefined) : callbacks.send(url, contractnum, 'cancelled')
     },

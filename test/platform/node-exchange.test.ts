@@ -40,6 +40,9 @@ type Mode =
   | { kind: 'stall' }
   | { kind: 'malformed' }
 
+// What the fake platform answers account/infomation with.
+const ACCOUNT = { info: { dsacnt: '100', smscnt: 100, maxsigner: 10, ekyccnt: 100, diskspace: '1GB' } }
+
 let platform: FakePlatform
 let front: Server
 let baseUrl: string
@@ -173,7 +176,7 @@ describe('the exchange on Node', () => {
   it('makes the calls through node:http, one kept-alive connection for a token and three calls', async () => {
     const platformClient = client()
     const counts = await countRequests(async () => {
-      for (let i = 0; i < 3; i++) expect(await platformClient.accountInformation()).toEqual({})
+      for (let i = 0; i < 3; i++) expect(await platformClient.accountInformation()).toEqual(ACCOUNT)
     })
     expect(counts).toEqual({ http: 4, fetch: 0 })
     expect(connections).toBe(1)
@@ -205,7 +208,7 @@ describe('the exchange on Node', () => {
     // As nock or an instrumentation patches node:http.
     const spy = vi.spyOn(http, 'request')
     try {
-      expect(await client().accountInformation()).toEqual({})
+      expect(await client().accountInformation()).toEqual(ACCOUNT)
       expect(spy.mock.calls.map(([url]) => String(url).replace(/\?.*/, ''))).toEqual([
         `${baseUrl}accesstoken`,
         `${baseUrl}account/infomation`,
@@ -224,14 +227,14 @@ describe('the exchange on Node', () => {
         apiKey: DEMO_API_KEY,
         apiSecret: DEMO_API_SECRET,
       })
-      expect(await loadedWithIt.accountInformation()).toEqual({})
+      expect(await loadedWithIt.accountInformation()).toEqual(ACCOUNT)
     })
     expect(seen).toEqual([`${baseUrl}accesstoken`, `${baseUrl}account/infomation`])
   })
 
   it('leaves the calls to a fetch put in place of the global one after it loaded', async () => {
     const seen = await seenByStubbedFetch(async () => {
-      expect(await client().accountInformation()).toEqual({})
+      expect(await client().accountInformation()).toEqual(ACCOUNT)
     })
     expect(seen).toEqual([`${baseUrl}accesstoken`, `${baseUrl}account/infomation`])
   })
@@ -337,7 +340,7 @@ describe('over https', () => {
           ...(init as object),
           dispatcher: trusting,
         }) as unknown as Promise<Response>
-      expect(await client({ baseUrl: secureUrl, fetch: viaFetch }).accountInformation()).toEqual({})
+      expect(await client({ baseUrl: secureUrl, fetch: viaFetch }).accountInformation()).toEqual(ACCOUNT)
     } finally {
       delete https.globalAgent.options.ca
       await trusting.close()
@@ -407,7 +410,7 @@ describe('a dispatcher set for fetch', () => {
 
   it("a MockAgent set with undici's setGlobalDispatcher answers the calls, and node:http is used again once it is gone", async () => {
     const platformClient = client({ retry: false })
-    expect(await platformClient.accountInformation()).toEqual({})
+    expect(await platformClient.accountInformation()).toEqual(ACCOUNT)
     const before = slots.map((slot) => global[slot])
     const mock = new MockAgent()
     mock.enableNetConnect()
@@ -454,7 +457,9 @@ describe('what fetch would make of an answer', () => {
     const options = { retry: false } as const
     const node = await outcome(client(options).accountInformation())
     expect(node).toEqual(await outcome(client({ ...options, fetch: globalThis.fetch }).accountInformation()))
-    expect(node).toEqual(expected === 'success' ? { value: {} } : expect.objectContaining({ code: expected }))
+    expect(node).toEqual(
+      expected === 'success' ? { value: ACCOUNT } : expect.objectContaining({ code: expected }),
+    )
   })
 })
 

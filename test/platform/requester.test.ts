@@ -20,6 +20,9 @@ import {
 import { rejectionOf, signErrorOf } from '../helpers/rejections.js'
 import { printedWays } from '../helpers/secret-search.js'
 
+// What the fake platform answers account/infomation with (the Node sample's fields).
+const ACCOUNT = { info: { dsacnt: '100', smscnt: 100, maxsigner: 10, ekyccnt: 100, diskspace: '1GB' } }
+
 // Which exchange the client makes its calls with when a test gives no `fetch` of its own: on Node, by default,
 // its own through node:http (src/upstream/node-exchange.ts). requester-fetch.test.ts runs this whole file
 // again with `fetch`, which a client given a `fetch`, and every client in Bun, Deno and workers, uses.
@@ -71,7 +74,7 @@ const pdf = Buffer.from('%PDF-1.4\n%esign-errors test vector\n%%EOF\n')
 describe('transport, as PROTOCOL §2 says', () => {
   it('gets a token with client_id alone, then sends a call without payload with accesstoken alone', async () => {
     // No source shows the fields of account/infomation: the fake answers none.
-    expect(await client().accountInformation()).toEqual({})
+    expect(await client().accountInformation()).toEqual(ACCOUNT)
     expect(
       platform.received.map((call) => [call.method, call.path, call.transport, Object.keys(call.params)]),
     ).toEqual([

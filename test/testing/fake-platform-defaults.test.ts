@@ -9,6 +9,9 @@ import { type FakePlatform, startFakePlatform } from 'esign-errors/testing'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { read, tokenOf } from './raw.js'
 
+// What the fake platform answers account/infomation with (the Node sample's fields).
+const ACCOUNT = { info: { dsacnt: '100', smscnt: 100, maxsigner: 10, ekyccnt: 100, diskspace: '1GB' } }
+
 const started: FakePlatform[] = []
 async function start(options?: Parameters<typeof startFakePlatform>[0]): Promise<FakePlatform> {
   const fake = await startFakePlatform(options)
@@ -44,7 +47,7 @@ describe('startFakePlatform() defaults', () => {
       expect(fake.apiKey).toMatch(/^[0-9A-F]{20}$/)
       expect(fake.apiSecret).toMatch(/^[0-9A-F]{40}$/)
       // The fake takes its own credentials: a client holding them gets a token and a verified answer.
-      expect(await clientOf(fake).accountInformation()).toEqual({})
+      expect(await clientOf(fake).accountInformation()).toEqual(ACCOUNT)
     }
     expect(one.apiKey).not.toBe(two.apiKey)
     expect(one.apiSecret).not.toBe(two.apiSecret)
@@ -53,7 +56,9 @@ describe('startFakePlatform() defaults', () => {
     const apiSecret = '0123456789ABCDEF0123456789ABCDEF01234567'
     const given = await start({ apiKey, apiSecret })
     expect([given.apiKey, given.apiSecret]).toEqual([apiKey, apiSecret])
-    expect(await clientOf({ baseUrl: given.baseUrl, apiKey, apiSecret }).accountInformation()).toEqual({})
+    expect(await clientOf({ baseUrl: given.baseUrl, apiKey, apiSecret }).accountInformation()).toEqual(
+      ACCOUNT,
+    )
     // Another key gets no token from it: the given one is the one it checks.
     const token = await fetch(`${given.baseUrl}accesstoken?client_id=${one.apiKey}`)
     expect(await token.json()).toEqual({ result: 53, message: 'Integration key does not exist' })
@@ -69,7 +74,7 @@ describe('startFakePlatform() defaults', () => {
     expect(ports[0]).not.toBe(ports[1])
     for (const port of ports) expect(port).toBeGreaterThan(0)
     // Each answers at its own port: its credentials work there and nowhere else.
-    for (const fake of fakes) expect(await clientOf(fake).accountInformation()).toEqual({})
+    for (const fake of fakes) expect(await clientOf(fake).accountInformation()).toEqual(ACCOUNT)
     const crossed = await fetch(`${fakes[0]!.baseUrl}accesstoken?client_id=${fakes[1]!.apiKey}`)
     expect(await crossed.json()).toEqual({ result: 53, message: 'Integration key does not exist' })
     // On 127.0.0.1 alone: another loopback address finds nothing listening at that port.

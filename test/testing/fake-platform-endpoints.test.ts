@@ -7,6 +7,9 @@ import { type FakePlatform, startFakePlatform } from 'esign-errors/testing'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { call, read, upload } from './raw.js'
 
+// What the fake platform answers account/infomation with (the Node sample's fields).
+const ACCOUNT = { info: { dsacnt: '100', smscnt: 100, maxsigner: 10, ekyccnt: 100, diskspace: '1GB' } }
+
 let fake: FakePlatform
 beforeEach(async () => {
   fake = await startFakePlatform()
@@ -60,8 +63,8 @@ describe('startFakePlatform', () => {
     expect((await fetch(`${fake.baseUrl.replace('/v1/', '/v2/')}accesstoken`)).status).toBe(404)
   })
 
-  it('answers account/infomation with an empty object: its fields are shown nowhere', async () => {
-    expect((await call(fake, 'GET', 'account/infomation')).payload).toEqual({})
+  it("answers account/infomation with the fields the vendor's Node sample reads, values of its own", async () => {
+    expect((await call(fake, 'GET', 'account/infomation')).payload).toEqual(ACCOUNT)
   })
 })
 
@@ -203,6 +206,22 @@ describe('documents', () => {
       date: '2001-01-01',
     })
     expect((otherDay.payload as { contractTotal: number }).contractTotal).toBe(0)
+  })
+
+  it('filters date on the day a document last changed, not the day it was made ("updated on the specific date")', async () => {
+    const old = fake.addDocument({ signers: [{ email: 'a@example.com' }], createtime: '2001-01-01 09:00:00' })
+    const onDay = async (date: string) => {
+      const answer = await call(fake, 'GET', 'contract/list', { pageSize: 50, rDetail: 1, date })
+      return (answer.payload as { contractList: { contractnumber: string }[] }).contractList.map(
+        (entry) => entry.contractnumber,
+      )
+    }
+    expect(await onDay('2001-01-01')).toEqual([old.contractnum])
+    await fake.sign(old.contractnum, 'a@example.com')
+    const today = fake.documents.get(old.contractnum)!.updatetime.slice(0, 10)
+    expect(today).not.toBe('2001-01-01')
+    expect(await onDay('2001-01-01')).toEqual([])
+    expect(await onDay(today)).toContain(old.contractnum)
   })
 
   it.each([

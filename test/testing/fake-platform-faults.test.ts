@@ -3,6 +3,9 @@ import { type FakePlatform, startFakePlatform } from 'esign-errors/testing'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { call, read, tokenOf } from './raw.js'
 
+// What the fake platform answers account/infomation with (the Node sample's fields).
+const ACCOUNT = { info: { dsacnt: '100', smscnt: 100, maxsigner: 10, ekyccnt: 100, diskspace: '1GB' } }
+
 let fake: FakePlatform
 beforeEach(async () => {
   fake = await startFakePlatform()
@@ -124,7 +127,7 @@ describe('faults', () => {
     const started = performance.now()
     const answer = await read(await infomation(), fake.apiSecret)
     expect(performance.now() - started).toBeGreaterThanOrEqual(290)
-    expect(answer.payload).toEqual({})
+    expect(answer.payload).toEqual(ACCOUNT)
   })
 
   it('cut, stalled, reset and huge answers, as a socket sees them', async () => {
