@@ -41,7 +41,10 @@ export interface PlatformClient extends PlatformRequester {
   signingStatus(contractnum: string, options?: SigningStatusOptions): Promise<SigningStatus>
   /** One document's details (`GET contract/details`); `previewurl` is the only field any source shows. */
   contractDetails(contractnum: string, options?: CallOptions): Promise<ContractDetails>
-  /** A document's bytes (`GET contract/file`), with the certificate of completion when asked (a zip). */
+  /**
+   * A document's bytes (`GET contract/file`), with the certificate of completion when asked (what form that
+   * takes, a zip as a third party reads it or a PDF as the vendor's Postman comment names it, is not settled).
+   */
   downloadContract(
     contractnum: string,
     options?: CallOptions & { certificate?: boolean | undefined },

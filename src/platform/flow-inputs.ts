@@ -87,9 +87,9 @@ export interface ContractListQuery extends CallOptions {
 export interface ManualSigningInput extends CallOptions {
   contractnum: string
   signerInfo: Answer<{ email: string; name?: string }>
-  /** Where the platform POSTs when the document changes; read it with `openCallback`. */
+  /** Where the platform POSTs (when, the vendor does not say); read it with `openCallback`. */
   callUrl?: string | undefined
-  /** Where the signer's browser goes after signing (https only, per the platform). */
+  /** Where the signer's browser goes after signing (https only, as a third-party integration found). */
   backUrl?: string | undefined
 }
 
