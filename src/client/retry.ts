@@ -8,7 +8,10 @@ export interface RetryOptions {
   attempts?: number | undefined
   /** Ceiling of the first backoff; it doubles with each retry. An integer of ms, 0 or more. Default 300 ms. */
   baseDelayMs?: number | undefined
-  /** Longest wait between tries, `Retry-After` included: an integer of ms, 100 or more. Default 10 s. */
+  /**
+   * Longest wait between tries: an integer of ms, 100 or more. Default 10 s. An answer whose `Retry-After`
+   * asks for longer is thrown, not retried early.
+   */
   maxDelayMs?: number | undefined
   /** Stops the retries: the wait ends at once and `retry` rejects with the signal's reason. */
   signal?: AbortSignal | undefined
@@ -22,10 +25,12 @@ export interface RetryOptions {
 
 /**
  * Calls `fn` until it succeeds, retrying only what may succeed later: an `ApiError` that is `retryable`, and
- * the `TypeError` with which `fetch` reports that no answer came (`Failed to fetch`, `fetch failed`, …; any
- * other `TypeError` is a bug, or an answer that broke off once it began, and is thrown at once). Waits what `Retry-After` asked for when the
- * answer said, else an exponential backoff with full jitter; never longer than `maxDelayMs`, never shorter than
- * 100 ms. Options are checked first: a `RangeError` names the one out of bounds.
+ * the error with which `fetch` reports that no answer came (`Failed to fetch`, `fetch failed`, …; Bun's refused
+ * connection or unknown host, workerd's `Network connection lost.`; any other error is a bug, or an answer
+ * that broke off once it began, and is thrown at once). Waits what `Retry-After` asked for when the answer
+ * said (an answer asking for longer than `maxDelayMs` is thrown at once, never sent again sooner), else an
+ * exponential backoff with full jitter up to `maxDelayMs`; never shorter than 100 ms. Options are checked
+ * first: a `RangeError` names the one out of bounds.
  *
  * @example
  * const document = await retry(() => fetch('/api/documents/D-1').then(unwrap<Document>), { attempts: 4 })
@@ -60,7 +65,9 @@ export async function retry<T>(fn: (attempt: number) => Promise<T>, options: Ret
       const answered = isApiError(error)
       if (!(answered ? error.retryable : isNetworkError(error)) || attempt >= attempts) throw error
       const asked = answered ? error.retryAfterMs : undefined
-      const wanted = Math.min(maxDelayMs, asked ?? backoffDelay(attempt, baseDelayMs, maxDelayMs, random))
+      // Asked to wait longer than it may: sent again sooner, the call would go against what the server said.
+      if (asked !== undefined && asked > maxDelayMs) throw error
+      const wanted = asked ?? backoffDelay(attempt, baseDelayMs, maxDelayMs, random)
       // A floor, so `Retry-After: 0` or a `random` giving NaN cannot fire the tries back to back.
       const delay = Math.max(FLOOR, wanted || 0)
       onRetry?.(error, attempt, delay)
@@ -84,7 +91,17 @@ const NETWORK_MESSAGES = new Set([
   'fetch failed',
 ])
 
+// Bun's fetch names the failure in its message, which varies, and in a `code`, which does not: the connection
+// refused, or the host not found (nothing was sent).
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ConnectionRefused', 'ENOTFOUND', 'EAI_AGAIN'])
+// workerd's (Cloudflare Workers): an Error, not a TypeError.
+const WORKERD_LOST = 'Network connection lost.'
+
 function isNetworkError(error: unknown): boolean {
   // Safari says `Load failed` for a body cut short too: unwrap marks what failed while it read one.
-  return error instanceof TypeError && NETWORK_MESSAGES.has(error.message) && !readFailures.has(error)
+  if (!(error instanceof Error) || readFailures.has(error)) return false
+  if (error instanceof TypeError && NETWORK_MESSAGES.has(error.message)) return true
+  if (error.message === WORKERD_LOST) return true
+  const code = (error as { code?: unknown }).code
+  return typeof code === 'string' && NETWORK_CODES.has(code)
 }

@@ -171,16 +171,20 @@ describe('how long retry waits', () => {
     expect(h.waits).toEqual([150, 300])
   })
 
-  it('caps a wait at 10 s by default', async () => {
-    const h = harness([apiError(89, true, 60_000)])
-    await retry(h.fn, { sleep: h.sleep })
-    expect(h.waits).toEqual([10_000])
+  it('throws an answer whose Retry-After asks for longer than maxDelayMs (10 s by default) at once', async () => {
+    const busy = apiError(89, true, 60_000)
+    const h = harness([busy])
+    await expect(retry(h.fn, { sleep: h.sleep })).rejects.toBe(busy)
+    expect([h.calls, h.waits]).toEqual([[1], []])
+    const asked = harness([apiError(89, true, 10_000)])
+    expect(await retry(asked.fn, { sleep: asked.sleep })).toBe('done')
+    expect(asked.waits).toEqual([10_000])
   })
 
-  it('waits what Retry-After asked for instead, capped by maxDelayMs, and 100 ms for a 0', async () => {
-    const h = harness([apiError(89, true, 2500), apiError(89, true, 0), apiError(89, true, 60_000)])
+  it('waits what Retry-After asked for instead of the backoff, and 100 ms for a 0', async () => {
+    const h = harness([apiError(89, true, 2500), apiError(89, true, 0), apiError(89, true, 9000)])
     await retry(h.fn, { attempts: 4, maxDelayMs: 10_000, sleep: h.sleep, random: () => 0.5 })
-    expect(h.waits).toEqual([2500, 100, 10_000])
+    expect(h.waits).toEqual([2500, 100, 9000])
   })
 
   it('tells onRetry of each wait', async () => {

@@ -5,6 +5,7 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { get } from 'node:http'
+import { type AddressInfo, createServer as createNetServer } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
@@ -183,6 +184,15 @@ export const READ_BACK = [
  * `import` and with `require`, answer a thrown SignError over a real socket; then the client, in the same
  * runtime, reads the answers back.
  */
+/** A URL on 127.0.0.1 where nothing listens: a port taken, then let go. */
+export async function closedUrl(): Promise<string> {
+  const server = createNetServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  await new Promise((resolve) => server.close(resolve))
+  return `http://127.0.0.1:${port}/`
+}
+
 export function serverChecks(runtime: Runtime): void {
   for (const script of ['server.mjs', 'server.cjs']) {
     it(`an Express and a Koa app (${script}) answer a thrown SignError over a socket`, async () => {
@@ -201,6 +211,11 @@ export function serverChecks(runtime: Runtime): void {
       }
     })
   }
+
+  it("retry() takes this runtime's refused connection for one that may succeed later", async () => {
+    const printed = await runScript(runtime, inject('app'), 'retry.mjs', [await closedUrl()])
+    expect(printed).toBe('3\n')
+  })
 
   it('the client reads the answers of both apps back', async () => {
     const { info, stop } = await startServer<{ express: number; koa: number }>(
