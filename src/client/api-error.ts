@@ -35,7 +35,11 @@ export class ApiError<C extends number = number> extends Error {
   // Declared, not emitted as class fields: each property is defined once, in the constructor.
   /** The platform return code. */
   declare readonly code: C
-  /** The code's name (`'WrongPassword'`); for an answer that is not ours, the name of its fallback code. */
+  /**
+   * The code's name as the answer gave it (`'WrongPassword'`); for an answer that is not ours, the name of its
+   * fallback code. Narrowed by code, its type is this catalog's name, which holds while the service speaks the
+   * same catalog: a service on another version may name a code otherwise.
+   */
   declare readonly codeName: NameOf<C>
   /** The HTTP status of the answer. */
   declare readonly status: number

@@ -18,8 +18,9 @@ export interface ReadErrorOptions {
    */
   maxBytes?: number | undefined
   /**
-   * Longest `Retry-After` kept, in milliseconds: a longer one reads as this. Default 5 minutes. A timer past
-   * 2^31 - 1 ms would fire at once, so a server's "retry in a year" must not reach one as it is.
+   * Longest `Retry-After` kept, in milliseconds: a longer one reads as this. Default 5 minutes; at most
+   * 2^31 - 1, whatever is given: a timer past it would fire at once, so a server's "retry in a year" must not
+   * reach one as it is.
    */
   maxRetryAfterMs?: number | undefined
   /**
@@ -153,7 +154,8 @@ function build(
         : (known?.retryable ?? (!ours && (code === 4 || code === 89))),
     retryAfterMs: capped(
       retryAfterDelay(headers.get('retry-after')),
-      limit(options.maxRetryAfterMs, DEFAULT_MAX_RETRY_AFTER_MS),
+      // Never past what a timer can wait: `setTimeout(retry, error.retryAfterMs)` would fire at once.
+      Math.min(limit(options.maxRetryAfterMs, DEFAULT_MAX_RETRY_AFTER_MS), MAX_TIMER),
     ),
     requestId: (ours ? text(body, 'requestId') : undefined) ?? headers.get('x-request-id') ?? undefined,
     details: ours ? own(body, 'details') : undefined,

@@ -271,6 +271,13 @@ describe('a received Retry-After, as the platform client and esign-errors/client
     ['', undefined],
     ['soon', undefined],
     ['Thu, 99 Foo 2099', undefined],
+    // Dates Date.parse would take, none in any of the three forms.
+    ['Mon 1', undefined],
+    ['Mon, 99', undefined],
+    ['Fri, garbage 2099', undefined],
+    ['Wed, 2 Dec 2026 10:00:05 GMT', undefined],
+    ['Wed, 02 Dec 2026 10:00:05 UTC', undefined],
+    ['Wed, 02 Dec 2026 10:00:05', undefined],
     ['2026-12-02T10:00:05Z', undefined],
     [null, undefined],
   ])('reads %j as %s ms', (value, expected) => {

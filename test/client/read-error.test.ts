@@ -346,9 +346,22 @@ describe('Retry-After', () => {
     expect(await at(new Date(Date.now() + 86_400_000).toUTCString())).toBe(300_000)
     expect(await at('120', { maxRetryAfterMs: 60_000 })).toBe(60_000)
     expect(await at('120', { maxRetryAfterMs: Number.POSITIVE_INFINITY })).toBe(120_000)
+    // Never past what setTimeout can wait (2^31 - 1 ms): a longer timer fires at once.
+    expect(await at('99999999', { maxRetryAfterMs: Number.POSITIVE_INFINITY })).toBe(2 ** 31 - 1)
   })
 
-  it.each(['', '-5', '1.5', '1e3', 'soon', '0x10', 'Thu, 99 Foo 2099'])('ignores %j', async (value) => {
+  it.each([
+    '',
+    '-5',
+    '1.5',
+    '1e3',
+    'soon',
+    '0x10',
+    'Thu, 99 Foo 2099',
+    'Mon 1',
+    'Mon, 99',
+    'Fri, garbage 2099',
+  ])('ignores %j', async (value) => {
     expect(await at(value)).toBeUndefined()
   })
 })
