@@ -31,6 +31,10 @@ function service(): express.Express {
   app.get('/documents/missing', () => {
     throw new SignError(Codes.DocumentNotFound)
   })
+  // A 200 whose envelope holds an error code, as a careless route might send.
+  app.get('/documents/enveloped-error', (_req, res) => {
+    res.json({ code: 22, name: 'WrongPassword', message: 'Wrong password', status: 401, retryable: false })
+  })
   // Busy twice, then answers: retry() must wait what Retry-After says (0 s here) and try again.
   app.get('/documents/:id', (req, res) => {
     if ((hits.get(req.path) ?? 0) <= 2) throw new SignError(Codes.SystemBusy, { retryAfter: 0 })
@@ -53,6 +57,8 @@ let base = ''
 let edgeHits = 0
 let proxy = ''
 let closed = ''
+// Answers every request with a status no Response can carry (600), or with 2 MiB of error body (/big).
+let odd = ''
 
 beforeAll(async () => {
   const server = await serve(service())
@@ -65,6 +71,12 @@ beforeAll(async () => {
       .end('<html><body><h1>502 Bad Gateway</h1></body></html>')
   })
   proxy = `http://127.0.0.1:${(edge.address() as AddressInfo).port}`
+  const oddServer = await serve((req, res) => {
+    if (req.url?.endsWith('/big')) {
+      res.writeHead(500, { 'content-type': 'application/json' }).end(`{"x":"${'a'.repeat(2 * 1024 * 1024)}"}`)
+    } else res.writeHead(600, { 'content-type': 'application/json' }).end('{}')
+  })
+  odd = `http://127.0.0.1:${(oddServer.address() as AddressInfo).port}`
   // A port nobody listens on any more: connections are refused.
   const gone: Server = await serve(() => {})
   closed = `http://127.0.0.1:${(gone.address() as AddressInfo).port}`
@@ -203,6 +215,23 @@ describe('axios, a response interceptor', () => {
     const error = await rejection(viaAxios.getDocument(viaAxios.createApi(closed), 'D-1'))
     expect(isApiError(error)).toBe(false)
     expect((error as { code?: unknown }).code).toBe('ECONNREFUSED')
+  })
+
+  it('throws the error code of a 2xx envelope, as unwrap does for fetch', async () => {
+    const error = await apiError(viaAxios.getDocument(viaAxios.createApi(base), 'enveloped-error'))
+    expect([error.code, error.codeName]).toEqual([22, 'WrongPassword'])
+  })
+
+  it('leaves a status no Response can carry, and a body over its limit, to axios', async () => {
+    const api = viaAxios.createApi(odd)
+    const strange = await rejection(viaAxios.getDocument(api, 'D-1'))
+    expect([isApiError(strange), (strange as { response?: { status?: unknown } }).response?.status]).toEqual([
+      false,
+      600,
+    ])
+    const big = await rejection(viaAxios.getDocument(api, 'big'))
+    expect([isApiError(big), (big as { code?: unknown }).code]).toEqual([false, 'ERR_BAD_RESPONSE'])
+    expect((big as Error).message).toMatch(/maxContentLength/)
   })
 })
 

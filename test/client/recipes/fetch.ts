@@ -6,8 +6,11 @@ export interface DocumentInfo {
 }
 
 // The document, or the ApiError the service answered; tried again while the answer says it may succeed later.
+// The signal bounds the whole call: unwrap reads a success body to its end, however slowly it comes.
 export function getDocument(baseUrl: string, id: string): Promise<DocumentInfo> {
-  return retry(() => fetch(`${baseUrl}/documents/${id}`).then(unwrap<DocumentInfo>))
+  return retry(() =>
+    fetch(`${baseUrl}/documents/${id}`, { signal: AbortSignal.timeout(10_000) }).then(unwrap<DocumentInfo>),
+  )
 }
 
 // No data to unwrap: readError gives the error of any answer but a 2xx.
