@@ -58,8 +58,9 @@ export function errorHandler(options?: ErrorHandlerOptions<Context>): Middleware
       return
     }
     const response = responder.answer(err, ctx, routeStatus(ctx))
-    if (ctx.respond === false) {
-      // The route took the response over, so Koa will write nothing: the answer goes out here.
+    if (ctx.respond === false || !ctx.writable) {
+      // The route took the response over, or a HEAD over HTTP/2 reads as not writable (see tooLate), so Koa
+      // will write nothing (Koa 2 not even the head): the answer goes out here.
       writeThrough(ctx, response)
     } else {
       for (const name of ctx.res.getHeaderNames()) if (REPLACED_HEADERS.has(name)) ctx.remove(name)
