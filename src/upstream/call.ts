@@ -11,7 +11,7 @@ import {
   UpstreamError,
   type UpstreamReadOptions,
 } from './answer.js'
-import { printedWhole, type Scrubber, scrubberOf } from './secrets.js'
+import { foreignText, type Scrubber, scrubberOf } from './secrets.js'
 import {
   checkMaxBytes,
   checkRedirects,
@@ -93,20 +93,38 @@ export async function callUpstream<T = unknown>(
   }
 }
 
-// A request's values looked for, at most: a body of thousands of fields is not searched field by field.
-const MAX_VALUES = 256
-// A longer value is not looked for: a document's content, not a credential.
+// A value shorter than this is not looked for (the scrubber's own bound: it would match ordinary words), nor
+// one longer than the next (a document's content, not a credential).
+const MIN_VALUE_LENGTH = 8
 const MAX_VALUE_LENGTH = 4096
+// All the values looked for, in characters: the search's cost grows with them, and it runs on every failure.
+const MAX_TOTAL_LENGTH = 16 * 1024
 
 /**
- * What the request carries that its answer or a failure might quote back: query values, the URL's password,
- * header values and each word of one (`Bearer <token>`), and the string values of a form or JSON body.
+ * What the request carries that its answer or a failure might quote back, the likeliest credentials first:
+ * query values, header values and each word of one (`Bearer <token>`), then the string values of a form or
+ * JSON text body, each also as a JSON text quotes it. Values of 8 to 4,096 characters, 16 KB in all.
  */
 function requestValues(url: URL, init: RequestInit | undefined): string[] {
-  const values = [...url.searchParams.values(), decodeURIComponent(url.password)]
-  for (const value of headerValues(init?.headers)) values.push(value, ...value.split(/\s+/))
-  values.push(...bodyValues(init?.body))
-  return values.filter((value) => value.length <= MAX_VALUE_LENGTH).slice(0, MAX_VALUES)
+  const values: string[] = []
+  let total = 0
+  const add = (value: string) => {
+    if (value.length < MIN_VALUE_LENGTH || value.length > MAX_VALUE_LENGTH) return
+    // As a JSON text quotes it too: an upstream echoing a JSON body echoes its source, escapes and all.
+    const quoted = JSON.stringify(value).slice(1, -1)
+    for (const form of quoted === value ? [value] : [value, quoted]) {
+      if (total + form.length > MAX_TOTAL_LENGTH) return
+      values.push(form)
+      total += form.length
+    }
+  }
+  for (const value of url.searchParams.values()) add(value)
+  for (const value of headerValues(init?.headers)) {
+    add(value)
+    for (const word of value.split(/\s+/)) add(word)
+  }
+  for (const value of bodyValues(init?.body)) add(value)
+  return values
 }
 
 /** The string values of a form body (`URLSearchParams`, `FormData`, form text) or of a JSON text body. */
@@ -127,11 +145,12 @@ function bodyValues(body: RequestInit['body']): string[] {
   }
 }
 
-/** The strings of a parsed JSON value, depth first, up to {@link MAX_VALUES}. */
+/** The strings of a parsed JSON value long enough to be looked for, depth first. */
 function stringsOf(value: unknown, into: string[] = [], depth = 0): string[] {
-  if (into.length >= MAX_VALUES || depth > 32) return into
-  if (typeof value === 'string') into.push(value)
-  else if (typeof value === 'object' && value !== null) {
+  if (depth > 32 || into.length >= MAX_TOTAL_LENGTH / MIN_VALUE_LENGTH) return into
+  if (typeof value === 'string') {
+    if (value.length >= MIN_VALUE_LENGTH && value.length <= MAX_VALUE_LENGTH) into.push(value)
+  } else if (typeof value === 'object' && value !== null) {
     for (const item of Object.values(value)) stringsOf(item, into, depth + 1)
   }
   return into
@@ -139,12 +158,14 @@ function stringsOf(value: unknown, into: string[] = [], depth = 0): string[] {
 
 /**
  * A failure's cause may quote the request: `fetch` refusing a header value names it, an injected `fetch` may
- * print the URL, an upstream may echo a token or a password in its message or in a malformed answer. The
- * upstream's message has them replaced by `…` already; an error that still holds one, in any encoding,
- * anywhere it can print, keeps its code, status and retry facts and has its cause withheld.
+ * print the URL, an upstream may echo a token or a password in a malformed answer. The upstream's own message
+ * has them replaced by `…` already. What came from outside (messages and values of foreign errors, never the
+ * library's own words or stack frames, which ordinary values may match) is searched, in any encoding; an
+ * error that holds one keeps its code, status and retry facts and has its cause withheld.
  */
 function withRequestValuesOff(error: unknown, scrubber: Scrubber): unknown {
-  if (!(error instanceof SignError) || !scrubber.holds(printedWhole(error))) return error
+  if (!(error instanceof SignError) || error.cause === undefined) return error
+  if (!scrubber.holds(foreignText(error.cause, (holder) => holder instanceof UpstreamError))) return error
   return new SignError(error.code, {
     status: error.status,
     retryable: error.retryable,

@@ -121,6 +121,8 @@ const inspect = (
 // Bounds on the walk of a printed value: far past any error's own, short of a hostile object's.
 const MAX_DEPTH = 32
 const MAX_ITEMS = 10_000
+// Bytes read of one byte array: a parser's error keeps a few KB; a download kept on an error is not searched whole.
+const MAX_BYTES_READ = 1024 * 1024
 
 /**
  * All that `value` can print, for a search of its secrets: `inspect` of it with hidden properties, at any depth
@@ -137,13 +139,29 @@ export function printedWhole(value: unknown): string {
           depth: Number.POSITIVE_INFINITY,
           showHidden: true,
           maxStringLength: Number.POSITIVE_INFINITY,
-          maxArrayLength: Number.POSITIVE_INFINITY,
         }),
       )
     }
   } catch {
     // A value inspect cannot print (a Proxy that throws): the walk below still reads what it can.
   }
+  walk(value, texts, () => false)
+  return texts.join('\n')
+}
+
+/**
+ * What came from outside the library in `value`, for a search of the values of a request: every string and
+ * byte reachable through own properties, as {@link printedWhole} reads them, save stacks (their frames name
+ * code, and the library's words and names may match an ordinary value) and the messages of what `ours` says
+ * the library wrote itself.
+ */
+export function foreignText(value: unknown, ours: (holder: object) => boolean): string {
+  const texts: string[] = []
+  walk(value, texts, (holder, key) => key === 'stack' || (key === 'message' && ours(holder)))
+  return texts.join('\n')
+}
+
+function walk(value: unknown, texts: string[], skip: (holder: object, key: PropertyKey) => boolean): void {
   const seen = new Set<object>()
   const visit = (item: unknown, depth: number): void => {
     if (typeof item === 'string') {
@@ -169,6 +187,7 @@ export function printedWhole(value: unknown): string {
     }
     if (item instanceof Set) for (const entry of item) visit(entry, depth + 1)
     for (const key of Reflect.ownKeys(item)) {
+      if (skip(item, key)) continue
       const descriptor = Reflect.getOwnPropertyDescriptor(item, key)
       if (descriptor !== undefined && 'value' in descriptor) visit(descriptor.value, depth + 1)
     }
@@ -178,13 +197,13 @@ export function printedWhole(value: unknown): string {
   } catch {
     // A Proxy whose traps throw: what was read so far is searched.
   }
-  return texts.join('\n')
 }
 
 function latin1(bytes: Uint8Array): string {
   let text = ''
-  for (let start = 0; start < bytes.length; start += 8192) {
-    text += String.fromCharCode(...bytes.subarray(start, start + 8192))
+  const end = Math.min(bytes.length, MAX_BYTES_READ)
+  for (let start = 0; start < end; start += 8192) {
+    text += String.fromCharCode(...bytes.subarray(start, Math.min(start + 8192, end)))
   }
   return text
 }

@@ -25,7 +25,9 @@ beforeAll(async () => {
   echo = createServer(async (req, res) => {
     const chunks: Buffer[] = []
     for await (const chunk of req) chunks.push(chunk as Buffer)
-    const message = `refused ${req.headers.authorization ?? '-'} at ${req.url} for ${Buffer.concat(chunks)}`
+    // At /tail, only the end of the body: what a long body has last stays within the message's 200 characters.
+    const sent = Buffer.concat(chunks).toString()
+    const message = `refused ${req.headers.authorization ?? '-'} at ${req.url} for ${req.url === '/tail' ? sent.slice(-40) : sent}`
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ result: 5, message }))
   })
   await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve))
@@ -67,6 +69,27 @@ describe('callUpstream and the values of its own request', () => {
         body: JSON.stringify({ password: PASSWORD }),
       },
       'refused - at /login for {"password":"…"}',
+    ],
+    [
+      'a password with JSON escapes, echoed as its JSON source',
+      () => `${echoUrl}/login`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ password: 'Tr0ub4dor"3 hunter\\22' }),
+      },
+      'refused - at /login for {"password":"…"}',
+    ],
+    [
+      'a password after 300 short values, which do not use up what is looked for',
+      () => `${echoUrl}/tail`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ tags: Array(300).fill('ab'), password: PASSWORD }),
+      },
+      // The body's last 40 characters: `"ab"],"password":"<21 characters>"}` is 41.
+      'refused - at /tail for ab"],"password":"…"}',
     ],
     [
       'a password in a form body',
@@ -111,6 +134,25 @@ describe('callUpstream and the values of its own request', () => {
     for (const printed of printedWays(errors)) {
       for (const form of forms) expect(printed).not.toContain(form.slice(0, 8))
     }
+  })
+
+  it.each([
+    [
+      'a form value the message holds as a word',
+      '/token',
+      { method: 'POST', body: new URLSearchParams({ grant_type: 'password' }) },
+    ],
+    ['a query value the stack holds', '/api?mode=internal', {}],
+    [
+      'a body value that names a property',
+      '/api',
+      { method: 'POST', body: JSON.stringify({ field: 'httpStatus' }) },
+    ],
+  ] as const)('%s keeps the cause: only what came from outside is searched', async (_label, path, init) => {
+    const error = await signErrorOf(callUpstream(`${echoUrl}${path}`, init as RequestInit))
+    const cause = error.cause as UpstreamError
+    expect([error.code, cause.result, cause.httpStatus]).toEqual([5, 5, 200])
+    expect(cause.message).not.toContain('withheld')
   })
 
   it('an answer that quotes nothing of the request keeps its cause whole', async () => {
