@@ -10,9 +10,9 @@ import { memo, ownHeader, type RequestLike } from './request.js'
 const JSON_TYPE = 'application/json; charset=utf-8'
 const PROBLEM_TYPE = 'application/problem+json; charset=utf-8'
 const MEDIA_TYPES = [JSON_TYPE, PROBLEM_TYPE]
-// Worth negotiating: a header that names problem+json, or refuses a type (`application/json;q=0, */*`).
-// Any other prefers neither, and the envelope is the answer; most clients' Accept is one of those.
-const MAY_PREFER_PROBLEM = /problem|q\s*=\s*0(?:\.0*)?(?![\d.])/i
+// Worth negotiating: a header that names problem+json, or weighs its ranges (`application/json;q=0.5, */*`
+// ranks JSON below what a wildcard takes). Any other prefers the envelope; each header is negotiated once.
+const MAY_PREFER_PROBLEM = /problem|q\s*=/i
 // Negotiation is bounded in work, not only in bytes: negotiator's cost grows with every range and every
 // parameter, so past 1 KB an Accept or Accept-Language header is not parsed, and only its first 16 elements
 // (ranges and parameters together) are considered. The worst header then costs what a browser's does.

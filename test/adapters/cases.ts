@@ -814,6 +814,25 @@ export const cases: Case[] = [
     },
   },
   {
+    name: 'Accept ranking JSON below what a wildcard takes chooses RFC 9457',
+    thrown: () => new SignError(Codes.WrongPassword),
+    request: { path: '/sessions', headers: { Accept: 'application/json;q=0.5, */*' } },
+    expect: {
+      status: 401,
+      body: {
+        type: 'about:blank',
+        title: 'Unauthorized',
+        status: 401,
+        detail: 'Wrong password',
+        instance: '/sessions',
+        code: 22,
+        name: 'WrongPassword',
+        retryable: false,
+      },
+      headers: { 'content-type': PROBLEM_TYPE, 'www-authenticate': 'Bearer' },
+    },
+  },
+  {
     name: 'Accept: problem+json in a charset the answer does not have keeps the envelope',
     thrown: () => new SignError(Codes.WrongPassword),
     request: { path: '/sessions', headers: { Accept: 'application/problem+json; charset=iso-8859-1' } },
