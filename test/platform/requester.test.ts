@@ -73,7 +73,7 @@ const pdf = Buffer.from('%PDF-1.4\n%esign-errors test vector\n%%EOF\n')
 
 describe('transport, as PROTOCOL §2 says', () => {
   it('gets a token with client_id alone, then sends a call without payload with accesstoken alone', async () => {
-    // No source shows the fields of account/infomation: the fake answers none.
+    // The fake answers account/infomation with the fields the vendor's Node sample reads (ACCOUNT).
     expect(await client().accountInformation()).toEqual(ACCOUNT)
     expect(
       platform.received.map((call) => [call.method, call.path, call.transport, Object.keys(call.params)]),
