@@ -23,7 +23,7 @@ const UNRESERVED = /^[A-Za-z0-9\-._]$/
  * use). Each character may appear as itself or percent-encoded (hex digits of either case, as
  * `encodeURIComponent`, `URLSearchParams` and `URL` write them or a server echoes them), a space also as `+`
  * and a `+` also as a space (form encoding read back); letters of either case, so hex values echoed in upper
- * case are found too.
+ * case are found too; and in base64, standard or URL-safe, also inside a longer encoded text.
  */
 export function scrubberOf(values: readonly string[] | (() => readonly string[])): Scrubber {
   // Built on first use: most calls end well and never look for their secrets.
@@ -32,7 +32,8 @@ export function scrubberOf(values: readonly string[] | (() => readonly string[])
     | undefined
   const build = () => {
     if (built !== undefined) return built
-    const secrets = [...new Set(typeof values === 'function' ? values() : values)]
+    const given = [...new Set(typeof values === 'function' ? values() : values)]
+    const secrets = [...new Set(given.flatMap((value) => [value, ...base64Forms(value)]))]
       .filter((value) => value.length >= MIN_LENGTH)
       .map(formsOf)
     const source = secrets.map((units) => units.map(alternation).join('')).join('|')
@@ -69,6 +70,27 @@ export function scrubberOf(values: readonly string[] | (() => readonly string[])
       return kept
     },
   }
+}
+
+/**
+ * What of `value` shows in base64 (and its URL-safe alphabet) wherever it sits in what was encoded: a platform
+ * may echo a credential wrapped (`Basic <base64 of key:token>`). Its bytes start at any of three offsets from a
+ * 3-byte group; per offset, the characters that hold its bytes alone. Values under 12 bytes have none long
+ * enough to tell apart from chance.
+ */
+function base64Forms(value: string): string[] {
+  const bytes = encoder.encode(value)
+  if (bytes.length < 12) return []
+  const forms: string[] = []
+  for (let offset = 0; offset < 3; offset++) {
+    let binary = '\u0000'.repeat(offset)
+    for (const byte of bytes) binary += String.fromCharCode(byte)
+    const encoded = btoa(binary)
+    // A character holds 6 bits: the first wholly the value's is past the offset's bits, the last ends with them.
+    const core = encoded.slice(Math.ceil((offset * 8) / 6), Math.floor(((offset + bytes.length) * 8) / 6))
+    forms.push(core, core.replace(/\+/g, '-').replace(/\//g, '_'))
+  }
+  return forms
 }
 
 /** Per character of `value`, the lower-case texts it may appear as, shortest first. */

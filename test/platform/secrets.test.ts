@@ -29,6 +29,24 @@ describe('scrubberOf', () => {
     expect(spaced.scrub('a%2Bsecret with spaces')).toBe('a%2Bsecret with spaces')
   })
 
+  it.each(['', 'a', 'ab', 'user:', 'KEY+of/the=integration:'])(
+    'finds the token in base64 after %j, whatever its offset in the encoded bytes, in either alphabet',
+    (prefix) => {
+      const encoded = Buffer.from(`${prefix}${TOKEN} and more`).toString('base64')
+      const urlSafe = Buffer.from(`${prefix}${TOKEN} and more`).toString('base64url')
+      for (const text of [encoded, urlSafe]) {
+        expect(scrubber.holds(`Basic ${text}`)).toBe(true)
+        // What is left either side is the prefix's and the tail's, a few characters at most of the token's.
+        const [before = '', after = ''] = scrubber.scrub(text).split('…')
+        expect(before.length).toBeLessThanOrEqual(Math.ceil((prefix.length * 8) / 6) + 1)
+        expect(after.length).toBeLessThanOrEqual(Math.ceil((' and more'.length * 8) / 6) + 3)
+      }
+      expect(scrubber.holds(Buffer.from(`${prefix}nothing secret here at all`).toString('base64'))).toBe(
+        false,
+      )
+    },
+  )
+
   it('leaves values under 8 characters and other text alone', () => {
     expect(scrubber.scrub('short text, q+Z/4mW9')).toBe('short text, q+Z/4mW9')
     expect(scrubber.holds('nothing here')).toBe(false)
@@ -86,6 +104,9 @@ const echoes: Record<string, (params: URLSearchParams, url: string) => string> =
   truncated: (params) => `${'x'.repeat(185)}${encodeURIComponent(params.get('accesstoken')!).slice(0, 30)}`,
   // The AES key, which is the secret's SHA-256: a platform's debugging message may print it.
   key: () => `decrypting with key ${KEY_HEX} failed`,
+  // The token wrapped in base64 with the key, as an Authorization header would carry it.
+  base64: (params) =>
+    `refused Basic ${Buffer.from(`${API_KEY}:${params.get('accesstoken')}`).toString('base64')}`,
 }
 
 let server: Server
@@ -143,12 +164,17 @@ describe('secrets in any encoding never leave', () => {
       fetch: leaky,
     })
     errors.push(await rejectionOf(quoting.request({ method: 'GET', path: 'echo/query', payload: { n: 1 } })))
-    expect(errors.map((error) => (error as SignError).code)).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 1, 4])
+    expect(errors.map((error) => (error as SignError).code)).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 4])
     // What the platform said is still there for the log, with the secrets taken out.
     expect((errors[0] as SignError & { cause: UpstreamError }).cause.upstreamMessage).toBe('refused …')
     expect((errors[3] as SignError & { cause: UpstreamError }).cause.upstreamMessage).toBe(
       'mac … does not match',
     )
+    // The key's and the token's base64 are gone from the Basic credential (the key is a secret too).
+    const wrapped = Buffer.from(`${API_KEY}:${TOKEN}`).toString('base64')
+    const basic = (errors[9] as SignError & { cause: UpstreamError }).cause.upstreamMessage ?? ''
+    expect(basic.startsWith('refused Basic ')).toBe(true)
+    for (const at of [0, 12, 32, 48]) expect(basic).not.toContain(wrapped.slice(at, at + 12))
 
     const values = [TOKEN, API_SECRET, API_KEY, KEY_HEX]
     for (const params of seen)
