@@ -56,6 +56,22 @@ const wrongPassword = {
 }
 
 // Built the way body-parser and raw-body build theirs: an http-errors error with a `type`.
+// The answer of WrongPassword in problem+json to a request for /sessions.
+const wrongPasswordProblemAtSessions = {
+  status: 401,
+  body: {
+    type: 'about:blank',
+    title: 'Unauthorized',
+    status: 401,
+    detail: 'Wrong password',
+    instance: '/sessions',
+    code: 22,
+    name: 'WrongPassword',
+    retryable: false,
+  },
+  headers: { 'content-type': PROBLEM_TYPE, 'www-authenticate': 'Bearer' },
+}
+
 function bodyParserError(status: number, message: string, type: string, props: object = {}): Error {
   return createError(status, message, { ...props, type })
 }
@@ -760,77 +776,25 @@ export const cases: Case[] = [
       path: '/sessions?next=%2Fhome',
       headers: { Accept: 'application/json;q=0.5, application/problem+json' },
     },
-    expect: {
-      status: 401,
-      body: {
-        type: 'about:blank',
-        title: 'Unauthorized',
-        status: 401,
-        detail: 'Wrong password',
-        instance: '/sessions',
-        code: 22,
-        name: 'WrongPassword',
-        retryable: false,
-      },
-      headers: { 'content-type': PROBLEM_TYPE, 'www-authenticate': 'Bearer' },
-    },
+    expect: wrongPasswordProblemAtSessions,
   },
   {
     name: 'Accept: problem+json with the charset the answer has chooses RFC 9457',
     thrown: () => new SignError(Codes.WrongPassword),
     request: { path: '/sessions', headers: { Accept: 'application/problem+json; charset=utf-8' } },
-    expect: {
-      status: 401,
-      body: {
-        type: 'about:blank',
-        title: 'Unauthorized',
-        status: 401,
-        detail: 'Wrong password',
-        instance: '/sessions',
-        code: 22,
-        name: 'WrongPassword',
-        retryable: false,
-      },
-      headers: { 'content-type': PROBLEM_TYPE, 'www-authenticate': 'Bearer' },
-    },
+    expect: wrongPasswordProblemAtSessions,
   },
   {
     name: 'Accept refusing JSON (q=0) but taking anything else chooses RFC 9457',
     thrown: () => new SignError(Codes.WrongPassword),
     request: { path: '/sessions', headers: { Accept: 'application/json;q=0, */*' } },
-    expect: {
-      status: 401,
-      body: {
-        type: 'about:blank',
-        title: 'Unauthorized',
-        status: 401,
-        detail: 'Wrong password',
-        instance: '/sessions',
-        code: 22,
-        name: 'WrongPassword',
-        retryable: false,
-      },
-      headers: { 'content-type': PROBLEM_TYPE, 'www-authenticate': 'Bearer' },
-    },
+    expect: wrongPasswordProblemAtSessions,
   },
   {
     name: 'Accept ranking JSON below what a wildcard takes chooses RFC 9457',
     thrown: () => new SignError(Codes.WrongPassword),
     request: { path: '/sessions', headers: { Accept: 'application/json;q=0.5, */*' } },
-    expect: {
-      status: 401,
-      body: {
-        type: 'about:blank',
-        title: 'Unauthorized',
-        status: 401,
-        detail: 'Wrong password',
-        instance: '/sessions',
-        code: 22,
-        name: 'WrongPassword',
-        retryable: false,
-      },
-      headers: { 'content-type': PROBLEM_TYPE, 'www-authenticate': 'Bearer' },
-    },
+    expect: wrongPasswordProblemAtSessions,
   },
   {
     name: 'Accept: problem+json in a charset the answer does not have keeps the envelope',
