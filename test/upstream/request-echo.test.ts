@@ -28,7 +28,9 @@ beforeAll(async () => {
     // At /tail, only the end of the body: what a long body has last stays within the message's 200 characters.
     const sent = Buffer.concat(chunks).toString()
     const message = `refused ${req.headers.authorization ?? '-'} at ${req.url} for ${req.url === '/tail' ? sent.slice(-40) : sent}`
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ result: 5, message }))
+    // Result 5, or the one `?result=` asks for.
+    const result = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('result') ?? 5)
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ result, message }))
   })
   await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve))
   echoUrl = `http://127.0.0.1:${(echo.address() as AddressInfo).port}`
@@ -138,22 +140,28 @@ describe('callUpstream and the values of its own request', () => {
 
   it.each([
     [
-      'a form value the message holds as a word',
-      '/token',
+      // Result 22's catalog message is "Wrong password".
+      'a form value the catalog message holds as a word',
+      '/token?result=22',
       { method: 'POST', body: new URLSearchParams({ grant_type: 'password' }) },
+      22,
     ],
-    ['a query value the stack holds', '/api?mode=internal', {}],
+    ['a query value the stack holds', '/api?mode=internal', {}, 5],
     [
       'a body value that names a property',
       '/api',
       { method: 'POST', body: JSON.stringify({ field: 'httpStatus' }) },
+      5,
     ],
-  ] as const)('%s keeps the cause: only what came from outside is searched', async (_label, path, init) => {
-    const error = await signErrorOf(callUpstream(`${echoUrl}${path}`, init as RequestInit))
-    const cause = error.cause as UpstreamError
-    expect([error.code, cause.result, cause.httpStatus]).toEqual([5, 5, 200])
-    expect(cause.message).not.toContain('withheld')
-  })
+  ] as const)(
+    '%s keeps the cause: only what came from outside is searched',
+    async (_label, path, init, code) => {
+      const error = await signErrorOf(callUpstream(`${echoUrl}${path}`, init as RequestInit))
+      const cause = error.cause as UpstreamError
+      expect([error.code, cause.result, cause.httpStatus]).toEqual([code, code, 200])
+      expect(cause.message).not.toContain('withheld')
+    },
+  )
 
   it('an answer that quotes nothing of the request keeps its cause whole', async () => {
     const error = await signErrorOf(callUpstream(`${echoUrl}/api`, { headers: { 'x-trace': 'short' } }))
