@@ -80,9 +80,10 @@ class Entry<Req> implements LogEntry<Req> {
     this.requestId = response.requestId
     this.method = methodOf(request)
     this.path = pathOf(request)
-    this.err = server ? thrown : clientView(thrown)
-    // Stacks cost microseconds to render; a 4xx is the client's doing and its stack says nothing new.
+    // Stacks cost microseconds to render; a 4xx is the client's doing and its stack says nothing new. Its
+    // chain is read once, for both.
     this.causes = server ? causeChain(thrown, true) : clientChain(thrown)
+    this.err = server ? thrown : clientView(thrown, this.causes)
     this.#request = request
   }
 
@@ -255,8 +256,7 @@ function clientChain(thrown: unknown): CauseInfo[] {
  * A 4xx error as logged: its type and message, and its causes' names and messages; no stack. An object
  * without prototype, which pino's error serializer reads by its `type`.
  */
-function clientView(thrown: unknown): object {
-  const chain = clientChain(thrown)
+function clientView(thrown: unknown, chain = clientChain(thrown)): object {
   const first = chain[0]
   const view: { type: string; message: string; causes?: CauseInfo[] } = Object.create(null)
   view.type = first ? first.name : String(thrown)
